@@ -1,0 +1,156 @@
+"""Wires the stages into a render, and holds the one error boundary of the program.
+
+    scene -> dataset -> emotion filter -> basis -> sequence -> compose -> encode (staged, published)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from render.basis import Basis, max_components
+from render.compose import Canvas
+from render.dataset import load_dataset
+from render.emotion import EmotionFilter, EmotionModel, default_model_path
+from render.encode import open_sinks, write_png
+from render.errors import ExitCode, InputError, RenderError
+from render.scene import Scene, load_scene
+from render.sequence import morph_frames, morph_weights, target_face
+from render.staging import staged
+from render.stills import basis_stills, strip
+
+__all__ = ["render_scene", "main"]
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a scene's render produced."""
+
+    folder: Path
+    kept: int
+    total: int
+    clips: tuple[str, ...]
+
+
+def render_scene(scene: Scene, log: Log) -> Rendered:
+    """Render every clip of a scene into ``scene.scene_dir``; all files appear together or none."""
+    faces = load_dataset(scene.dataset)
+    model = EmotionModel(default_model_path())
+    emotion_filter = EmotionFilter(scene.filter.emotion, scene.filter.min_probability, model)
+    emotion_filter.fit(faces.images)
+    kept = faces.images[emotion_filter.kept_]
+    log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as {scene.filter.emotion}")
+    _check_supports(scene, len(kept))
+
+    basis = Basis(scene.basis.components).fit(kept)
+    morph, output = scene.morph, scene.output
+    canvas = Canvas(morph.padding, morph.pad_value, output.size, output.interpolation)
+    weights = morph_weights(morph)
+    clips = tuple(f"face-{spec.face}" for spec in scene.inputs)
+
+    with staged(scene.scene_dir) as staging:
+        (staging / "emotions.csv").write_text(emotion_filter.to_csv(faces.people), encoding="utf-8")
+        if "stills" in output.formats:
+            native = Canvas(morph.padding, morph.pad_value, kept.shape[1] + 2 * morph.padding, "area")
+            for name, image in basis_stills(basis, kept, canvas, native).items():
+                write_png(staging / "stills" / f"{name}.png", image)
+        for spec, clip in zip(scene.inputs, clips):
+            face = kept[spec.face]
+            frames = morph_frames(face, target_face(face, basis, morph.target), weights)
+            shown = _encode_clip(frames, canvas, scene, staging, clip)
+            if "stills" in output.formats:
+                write_png(staging / "stills" / f"{clip}-sequence.png", strip(shown))
+            log(f"{scene.name}: {clip}: {len(shown)} frames at {output.size}x{output.size}")
+    return Rendered(scene.scene_dir, len(kept), len(faces), clips)
+
+
+def _encode_clip(frames, canvas: Canvas, scene: Scene, staging: Path, clip: str) -> list[np.ndarray]:
+    """Feed each composed frame to every sink; return the frames for the stills."""
+    sinks = open_sinks(scene.output.formats, staging, clip, scene.output.fps)
+    shown: list[np.ndarray] = []
+    try:
+        for frame in frames:
+            pixels = canvas(frame)
+            shown.append(pixels)
+            for sink in sinks:
+                sink.write(pixels)
+        for sink in sinks:
+            sink.close()
+    except BaseException:
+        for sink in sinks:
+            sink.abort()
+        raise
+    return shown
+
+
+def _check_supports(scene: Scene, kept: int) -> None:
+    """The kept faces must support the basis and every input the scene asks for."""
+    emotion = scene.filter.emotion
+    if kept < 2:
+        raise InputError(
+            f"{scene.where('filter')}: the filter kept {kept} face(s) as {emotion!r} "
+            f"(min_probability {scene.filter.min_probability}); a basis needs at least 2: lower "
+            f"filter.min_probability or choose another emotion"
+        )
+    most = max_components(kept)
+    if scene.basis.components > most:
+        raise InputError(
+            f"{scene.where('basis', 'components')}: {scene.basis.components} components need at least "
+            f"{scene.basis.components + 1} kept faces and the filter kept {kept}; use at most {most}"
+        )
+    for i, spec in enumerate(scene.inputs):
+        if spec.face >= kept:
+            raise InputError(
+                f"{scene.where('inputs', i, 'face')}: face {spec.face} is past the end: the filter "
+                f"kept {kept} faces as {emotion!r}, numbered 0 to {kept - 1}"
+            )
+
+
+def main(paths: list[Path], *, output_dir: Path | None, debug: bool, quiet: bool) -> int:
+    """The error boundary: render each scene, report failures in one line each, return the exit code.
+
+    A batch goes on past a failed scene and names every failure at the end. With ``debug`` a failure
+    re-raises, so its traceback is shown.
+    """
+    log: Log = (lambda message: None) if quiet else _say
+    failures: list[tuple[Path, RenderError]] = []
+    for path in paths:
+        started = time.perf_counter()
+        try:
+            scene = load_scene(path, output_dir=output_dir)
+            done = render_scene(scene, log)
+        except RenderError as exc:
+            if debug:
+                raise
+            _say(f"error: {exc}")
+            failures.append((path, exc))
+            continue
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            _say("interrupted; nothing of the scene in progress was published")
+            return ExitCode.INTERRUPTED
+        except Exception as exc:  # a bug: say so in one line, with the way to get the traceback
+            if debug:
+                raise
+            _say(f"internal error while rendering {path}: {type(exc).__name__}: {exc}; "
+                 f"rerun with --debug and report the traceback")
+            return ExitCode.ERROR
+        log(f"{scene.name}: wrote {done.folder} in {time.perf_counter() - started:.1f} s")
+    if len(paths) > 1 and failures:
+        _say(f"{len(failures)} of {len(paths)} scenes failed: {', '.join(str(p) for p, _ in failures)}")
+    if not failures:
+        return ExitCode.OK
+    codes = {exc.exit_code for _, exc in failures}
+    return codes.pop() if len(codes) == 1 else ExitCode.ERROR
+
+
+def _say(message: str) -> None:
+    print(f"render: {message}", file=sys.stderr, flush=True)

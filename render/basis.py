@@ -1,0 +1,44 @@
+"""The eigenface basis: PCA over the kept faces gives a mean face and its components."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Basis", "max_components"]
+
+
+def max_components(n_faces: int) -> int:
+    """Most components that ``n_faces`` centred faces can support (their rank is at most n - 1)."""
+    return max(n_faces - 1, 0)
+
+
+class Basis:
+    """scikit-learn PCA over faces, kept as plain arrays.
+
+    After :meth:`fit`: ``mean_`` (h, w), ``components_`` (k, h, w) orthonormal when flattened,
+    ``explained_variance_ratio_`` (k,).
+    """
+
+    def __init__(self, components: int) -> None:
+        self.components = components
+
+    def fit(self, faces: np.ndarray) -> Basis:
+        from sklearn.decomposition import PCA
+
+        n, height, width = faces.shape
+        # The full SVD solver is exact and has no random state: the same faces give the same basis.
+        pca = PCA(n_components=self.components, svd_solver="full").fit(faces.reshape(n, -1))
+        self.mean_ = pca.mean_.reshape(height, width).astype(np.float32)
+        self.components_ = pca.components_.reshape(-1, height, width).astype(np.float32)
+        self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
+        return self
+
+    def project(self, faces: np.ndarray) -> np.ndarray:
+        """Weights (n, k) of faces (n, h, w) on the components: ``(x - mean) . component_i``."""
+        centred = (faces - self.mean_).reshape(len(faces), -1).astype(np.float64)
+        return centred @ self.components_.reshape(len(self.components_), -1).T.astype(np.float64)
+
+    def reconstruct(self, weights: np.ndarray) -> np.ndarray:
+        """Faces (n, h, w) from weights (n, k): ``mean + sum_i w_i * component_i``."""
+        flat = weights @ self.components_.reshape(len(self.components_), -1).astype(np.float64)
+        return (self.mean_ + flat.reshape(-1, *self.mean_.shape)).astype(np.float32)

