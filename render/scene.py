@@ -140,6 +140,11 @@ class OutputSpec(_Spec):
         seen = [f for i, f in enumerate(self.formats) if f in self.formats[:i]]
         if seen:
             raise ValueError(f"formats lists {seen[0]!r} twice; list each format once")
+        if "gif" in self.formats and self.fps > 50:
+            raise ValueError(
+                f"fps {self.fps:g} is above 50, and browsers play GIF frame delays under 2/100 s "
+                f"at 1/10 s; use fps 50 or less, or leave gif out of formats"
+            )
         if "mp4" in self.formats and self.size % 2:
             raise ValueError(
                 f"size {self.size} is odd and H.264 (yuv420p) needs an even frame size; "

