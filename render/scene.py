@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from render.errors import SceneError
 
@@ -135,22 +143,33 @@ class OutputSpec(_Spec):
         "cubic", description="Upscaling from the padded source face to `size`."
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> OutputSpec:
-        seen = [f for i, f in enumerate(self.formats) if f in self.formats[:i]]
-        if seen:
-            raise ValueError(f"formats lists {seen[0]!r} twice; list each format once")
-        if "gif" in self.formats and self.fps > 50:
+    @field_validator("formats")
+    @classmethod
+    def _once_each(cls, formats: tuple[str, ...]) -> tuple[str, ...]:
+        twice = [f for i, f in enumerate(formats) if f in formats[:i]]
+        if twice:
+            raise ValueError(f"formats lists {twice[0]!r} twice; list each format once")
+        return formats
+
+    @field_validator("size")
+    @classmethod
+    def _even_for_mp4(cls, size: int, info: ValidationInfo) -> int:
+        if "mp4" in info.data.get("formats", ()) and size % 2:
             raise ValueError(
-                f"fps {self.fps:g} is above 50, and browsers play GIF frame delays under 2/100 s "
+                f"size {size} is odd and H.264 (yuv420p) needs an even frame size; "
+                f"use {size - 1} or {size + 1}"
+            )
+        return size
+
+    @field_validator("fps")
+    @classmethod
+    def _gif_delays(cls, fps: float, info: ValidationInfo) -> float:
+        if "gif" in info.data.get("formats", ()) and fps > 50:
+            raise ValueError(
+                f"fps {fps:g} is above 50, and browsers play GIF frame delays under 2/100 s "
                 f"at 1/10 s; use fps 50 or less, or leave gif out of formats"
             )
-        if "mp4" in self.formats and self.size % 2:
-            raise ValueError(
-                f"size {self.size} is odd and H.264 (yuv420p) needs an even frame size; "
-                f"use {self.size - 1} or {self.size + 1}"
-            )
-        return self
+        return fps
 
 
 class Scene(_Spec):
@@ -220,6 +239,10 @@ def load_scene(path: Path, *, output_dir: Path | None = None) -> Scene:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            raise SceneError(
+                f"{where}: not valid YAML: {exc.problem}; a scene is plain YAML, remove the tag"
+            ) from None
         problem = exc.problem or exc.context or "invalid YAML"
         raise SceneError(f"{where}: not valid YAML: {problem}; check the syntax near there") from None
     except yaml.YAMLError as exc:
@@ -345,13 +368,17 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing; add it"
     message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
+    if kind == "value_error":  # our own validators already say what to do
+        return message[len("Value error, ") :]
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
         message += f", got {json.dumps(got, default=str)}"
     described = _description_at(loc)
-    return f"{message} ({described})" if described else message
+    if not described:
+        return message
+    if described[1:2].islower():
+        described = described[0].lower() + described[1:]
+    return f"{message}; {described.rstrip('.')}"
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

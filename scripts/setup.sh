@@ -2,7 +2,8 @@
 # Set up Happy Faces in ./.venv: the package, its dependencies, and the default emotion model.
 #   bash scripts/setup.sh          the tool
 #   bash scripts/setup.sh --dev    the tool and its test dependencies
-# PYTHON=python3.12 picks the interpreter (3.10 to 3.12: TensorFlow's range). Safe to run again.
+# PYTHON=python3.12 picks the interpreter (3.10 or newer, and one TensorFlow has wheels for). Safe to
+# run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,9 @@ python=${PYTHON:-python3}
 extras=""
 if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
 
-"$python" - <<'PY' || { echo "setup: Python 3.10 to 3.12 is needed (TensorFlow's range); set PYTHON=..." >&2; exit 1; }
+"$python" - <<'PY' || { echo "setup: Python 3.10 or newer is needed; set PYTHON=/path/to/python3.x" >&2; exit 1; }
 import sys
-sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)
+sys.exit(0 if sys.version_info >= (3, 10) else 1)
 PY
 
 if [ ! -x .venv/bin/python ]; then "$python" -m venv .venv; fi

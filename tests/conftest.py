@@ -1,0 +1,55 @@
+"""Shared fixtures: the Olivetti cache from ../shared/data, the CLI runner, scene files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+SCENES = Path(__file__).resolve().parent / "scenes"
+
+# Tests and CI never download: point scikit-learn at the shared cache unless the caller chose one.
+if "SCIKIT_LEARN_DATA" not in os.environ and SHARED_DATA.is_dir():
+    os.environ["SCIKIT_LEARN_DATA"] = str(SHARED_DATA)
+
+
+@pytest.fixture(scope="session")
+def olivetti_home() -> Path:
+    """The folder holding scikit-learn's Olivetti cache; skips with the reason when it is absent."""
+    home = Path(os.environ.get("SCIKIT_LEARN_DATA", SHARED_DATA))
+    if not (home / "olivetti_py3.pkz").is_file():
+        pytest.skip(f"Olivetti cache {home / 'olivetti_py3.pkz'} is missing: set SCIKIT_LEARN_DATA "
+                    f"to a folder holding olivetti_py3.pkz (CI uses ../shared/data)")
+    return home
+
+
+@pytest.fixture(scope="session")
+def faces(olivetti_home):
+    from render.dataset import load_dataset
+
+    return load_dataset("olivetti")
+
+
+@pytest.fixture(scope="session")
+def emotion_model():
+    from render.emotion import EmotionModel, default_model_path
+
+    return EmotionModel(default_model_path())
+
+
+def invoke(*args: str):
+    """Run the CLI in-process; return typer's result (exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from render.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
