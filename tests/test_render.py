@@ -1,0 +1,180 @@
+"""Whole renders through the CLI: the real model, the real PCA, the real encoders, files on disk."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+from conftest import REPO, invoke, write_scene
+from mediafiles import gif_frames, mp4_frames, png
+from render.emotion import default_model_path
+from render.errors import ExitCode
+from render.scene import EMOTIONS
+
+pytestmark = pytest.mark.slow
+
+SMALL = """\
+name: small
+filter: {emotion: happy, min_probability: 0.6}
+basis: {components: 3}
+inputs: [{face: 0}, {face: 4}]
+morph: {levels: 12, padding: 2, pad_value: 0.25, easing: linear}
+output: {dir: out, formats: [mp4, gif, frames, stills], size: 68, fps: 25}
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, olivetti_home):
+    """The small scene rendered once; tests read what it left on disk."""
+    folder = tmp_path_factory.mktemp("small")
+    result = invoke(str(write_scene(folder, SMALL)))
+    assert result.exit_code == 0, result.stderr
+    return folder / "out" / "small", result
+
+
+@pytest.fixture(scope="module")
+def expected(faces):
+    """Kept faces and reconstructions computed here, independently of the package's stages."""
+    import keras
+
+    model = keras.models.load_model(default_model_path(), compile=False)
+    p = model.predict(((faces.images - 0.5) * 2.0)[..., None], verbose=0)
+    happy = EMOTIONS.index("happy")
+    kept = np.flatnonzero((p.argmax(axis=1) == happy) & (p[:, happy] >= 0.6))
+    flat = faces.images[kept].reshape(len(kept), -1)
+    pca = PCA(n_components=3, svd_solver="full").fit(flat)
+    reconstructions = pca.inverse_transform(pca.transform(flat)).reshape(-1, 64, 64)
+    return kept, faces.images[kept], reconstructions
+
+
+def test_render_writes_every_format(small):
+    folder, result = small
+    assert result.exit_code == 0
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    for clip in ("face-0", "face-4"):
+        assert {f"{clip}.mp4", f"{clip}.gif", f"stills/{clip}-sequence.png"} <= names
+        assert {f"frames/{clip}/{k:04d}.png" for k in range(12)} <= names
+    assert {"emotions.csv", "stills/mean.png", "stills/component-1.png", "stills/component-3.png",
+            "stills/kept-faces.png", "stills/reconstructions.png"} <= names
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "staging left behind"
+    assert "the emotion model keeps" in result.stderr
+    assert "cuInit" not in result.stderr and "absl" not in result.stderr, "TensorFlow chatter leaked"
+
+
+def test_emotions_csv_keeps_exactly_the_argmax_faces(small, expected):
+    folder, _ = small
+    rows = list(csv.DictReader((folder / "emotions.csv").open()))
+    assert len(rows) == 400
+    assert [int(r["index"]) for r in rows if r["kept"] == "1"] == expected[0].tolist()
+
+
+def test_last_frame_is_the_scikit_learn_reconstruction(small, expected):
+    folder, _ = small
+    _, kept_faces, reconstructions = expected
+    for clip, face in (("face-0", 0), ("face-4", 4)):
+        first = png(folder / "frames" / clip / "0000.png").astype(float) / 255
+        last = png(folder / "frames" / clip / "0011.png").astype(float) / 255
+        assert first.shape == last.shape == (68, 68)
+        assert np.abs(first[2:-2, 2:-2] - kept_faces[face]).max() <= 2 / 255
+        assert np.abs(last[2:-2, 2:-2] - np.clip(reconstructions[face], 0, 1)).max() <= 2 / 255
+        for frame in (first, last):
+            border = np.concatenate([frame[:2].ravel(), frame[-2:].ravel(), frame[:, :2].ravel(), frame[:, -2:].ravel()])
+            assert np.all(border == 64 / 255), "padding must hold pad_value"
+
+
+def test_frames_move_steadily_from_person_to_projection(small, expected):
+    folder, _ = small
+    _, kept_faces, reconstructions = expected
+    distances = [
+        np.abs(png(folder / "frames" / "face-0" / f"{k:04d}.png")[2:-2, 2:-2] / 255 - reconstructions[0]).mean()
+        for k in range(12)
+    ]
+    assert all(b < a for a, b in zip(distances, distances[1:]))
+
+
+def test_mp4_and_gif_decode_to_every_level(small):
+    folder, _ = small
+    meta, frames = mp4_frames(folder / "face-0.mp4")
+    assert len(frames) == 12 and meta["size"] == (68, 68) and meta["codec"] == "h264"
+    gif, delays, loop = gif_frames(folder / "face-0.gif")
+    assert loop == 0 and sum(delays) == 12 * 40
+    assert len(gif) == 12
+    np.testing.assert_array_equal(gif[-1], png(folder / "frames" / "face-0" / "0011.png"))
+
+
+def test_same_scene_gives_the_same_files(small, tmp_path):
+    folder, _ = small
+    result = invoke(str(write_scene(tmp_path, SMALL)))
+    assert result.exit_code == 0, result.stderr
+    again = tmp_path / "out" / "small"
+    for name in ("face-0.mp4", "face-0.gif", "frames/face-0/0006.png", "stills/mean.png", "emotions.csv"):
+        assert (again / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_default_scene_renders_from_the_console_script(tmp_path, olivetti_home):
+    """The README's command: 50 levels, 512 px, MP4 + GIF + frames + stills."""
+    render = [sys.executable, "-m", "render"]
+    done = subprocess.run(
+        [*render, str(REPO / "scenes" / "happy.yaml"), "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, env={**os.environ, "SCIKIT_LEARN_DATA": str(olivetti_home)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert all(line.startswith("render: ") for line in done.stderr.splitlines()), done.stderr
+    folder = tmp_path / "happy"
+    meta, frames = mp4_frames(folder / "face-0.mp4")
+    assert len(frames) == 50 and meta["size"] == (512, 512) and meta["duration"] == pytest.approx(2.0)
+    gif, delays, loop = gif_frames(folder / "face-0.gif")
+    assert loop == 0 and sum(delays) == 2000
+    pngs = sorted((folder / "frames" / "face-0").glob("*.png"))
+    assert len(pngs) == 50 and png(pngs[0]).shape == (512, 512)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ("inputs: [{face: 0}, {face: 4000}]",
+         r"scene.yaml:\d+: inputs\[1\].face: face 4000 is past the end: the filter kept \d+ faces as 'happy', numbered 0 to \d+"),
+        ("basis: {components: 300}",
+         r"scene.yaml:\d+: basis.components: 300 components need at least 301 kept faces and the filter kept \d+; use at most \d+"),
+        ("filter: {emotion: disgust, min_probability: 0.99}",
+         r"scene.yaml:\d+: filter: the filter kept 0 face\(s\) as 'disgust' \(min_probability 0.99\); a basis needs at least 2"),
+    ],
+    ids=["face-past-end", "too-many-components", "too-few-kept"],
+)
+def test_scene_the_kept_faces_cannot_support_fails_cleanly(tmp_path, olivetti_home, changes, message):
+    path = write_scene(tmp_path, f"name: bad\n{changes}\noutput: {{dir: out, size: 68}}\n")
+    result = invoke(str(path))
+    assert result.exit_code == ExitCode.INPUT
+    errors = [line for line in result.stderr.splitlines() if line.startswith("render: error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert re.search(message, errors[0]), errors[0]
+    assert not (tmp_path / "out").exists(), "nothing may be written for a failed scene"
+
+
+def test_a_batch_goes_on_past_a_bad_scene_and_names_it(tmp_path, olivetti_home):
+    bad = write_scene(tmp_path, "name: bad\nmorph: {levels: 1}\n", "bad.yaml")
+    good = write_scene(tmp_path, "name: good\nmorph: {levels: 3}\noutput: {dir: out, size: 68, formats: [frames]}\n", "good.yaml")
+    result = invoke(str(bad), str(good))
+    assert result.exit_code == ExitCode.SCENE
+    assert len(list((tmp_path / "out" / "good" / "frames" / "face-0").glob("*.png"))) == 3
+    assert f"1 of 2 scenes failed: {bad}" in result.stderr
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    probe = ("import sys; sys.argv = ['render', '--help']\n"
+             "from render.cli import run\n"
+             "try:\n    run()\nexcept SystemExit:\n    pass\n"
+             "heavy = {'numpy', 'tensorflow', 'keras', 'sklearn', 'cv2', 'PIL', 'pydantic'} & set(sys.modules)\n"
+             "print(sorted(heavy), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    assert "Usage: render SCENE.yaml" in done.stdout
+
