@@ -14,9 +14,16 @@ from typing import Callable
 import numpy as np
 
 from render.basis import Basis, max_components
+from render.cache import Cache, default_cache_dir
 from render.compose import Canvas
 from render.dataset import load_dataset
-from render.emotion import EmotionFilter, EmotionModel, default_model_path
+from render.emotion import (
+    DEFAULT_MODEL_SHA256,
+    PREPROCESSING,
+    EmotionFilter,
+    EmotionModel,
+    default_model_path,
+)
 from render.encode import open_sinks, write_png
 from render.errors import ExitCode, InputError, RenderError
 from render.scene import Scene, load_scene
@@ -24,7 +31,7 @@ from render.sequence import morph_frames, morph_weights, target_face
 from render.staging import staged
 from render.stills import basis_stills, strip
 
-__all__ = ["render_scene", "main"]
+__all__ = ["Options", "render_scene", "main"]
 
 Log = Callable[[str], None]
 
@@ -39,24 +46,39 @@ class Rendered:
     clips: tuple[str, ...]
 
 
-def render_scene(scene: Scene, log: Log) -> Rendered:
-    """Render every clip of a scene into ``scene.scene_dir``; all files appear together or none."""
-    faces = load_dataset(scene.dataset)
-    model = EmotionModel(default_model_path())
-    emotion_filter = EmotionFilter(scene.filter.emotion, scene.filter.min_probability, model)
-    emotion_filter.fit(faces.images)
-    kept = faces.images[emotion_filter.kept_]
-    log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as {scene.filter.emotion}")
+def render_scene(scene: Scene, cache: Cache, log: Log) -> Rendered:
+    """Render every clip of a scene into ``scene.scene_dir``; all files appear together or none.
+
+    The dataset, the model's scores and the basis come from ``cache`` when it holds them, so a
+    warm render imports neither TensorFlow nor scikit-learn.
+    """
+    faces = load_dataset(scene.dataset, cache)
+    model_path = default_model_path()
+    learnt = {"dataset": faces.digest, "model": DEFAULT_MODEL_SHA256, "preprocessing": PREPROCESSING}
+    scores, hit = cache.fetch(
+        "scores",
+        learnt,
+        lambda: {"probabilities": EmotionModel(model_path, device=scene.filter.device, log=log).predict(faces.images)},
+    )
+    selection = EmotionFilter(scene.filter.emotion, scene.filter.min_probability).fit(scores["probabilities"])
+    kept = faces.images[selection.kept_]
+    log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
+        f"{scene.filter.emotion}{' (cached scores)' if hit else ''}")
     _check_supports(scene, len(kept))
 
-    basis = Basis(scene.basis.components).fit(kept)
+    selected = {"emotion": scene.filter.emotion, "min_probability": scene.filter.min_probability}
+    state, _ = cache.fetch(
+        "basis", {**learnt, **selected, "components": scene.basis.components},
+        lambda: Basis(scene.basis.components).fit(kept).state(),
+    )
+    basis = Basis.from_state(state)
     morph, output = scene.morph, scene.output
     canvas = Canvas(morph.padding, morph.pad_value, output.size, output.interpolation)
     weights = morph_weights(morph)
     clips = tuple(f"face-{spec.face}" for spec in scene.inputs)
 
     with staged(scene.scene_dir) as staging:
-        (staging / "emotions.csv").write_text(emotion_filter.to_csv(faces.people), encoding="utf-8")
+        (staging / "emotions.csv").write_text(selection.to_csv(faces.people), encoding="utf-8")
         if "stills" in output.formats:
             native = Canvas(morph.padding, morph.pad_value, kept.shape[1] + 2 * morph.padding, "area")
             for name, image in basis_stills(basis, kept, canvas, native).items():
@@ -113,32 +135,50 @@ def _check_supports(scene: Scene, kept: int) -> None:
             )
 
 
-def main(paths: list[Path], *, output_dir: Path | None, debug: bool, quiet: bool) -> int:
+@dataclass(frozen=True)
+class Options:
+    """What the command line says about a run of scenes."""
+
+    output_dir: Path | None = None
+    device: str | None = None
+    cache_dir: Path | None = None
+    refresh: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+    def overrides(self) -> dict[tuple[str, str], object]:
+        chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device}
+        return {key: value for key, value in chosen.items() if value is not None}
+
+
+def main(paths: list[Path], options: Options) -> int:
     """The error boundary: render each scene, report failures in one line each, return the exit code.
 
-    A batch goes on past a failed scene and names every failure at the end. With ``debug`` a failure
-    re-raises, so its traceback is shown.
+    A batch goes on past a failed scene and names every failure at the end. With ``--debug`` a
+    failure re-raises, so its traceback is shown.
     """
-    log: Log = (lambda message: None) if quiet else _say
+    log: Log = (lambda message: None) if options.quiet else _say
+    cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh,
+                  warn=lambda message: _say(f"warning: {message}"))
     failures: list[tuple[Path, RenderError]] = []
     for path in paths:
         started = time.perf_counter()
         try:
-            scene = load_scene(path, output_dir=output_dir)
-            done = render_scene(scene, log)
+            scene = load_scene(path, options.overrides())
+            done = render_scene(scene, cache, log)
         except RenderError as exc:
-            if debug:
+            if options.debug:
                 raise
             _say(f"error: {exc}")
             failures.append((path, exc))
             continue
         except KeyboardInterrupt:
-            if debug:
+            if options.debug:
                 raise
             _say("interrupted; nothing of the scene in progress was published")
             return ExitCode.INTERRUPTED
         except Exception as exc:  # a bug: say so in one line, with the way to get the traceback
-            if debug:
+            if options.debug:
                 raise
             _say(f"internal error while rendering {path}: {type(exc).__name__}: {exc}; "
                  f"rerun with --debug and report the traceback")

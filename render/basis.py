@@ -33,6 +33,23 @@ class Basis:
         self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
         return self
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The learnt arrays, for the cache."""
+        return {
+            "mean": self.mean_,
+            "components": self.components_,
+            "explained_variance_ratio": self.explained_variance_ratio_,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> Basis:
+        """A fitted basis from :meth:`state`'s arrays."""
+        basis = cls(len(state["components"]))
+        basis.mean_ = state["mean"]
+        basis.components_ = state["components"]
+        basis.explained_variance_ratio_ = state["explained_variance_ratio"]
+        return basis
+
     def project(self, faces: np.ndarray) -> np.ndarray:
         """Weights (n, k) of faces (n, h, w) on the components: ``(x - mean) . component_i``."""
         centred = (faces - self.mean_).reshape(len(faces), -1).astype(np.float64)

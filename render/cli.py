@@ -1,7 +1,8 @@
 """Command-line arguments, and nothing else: the work happens in :mod:`render.app`.
 
-    render SCENE.yaml [SCENE.yaml ...] [--output-dir DIR] [--quiet] [--debug]
+    render SCENE.yaml [SCENE.yaml ...] [--output-dir DIR] [--device D] [--cache-dir DIR] [--refresh]
     render schema
+    render cache list|clear [--cache-dir DIR]
 
 Only typer is imported at start-up; the pipeline (numpy, scikit-learn, TensorFlow) loads when a
 scene is rendered, so ``render --help`` answers at once.
@@ -9,6 +10,7 @@ scene is rendered, so ``render --help`` answers at once.
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -46,6 +48,23 @@ cli = typer.Typer(
 )
 
 
+CacheDir = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--cache-dir",
+        help="Cache folder (default: $HAPPY_FACES_CACHE, else models/cache/ in a checkout, else the "
+        "user cache folder).",
+        show_default=False,
+    ),
+]
+
+
+class Device(str, enum.Enum):
+    auto = "auto"
+    cpu = "cpu"
+    gpu = "gpu"
+
+
 @cli.command(_RENDER, help="Render one or more scene files (the default command).")
 def render_scenes(
     scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML).", show_default=False)],
@@ -53,12 +72,21 @@ def render_scenes(
         Optional[Path],
         typer.Option("--output-dir", "-o", help="Write under DIR instead of the scene's output.dir."),
     ] = None,
+    device: Annotated[
+        Optional[Device],
+        typer.Option("--device", help="Where the emotion model runs; replaces the scene's filter.device."),
+    ] = None,
+    cache_dir: CacheDir = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ignore cached scores and bases; recompute and store them.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")] = False,
 ) -> None:
-    from render.app import main
+    from render.app import Options, main
 
-    raise typer.Exit(main(scenes, output_dir=output_dir, debug=debug, quiet=quiet))
+    options = Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug)
+    raise typer.Exit(main(scenes, options))
 
 
 @cli.command("schema", help="Print the JSON Schema of scene files (for editors).")
@@ -68,6 +96,33 @@ def schema() -> None:
     from render.scene import scene_schema
 
     typer.echo(json.dumps(scene_schema(), indent=2))
+
+
+cache_cli = typer.Typer(help="List or clear the cache of datasets, model scores and bases.", no_args_is_help=True)
+cli.add_typer(cache_cli, name="cache")
+
+
+@cache_cli.command("list", help="List cached entries: kind, key, size, age and what made them.")
+def cache_list(cache_dir: CacheDir = None) -> None:
+    import time
+
+    from render.cache import Cache, default_cache_dir
+
+    cache = Cache(cache_dir or default_cache_dir())
+    entries = cache.entries()
+    typer.echo(f"{len(entries)} entries in {cache.root}")
+    for e in entries:
+        made = ", ".join(f"{k}={str(v)[:12]}" for k, v in e.parts.items())
+        age = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created))
+        typer.echo(f"{e.kind:8} {e.key[:12]}  {e.bytes / 1e6:7.2f} MB  {age}  {made}")
+
+
+@cache_cli.command("clear", help="Remove every cached entry.")
+def cache_clear(cache_dir: CacheDir = None) -> None:
+    from render.cache import Cache, default_cache_dir
+
+    cache = Cache(cache_dir or default_cache_dir())
+    typer.echo(f"removed {cache.clear()} files from {cache.root}")
 
 
 def run() -> None:

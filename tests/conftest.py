@@ -16,6 +16,17 @@ if "SCIKIT_LEARN_DATA" not in os.environ and SHARED_DATA.is_dir():
     os.environ["SCIKIT_LEARN_DATA"] = str(SHARED_DATA)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    """Every test session gets its own cache, so a test never sees a developer's entries."""
+    from render.cache import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def olivetti_home() -> Path:
     """The folder holding scikit-learn's Olivetti cache; skips with the reason when it is absent."""
@@ -27,10 +38,11 @@ def olivetti_home() -> Path:
 
 
 @pytest.fixture(scope="session")
-def faces(olivetti_home):
+def faces(olivetti_home, isolated_cache):
+    from render.cache import Cache
     from render.dataset import load_dataset
 
-    return load_dataset("olivetti")
+    return load_dataset("olivetti", Cache(isolated_cache))
 
 
 @pytest.fixture(scope="session")

@@ -80,13 +80,13 @@ def test_kept_faces_are_exactly_those_whose_argmax_is_the_emotion(
     expected = np.flatnonzero(
         (independent_probabilities.argmax(axis=1) == chosen) & (independent_probabilities[:, chosen] >= threshold)
     )
-    kept = EmotionFilter(emotion, threshold, emotion_model).fit(faces.images).kept_
+    kept = EmotionFilter(emotion, threshold).fit(emotion_model.predict(faces.images)).kept_
     np.testing.assert_array_equal(kept, expected)
     assert len(kept) > 0
 
 
 def test_csv_lists_every_face_with_its_probabilities(faces, emotion_model):
-    fitted = EmotionFilter("happy", 0.5, emotion_model).fit(faces.images)
+    fitted = EmotionFilter("happy", 0.5).fit(emotion_model.predict(faces.images))
     rows = list(csv.DictReader(io.StringIO(fitted.to_csv(faces.people))))
     assert len(rows) == 400
     assert list(rows[0]) == ["index", "person", *EMOTIONS, "predicted", "kept"]

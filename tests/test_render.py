@@ -178,3 +178,44 @@ def test_help_imports_none_of_the_heavy_libraries():
     assert done.stderr.strip().splitlines()[-1] == "[]"
     assert "Usage: render SCENE.yaml" in done.stdout
 
+
+
+HEAVY_PROBE = """\
+import sys
+from render.cli import run
+sys.argv = ["render", *sys.argv[1:]]
+try:
+    run()
+except SystemExit as done:
+    code = done.code
+heavy = sorted({"tensorflow", "keras", "sklearn", "scipy"} & set(sys.modules))
+print(code, heavy)
+"""
+
+
+def test_a_warm_render_imports_neither_tensorflow_nor_scikit_learn(small, tmp_path, isolated_cache):
+    folder, _ = small  # the fixture's render filled the session's cache
+    scene = folder.parent.parent / "scene.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", HEAVY_PROBE, str(scene), "--output-dir", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, env={**os.environ, "HAPPY_FACES_CACHE": str(isolated_cache)},
+    )
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+    assert (tmp_path / "small" / "face-0.mp4").read_bytes() == (folder / "face-0.mp4").read_bytes()
+
+
+def test_gpu_without_one_is_a_model_error(tmp_path, olivetti_home):
+    path = write_scene(tmp_path, "name: gpu\noutput: {dir: out, size: 68}\n")
+    result = invoke(str(path), "--device", "gpu", "--cache-dir", str(tmp_path / "cache"))
+    assert result.exit_code == ExitCode.MODEL
+    assert "filter.device is 'gpu' but TensorFlow finds no GPU" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_auto_device_says_once_that_it_runs_on_the_cpu(tmp_path, olivetti_home):
+    path = write_scene(tmp_path, "name: cpu\nfilter: {device: auto}\noutput: {dir: out, size: 68, formats: [frames]}\n")
+    result = invoke(str(path), "--cache-dir", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("no GPU found; the emotion model runs on the CPU") == 1
+    again = invoke(str(path), "--cache-dir", str(tmp_path / "cache"))
+    assert "no GPU found" not in again.stderr and "(cached scores)" in again.stderr

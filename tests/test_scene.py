@@ -47,7 +47,7 @@ def test_relative_output_dir_resolves_against_the_scene_folder(tmp_path, monkeyp
 
 def test_output_dir_override_is_relative_to_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    scene = load_scene(SCENES / "valid" / "happy.yaml", output_dir=Path("elsewhere"))
+    scene = load_scene(SCENES / "valid" / "happy.yaml", {("output", "dir"): Path("elsewhere")})
     assert scene.scene_dir == tmp_path / "elsewhere" / "happy"
 
 

@@ -1,0 +1,184 @@
+"""A content-addressed cache of what is learnt once and reused by every render.
+
+An entry is named by the sha256 of everything that changes it (its kind, a format version, and the
+parts a stage passes: dataset digest, model checksum, parameters). It is two files written
+atomically: ``<kind>-<key>.npz`` (arrays, loaded with ``allow_pickle=False``) and
+``<kind>-<key>.json`` (what made it, and each array's shape, dtype and sha256). The JSON is written
+last, so an entry without one is incomplete. A damaged entry is reported as a warning and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from render.errors import OutputError
+
+__all__ = ["FORMAT_VERSION", "Cache", "CacheEntry", "default_cache_dir", "file_sha256", "CACHE_ENV"]
+
+FORMAT_VERSION = 1
+CACHE_ENV = "HAPPY_FACES_CACHE"
+
+Arrays = dict[str, np.ndarray]
+
+
+def default_cache_dir() -> Path:
+    """``$HAPPY_FACES_CACHE``; else ``models/cache/`` of the checkout the package runs from (one
+    with ``pyproject.toml`` and ``models/``); else the platform's user cache folder."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "models").is_dir():
+        return checkout / "models" / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("happy-faces", appauthor=False))
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One complete entry, as listed by ``render cache list``."""
+
+    kind: str
+    key: str
+    parts: dict[str, Any]
+    created: float
+    bytes: int
+
+
+class Cache:
+    """Entries under ``root``. ``refresh`` ignores existing entries (and overwrites them)."""
+
+    def __init__(self, root: Path, *, refresh: bool = False, warn: Callable[[str], None] = print) -> None:
+        self.root = root
+        self.refresh = refresh
+        self.warn = warn
+
+    @staticmethod
+    def key(kind: str, parts: Mapping[str, Any]) -> str:
+        """sha256 of the kind, the format version and the parts (JSON, keys sorted)."""
+        document = {"kind": kind, "format": FORMAT_VERSION, "parts": dict(parts)}
+        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+    def fetch(self, kind: str, parts: Mapping[str, Any], build: Callable[[], Arrays]) -> tuple[Arrays, bool]:
+        """The entry's arrays, built by ``build`` and stored when missing or damaged.
+
+        Returns the arrays and whether they came from the cache.
+        """
+        key = self.key(kind, parts)
+        if not self.refresh:
+            found = self._load(kind, key)
+            if found is not None:
+                return found, True
+        arrays = build()
+        self._store(kind, key, parts, arrays)
+        return arrays, False
+
+    def entries(self) -> list[CacheEntry]:
+        """Every complete entry, oldest first; damaged ones are skipped."""
+        found = []
+        for meta_path in sorted(self.root.glob("*-*.json")) if self.root.is_dir() else []:
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                size = meta_path.stat().st_size + meta_path.with_suffix(".npz").stat().st_size
+                found.append(CacheEntry(meta["kind"], meta["key"], meta["parts"], meta["created"], size))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return sorted(found, key=lambda e: e.created)
+
+    def clear(self) -> int:
+        """Remove every entry (and leftovers of interrupted writes); return how many files went."""
+        removed = 0
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                if path.is_file() and path.suffix in {".npz", ".json", ".tmp"}:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def _paths(self, kind: str, key: str) -> tuple[Path, Path]:
+        stem = self.root / f"{kind}-{key}"
+        return stem.with_suffix(".npz"), stem.with_suffix(".json")
+
+    def _load(self, kind: str, key: str) -> Arrays | None:
+        npz_path, meta_path = self._paths(kind, key)
+        if not meta_path.exists():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("key") != key or meta.get("format") != FORMAT_VERSION:
+                raise ValueError("its metadata belongs to another entry")
+            with np.load(npz_path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+            _check(arrays, meta["arrays"])
+        except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+            self.warn(f"cache entry {meta_path.stem} in {self.root} is damaged ({exc}); rebuilding it")
+            return None
+        return arrays
+
+    def _store(self, kind: str, key: str, parts: Mapping[str, Any], arrays: Arrays) -> None:
+        npz_path, meta_path = self._paths(kind, key)
+        meta = {
+            "kind": kind,
+            "key": key,
+            "format": FORMAT_VERSION,
+            "parts": dict(parts),
+            "created": time.time(),
+            "arrays": {name: _describe(a) for name, a in arrays.items()},
+        }
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _atomic_write(npz_path, lambda f: np.savez(f, **arrays))
+            _atomic_write(meta_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+        except OSError as exc:
+            raise OutputError(
+                f"{self.root}: cannot write the cache ({exc.strerror}); choose another folder with "
+                f"--cache-dir or ${CACHE_ENV}"
+            ) from None
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _describe(array: np.ndarray) -> dict[str, Any]:
+    return {"shape": list(array.shape), "dtype": array.dtype.str, "sha256": _digest(array)}
+
+
+def _digest(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def _check(arrays: Arrays, expected: dict[str, dict[str, Any]]) -> None:
+    if set(arrays) != set(expected):
+        raise ValueError(f"arrays {sorted(arrays)} instead of {sorted(expected)}")
+    for name, array in arrays.items():
+        if _describe(array) != expected[name]:
+            raise ValueError(f"array {name!r} does not match its recorded shape, type or checksum")
+
+
+def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
