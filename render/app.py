@@ -95,7 +95,8 @@ def render_scene(scene: Scene, cache: Cache, log: Log) -> Rendered:
 
 def _encode_clip(frames, canvas: Canvas, scene: Scene, staging: Path, clip: str) -> list[np.ndarray]:
     """Feed each composed frame to every sink; return the frames for the stills."""
-    sinks = open_sinks(scene.output.formats, staging, clip, scene.output.fps)
+    side = scene.output.size
+    sinks = open_sinks(scene.output.formats, staging, clip, (side, side), scene.output.fps)
     shown: list[np.ndarray] = []
     try:
         for frame in frames:

@@ -7,7 +7,6 @@ import pytest
 
 from mediafiles import gif_frames, mp4_frames, mp4_top_boxes, png
 from render.encode import FramesSink, GifSink, Mp4Sink, open_sinks
-from render.encode.gif import gif_delays
 from render.errors import EncodeError
 
 
@@ -17,7 +16,7 @@ def ramp(count: int, size: int = 64) -> list[np.ndarray]:
 
 def test_mp4_is_h264_yuv420p_faststart_with_every_frame(tmp_path):
     path = tmp_path / "clip.mp4"
-    sink = Mp4Sink(path, fps=25)
+    sink = Mp4Sink(path, (64, 64), fps=25)
     frames = ramp(12)
     for f in frames:
         sink.write(f)
@@ -34,7 +33,7 @@ def test_mp4_is_h264_yuv420p_faststart_with_every_frame(tmp_path):
 
 def test_mp4_bytes_are_the_same_for_the_same_frames(tmp_path):
     for name in ("a.mp4", "b.mp4"):
-        sink = Mp4Sink(tmp_path / name, fps=25)
+        sink = Mp4Sink(tmp_path / name, (64, 64), fps=25)
         for f in ramp(8):
             sink.write(f)
         sink.close()
@@ -43,7 +42,7 @@ def test_mp4_bytes_are_the_same_for_the_same_frames(tmp_path):
 
 def test_mp4_failure_is_an_encode_error(tmp_path):
     (tmp_path / "clip.mp4").mkdir()  # a folder where the file should go
-    sink = Mp4Sink(tmp_path / "clip.mp4", fps=25)
+    sink = Mp4Sink(tmp_path / "clip.mp4", (64, 64), fps=25)
     with pytest.raises(EncodeError, match="clip.mp4: ffmpeg failed"):
         for f in ramp(4):
             sink.write(f)
@@ -52,7 +51,7 @@ def test_mp4_failure_is_an_encode_error(tmp_path):
 
 def test_gif_loops_forever_with_exact_timing(tmp_path):
     path = tmp_path / "clip.gif"
-    sink = GifSink(path, fps=25)
+    sink = GifSink(path, (64, 64), fps=25)
     frames = ramp(10)
     for f in frames:
         sink.write(f)
@@ -64,21 +63,28 @@ def test_gif_loops_forever_with_exact_timing(tmp_path):
         np.testing.assert_array_equal(a, b)  # gray fits the palette exactly
 
 
-def test_gif_delays_keep_the_total_exact_at_rates_gifs_cannot_hold():
-    delays = gif_delays(30, 30)
-    assert sum(delays) == 1000
-    assert set(delays) == {30, 40}
-    assert gif_delays(4, 25) == [40, 40, 40, 40]
-
-
-def test_gif_merges_repeated_frames_but_keeps_the_duration(tmp_path):
-    path = tmp_path / "hold.gif"
-    sink = GifSink(path, fps=10)
-    for f in [*ramp(3), ramp(3)[-1], ramp(3)[-1]]:
+def test_gif_delays_keep_the_total_exact_at_rates_gifs_cannot_hold(tmp_path):
+    path = tmp_path / "clip.gif"
+    sink = GifSink(path, (64, 64), fps=30)
+    for f in ramp(30):
         sink.write(f)
     sink.close()
     decoded, delays, _ = gif_frames(path)
-    assert len(decoded) == 3 and sum(delays) == 500
+    assert len(decoded) == 30 and set(delays) == {30, 40}
+    assert abs(sum(delays) - 1000) <= 10
+
+
+def test_gif_keeps_repeated_frames_and_their_duration(tmp_path):
+    path = tmp_path / "hold.gif"
+    sink = GifSink(path, (64, 64), fps=10)
+    frames = [*ramp(3), ramp(3)[-1], ramp(3)[-1]]
+    for f in frames:
+        sink.write(f)
+    sink.close()
+    decoded, delays, _ = gif_frames(path)
+    assert sum(delays) == 500
+    for a, b in zip(decoded, frames):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_frames_are_numbered_gray_pngs(tmp_path):
@@ -92,6 +98,8 @@ def test_frames_are_numbered_gray_pngs(tmp_path):
 
 
 def test_open_sinks_makes_one_sink_per_frame_format(tmp_path):
-    sinks = open_sinks(("stills", "gif", "frames"), tmp_path, "face-3", 25)
+    sinks = open_sinks(("stills", "gif", "frames"), tmp_path, "face-3", (64, 64), 25)
     assert [type(s) for s in sinks] == [GifSink, FramesSink]
     assert sinks[0].path == tmp_path / "face-3.gif"
+    for sink in sinks:
+        sink.abort()

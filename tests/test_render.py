@@ -219,3 +219,6 @@ def test_auto_device_says_once_that_it_runs_on_the_cpu(tmp_path, olivetti_home):
     assert result.stderr.count("no GPU found; the emotion model runs on the CPU") == 1
     again = invoke(str(path), "--cache-dir", str(tmp_path / "cache"))
     assert "no GPU found" not in again.stderr and "(cached scores)" in again.stderr
+    refreshed = invoke(str(path), "--cache-dir", str(tmp_path / "cache"), "--refresh")
+    assert refreshed.exit_code == 0 and "(cached scores)" not in refreshed.stderr
+    assert "no GPU found" in refreshed.stderr

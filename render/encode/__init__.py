@@ -1,7 +1,9 @@
 """Encoders: each output format is a frame sink, fed the same 8-bit gray frames one at a time.
 
 A sink writes to the path it is given (inside the render's staging folder) and finishes the file on
-:meth:`~FrameSink.close`. Sinks never decide where files finally live: the staging area does.
+:meth:`~FrameSink.close`. Sinks never decide where files finally live: the staging area does. MP4
+and GIF stream into ffmpeg processes (:mod:`render.encode.ffmpeg`), so a clip's frames are never
+all held in memory.
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ class FrameSink(Protocol):
     def abort(self) -> None: ...
 
 
-def open_sinks(formats: tuple[str, ...], folder: Path, clip: str, fps: float) -> list[FrameSink]:
-    """One sink per frame format requested (``mp4``, ``gif``, ``frames``) for the clip ``clip``."""
+def open_sinks(
+    formats: tuple[str, ...], folder: Path, clip: str, size: tuple[int, int], fps: float
+) -> list[FrameSink]:
+    """One sink per frame format requested (``mp4``, ``gif``, ``frames``) for the clip ``clip``,
+    whose frames are ``size`` (w, h)."""
     sinks: list[FrameSink] = []
     if "mp4" in formats:
-        sinks.append(Mp4Sink(folder / f"{clip}.mp4", fps))
+        sinks.append(Mp4Sink(folder / f"{clip}.mp4", size, fps))
     if "gif" in formats:
-        sinks.append(GifSink(folder / f"{clip}.gif", fps))
+        sinks.append(GifSink(folder / f"{clip}.gif", size, fps))
     if "frames" in formats:
         sinks.append(FramesSink(folder / "frames" / clip))
     return sinks

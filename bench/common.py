@@ -1,0 +1,40 @@
+"""Helpers shared by the benchmarks: timing child processes and writing a variant of a scene."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RENDER = [sys.executable, "-m", "render"]
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a command to completion; return (wall seconds, peak resident memory in MB of the child)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed with exit status {process.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median_wall(command: list[str], repeats: int, env: dict[str, str] | None = None) -> float:
+    return statistics.median(run(command, env)[0] for _ in range(repeats))
+
+
+def scene_variant(folder: Path, **output: object) -> Path:
+    """scenes/happy.yaml with its output section changed, written into ``folder``."""
+    scene = yaml.safe_load((REPO / "scenes" / "happy.yaml").read_text())
+    scene["output"] = {**scene["output"], **output}
+    path = folder / "happy.yaml"
+    path.write_text(yaml.safe_dump(scene))
+    return path

@@ -1,0 +1,121 @@
+"""Streaming gray frames into the ffmpeg binary that imageio-ffmpeg ships.
+
+ffmpeg is started with an argument list (never a shell); frames go through a bounded queue to a
+writer thread, so the render keeps composing frames while ffmpeg takes them at its own pace. Its
+exit status is checked and its last error line reported.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import tempfile
+import threading
+from fractions import Fraction
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from render.errors import EncodeError
+
+__all__ = ["FfmpegSink", "ffmpeg_command"]
+
+
+def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path) -> list[str]:
+    """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source``, encoded
+    with the ``output`` arguments into ``path``."""
+    import imageio_ffmpeg
+
+    width, height = size
+    rate = str(Fraction(fps).limit_denominator(1001))
+    return [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}", "-r", rate, "-i", source,
+        *output, str(path),
+    ]  # fmt: skip
+
+
+class FfmpegSink:
+    """A frame sink that encodes frames of ``size`` (w, h) with ffmpeg and the given output arguments.
+
+    ffmpeg starts at once, so its own start-up overlaps the composing of the first frames.
+    """
+
+    QUEUE_FRAMES = 32
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str]) -> None:
+        self.path = path
+        self.size = size
+        self.fps = fps
+        self.output = output
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_FRAMES)
+        self._pump: threading.Thread | None = None
+        self._start()
+
+    def write(self, frame: np.ndarray) -> None:
+        if frame.shape != (self.size[1], self.size[0]):
+            raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
+        self._queue.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._finish()
+
+    def abort(self) -> None:
+        """Stop ffmpeg without caring about the file (the staging folder is discarded)."""
+        if self._process is not None:
+            self._process.kill()
+            self._stop_pump()
+            self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = tempfile.TemporaryFile()
+        command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path)
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
+        )
+        self._pump = threading.Thread(target=self._feed, args=(self._process.stdin,), daemon=True)
+        self._pump.start()
+
+    def _feed(self, stdin: IO[bytes]) -> None:
+        """Writer thread: frames from the queue into ffmpeg until the end marker."""
+        broken = False
+        while (chunk := self._queue.get()) is not None:
+            if broken:
+                continue  # ffmpeg is gone: keep draining so the render never blocks on put()
+            try:
+                stdin.write(chunk)
+            except (BrokenPipeError, ValueError):
+                broken = True  # the exit status and log tell why, in _finish
+        try:
+            stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def _stop_pump(self) -> None:
+        if self._pump is not None:
+            self._queue.put(None)
+            self._pump.join()
+            self._pump = None
+
+    def _finish(self) -> None:
+        process, log = self._process, self._log
+        assert process is not None and log is not None
+        self._stop_pump()
+        status = process.wait()
+        self._process, self._log = None, None
+        log.seek(0)
+        lines = log.read().decode("utf-8", "replace").strip().splitlines()
+        log.close()
+        if status != 0:
+            reason = lines[-1] if lines else f"exit status {status}"
+            raise EncodeError(f"{self.path}: ffmpeg failed: {reason}")
