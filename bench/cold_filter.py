@@ -24,7 +24,7 @@ from render.emotion import EmotionModel, default_model_path  # noqa: E402
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        faces = load_dataset("olivetti", Cache(Path(tmp)))
+        faces = load_dataset("olivetti", Cache(Path(tmp)), warn=print)
     model = EmotionModel(default_model_path(), device="cpu", log=lambda m: None)
     model.predict(faces.images[:8])  # load the model and trace its graph outside the timings
 

@@ -15,21 +15,16 @@ import numpy as np
 
 from render.basis import Basis, max_components
 from render.cache import Cache, default_cache_dir
-from render.compose import Canvas
+from render.compose import Canvas, to_pixels
 from render.dataset import load_dataset
-from render.emotion import (
-    DEFAULT_MODEL_SHA256,
-    PREPROCESSING,
-    EmotionFilter,
-    EmotionModel,
-    default_model_path,
-)
+from render.emotion import EmotionFilter, emotion_model
 from render.encode import open_sinks, write_png
 from render.errors import ExitCode, InputError, RenderError
-from render.scene import Scene, load_scene
+from render.scene import FaceInput, Scene, load_scene
 from render.sequence import morph_frames, morph_weights, target_face
 from render.staging import staged
 from render.stills import basis_stills, strip
+from render.subject import resolve_subjects
 
 __all__ = ["Options", "render_scene", "main"]
 
@@ -38,28 +33,24 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Rendered:
-    """What a scene's render produced."""
+    """What a scene's render produced, and the inputs that gave no usable face."""
 
     folder: Path
-    kept: int
-    total: int
     clips: tuple[str, ...]
+    failures: tuple[str, ...]
 
 
-def render_scene(scene: Scene, cache: Cache, log: Log) -> Rendered:
+def render_scene(scene: Scene, cache: Cache, log: Log, warn: Log) -> Rendered:
     """Render every clip of a scene into ``scene.scene_dir``; all files appear together or none.
 
     The dataset, the model's scores and the basis come from ``cache`` when it holds them, so a
-    warm render imports neither TensorFlow nor scikit-learn.
+    warm render imports neither TensorFlow nor scikit-learn. An input whose photo gives no usable
+    face is reported in ``failures``; the others render. When none can, nothing is written.
     """
-    faces = load_dataset(scene.dataset, cache)
-    model_path = default_model_path()
-    learnt = {"dataset": faces.digest, "model": DEFAULT_MODEL_SHA256, "preprocessing": PREPROCESSING}
-    scores, hit = cache.fetch(
-        "scores",
-        learnt,
-        lambda: {"probabilities": EmotionModel(model_path, device=scene.filter.device, log=log).predict(faces.images)},
-    )
+    faces = load_dataset(scene.dataset, cache, warn)
+    model, identity = emotion_model(scene.filter, log)
+    learnt = {"dataset": faces.digest, **identity}
+    scores, hit = cache.fetch("scores", learnt, lambda: {"probabilities": model.predict(faces.images)})
     selection = EmotionFilter(scene.filter.emotion, scene.filter.min_probability).fit(scores["probabilities"])
     kept = faces.images[selection.kept_]
     log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
@@ -72,25 +63,29 @@ def render_scene(scene: Scene, cache: Cache, log: Log) -> Rendered:
         lambda: Basis(scene.basis.components).fit(kept).state(),
     )
     basis = Basis.from_state(state)
+    subjects, failures = resolve_subjects(scene, kept)
+    if not subjects:
+        raise InputError(failures[0] if len(failures) == 1 else
+                         f"{scene.where('inputs')}: none of the inputs gave a usable face: {'; '.join(failures)}")
     morph, output = scene.morph, scene.output
     canvas = Canvas(morph.padding, morph.pad_value, output.size, output.interpolation)
     weights = morph_weights(morph)
-    clips = tuple(f"face-{spec.face}" for spec in scene.inputs)
 
     with staged(scene.scene_dir) as staging:
-        (staging / "emotions.csv").write_text(selection.to_csv(faces.people), encoding="utf-8")
+        (staging / "emotions.csv").write_text(selection.to_csv(faces.people, faces.sources), encoding="utf-8")
         if "stills" in output.formats:
             native = Canvas(morph.padding, morph.pad_value, kept.shape[1] + 2 * morph.padding, "area")
             for name, image in basis_stills(basis, kept, canvas, native).items():
                 write_png(staging / "stills" / f"{name}.png", image)
-        for spec, clip in zip(scene.inputs, clips):
-            face = kept[spec.face]
-            frames = morph_frames(face, target_face(face, basis, morph.target), weights)
-            shown = _encode_clip(frames, canvas, scene, staging, clip)
+        for subject in subjects:
+            if subject.from_photo:
+                write_png(staging / "crops" / f"{subject.name}.png", to_pixels(subject.face))
+            frames = morph_frames(subject.face, target_face(subject.face, basis, morph.target), weights)
+            shown = _encode_clip(frames, canvas, scene, staging, subject.name)
             if "stills" in output.formats:
-                write_png(staging / "stills" / f"{clip}-sequence.png", strip(shown))
-            log(f"{scene.name}: {clip}: {len(shown)} frames at {output.size}x{output.size}")
-    return Rendered(scene.scene_dir, len(kept), len(faces), clips)
+                write_png(staging / "stills" / f"{subject.name}-sequence.png", strip(shown))
+            log(f"{scene.name}: {subject.name}: {len(shown)} frames at {output.size}x{output.size}")
+    return Rendered(scene.scene_dir, tuple(s.name for s in subjects), tuple(failures))
 
 
 def _encode_clip(frames, canvas: Canvas, scene: Scene, staging: Path, clip: str) -> list[np.ndarray]:
@@ -129,7 +124,7 @@ def _check_supports(scene: Scene, kept: int) -> None:
             f"{scene.basis.components + 1} kept faces and the filter kept {kept}; use at most {most}"
         )
     for i, spec in enumerate(scene.inputs):
-        if spec.face >= kept:
+        if isinstance(spec, FaceInput) and spec.face != "all" and spec.face >= kept:
             raise InputError(
                 f"{scene.where('inputs', i, 'face')}: face {spec.face} is past the end: the filter "
                 f"kept {kept} faces as {emotion!r}, numbered 0 to {kept - 1}"
@@ -159,14 +154,18 @@ def main(paths: list[Path], options: Options) -> int:
     failure re-raises, so its traceback is shown.
     """
     log: Log = (lambda message: None) if options.quiet else _say
-    cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh,
-                  warn=lambda message: _say(f"warning: {message}"))
+    warn: Log = lambda message: _say(f"warning: {message}")  # noqa: E731
+    cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=warn)
     failures: list[tuple[Path, RenderError]] = []
     for path in paths:
         started = time.perf_counter()
         try:
             scene = load_scene(path, options.overrides())
-            done = render_scene(scene, cache, log)
+            done = render_scene(scene, cache, log, warn)
+            for failure in done.failures:
+                _say(f"error: {failure}")
+            if done.failures:
+                failures.append((path, InputError(f"{len(done.failures)} input(s) gave no usable face")))
         except RenderError as exc:
             if options.debug:
                 raise

@@ -7,14 +7,17 @@ decoded arrays are cached, so a warm render reads them without importing scikit-
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from render.cache import Cache, file_sha256
 from render.errors import InputError
+from render.scene import FolderDataset
 
 __all__ = ["FaceSet", "load_dataset"]
 
@@ -26,24 +29,86 @@ class FaceSet:
     """Faces, the identity of the person in each, and the digest of the source they came from."""
 
     name: str
-    digest: str  #: sha256 of the source file's bytes
+    digest: str  #: sha256 of the source's bytes
     images: np.ndarray = field(repr=False)  #: (n, height, width) float32 in [0, 1]
-    people: np.ndarray = field(repr=False)  #: (n,) integer identity of each face
+    people: np.ndarray = field(repr=False)  #: (n,) integer identity of each face; -1 where unknown
+    sources: np.ndarray = field(repr=False)  #: (n,) where each face came from (file name or index)
 
     def __len__(self) -> int:
         return len(self.images)
 
 
-def load_dataset(name: str, cache: Cache) -> FaceSet:
-    """Load a face set by its scene name (only ``olivetti`` for now)."""
-    if name != "olivetti":  # the scene schema admits nothing else; guard the contract anyway
-        raise InputError(f"dataset {name!r} is not known; use 'olivetti'")
+#: Fewest faces a folder dataset must yield (a basis of one component needs two).
+MIN_FACES = 2
+#: Side of the faces cut from a folder's photos: Olivetti's resolution.
+FACE_SIZE = 64
+
+
+def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
+    """Load the scene's face set: ``olivetti``, or a folder of photos (see :func:`_folder`)."""
+    if isinstance(spec, FolderDataset):
+        return _folder(spec.folder, cache, warn)
     source = _sklearn_data_home() / OLIVETTI_FILE
     if not source.is_file():
         _fetch_olivetti()  # downloads into the data home, once
     digest = file_sha256(source)
-    arrays, _ = cache.fetch("dataset", {"name": name, "source_sha256": digest}, _fetch_olivetti)
-    return FaceSet(name, digest, arrays["images"], arrays["people"])
+    arrays, _ = cache.fetch("dataset", {"name": "olivetti", "source_sha256": digest}, _fetch_olivetti)
+    sources = np.array([f"olivetti:{i}" for i in range(len(arrays["images"]))])
+    return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
+
+
+def _folder(folder: Path, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
+    """Every JPEG and PNG of a folder through the portrait stage (largest face, levelled, framed
+    like Olivetti, 64x64). Photos without a usable face are listed and skipped."""
+    from render.photo import photos_in
+    from render.portrait import PORTRAIT_VERSION
+
+    photos = photos_in(folder)
+    digest = hashlib.sha256()
+    for photo in photos:
+        digest.update(f"{photo.name}\0{file_sha256(photo)}\0".encode())
+    parts = {"folder_sha256": digest.hexdigest(), "portrait": PORTRAIT_VERSION, "size": FACE_SIZE}
+    arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos))
+    for name, reason in zip(arrays["skipped"], arrays["reasons"]):
+        warn(f"{folder / name}: skipped from the dataset: {reason}")
+    found = len(arrays["images"])
+    if found < MIN_FACES:
+        raise InputError(
+            f"{folder}: {found} usable face(s) in {len(photos)} photo(s); a dataset needs at least "
+            f"{MIN_FACES}: add photos with faces seen from the front"
+        )
+    return FaceSet(f"folder:{folder.name}", parts["folder_sha256"], arrays["images"],
+                   np.full(found, -1, dtype=np.int64), arrays["sources"])
+
+
+
+def _crop_all(photos: list[Path]) -> dict[str, np.ndarray]:
+    from render.photo import read_photo
+    from render.portrait import Portraits
+
+    portraits = Portraits(FACE_SIZE)
+    faces, sources, skipped, reasons = [], [], [], []
+    for photo in photos:
+        try:
+            pixels = read_photo(photo)
+        except InputError as exc:
+            skipped.append(photo.name)
+            reasons.append(str(exc).removeprefix(f"{photo}: "))
+            continue
+        boxes = portraits.faces(pixels)
+        if not boxes:
+            skipped.append(photo.name)
+            reasons.append("no face found")
+            continue
+        box = max(boxes, key=lambda b: b.side)
+        faces.append(portraits.crop(pixels, box, portraits.eyes(pixels, box)))
+        sources.append(photo.name)
+    return {
+        "images": np.array(faces, dtype=np.float32).reshape(-1, FACE_SIZE, FACE_SIZE),
+        "sources": np.array(sources, dtype=str),
+        "skipped": np.array(skipped, dtype=str),
+        "reasons": np.array(reasons, dtype=str),
+    }
 
 
 def _sklearn_data_home() -> Path:

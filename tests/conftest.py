@@ -38,11 +38,20 @@ def olivetti_home() -> Path:
 
 
 @pytest.fixture(scope="session")
+def photos() -> Path:
+    """../shared/data/photos: public-domain portraits; skips with the reason when absent."""
+    folder = SHARED_DATA / "photos"
+    if not (folder / "obama.jpg").is_file():
+        pytest.skip(f"test photos {folder} are missing: they come with ../shared/data beside the clone")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def faces(olivetti_home, isolated_cache):
     from render.cache import Cache
     from render.dataset import load_dataset
 
-    return load_dataset("olivetti", Cache(isolated_cache))
+    return load_dataset("olivetti", Cache(isolated_cache), warn=print)
 
 
 @pytest.fixture(scope="session")

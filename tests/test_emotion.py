@@ -87,9 +87,10 @@ def test_kept_faces_are_exactly_those_whose_argmax_is_the_emotion(
 
 def test_csv_lists_every_face_with_its_probabilities(faces, emotion_model):
     fitted = EmotionFilter("happy", 0.5).fit(emotion_model.predict(faces.images))
-    rows = list(csv.DictReader(io.StringIO(fitted.to_csv(faces.people))))
+    rows = list(csv.DictReader(io.StringIO(fitted.to_csv(faces.people, faces.sources))))
     assert len(rows) == 400
-    assert list(rows[0]) == ["index", "person", *EMOTIONS, "predicted", "kept"]
+    assert list(rows[0]) == ["index", "person", "source", *EMOTIONS, "predicted", "kept"]
+    assert rows[7]["source"] == "olivetti:7" and rows[7]["person"] == "0"
     kept = [int(r["index"]) for r in rows if r["kept"] == "1"]
     assert kept == fitted.kept_.tolist()
     for r in rows[:20]:
