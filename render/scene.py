@@ -201,15 +201,17 @@ class ImageInput(_Spec):
         return _existing(path, info, "file")
 
 
-class FolderInput(_Spec):
-    """Every JPEG and PNG photo of a folder, the largest face of each."""
-
+class _Folder(_Spec):
     folder: Path = Field(description="The folder's path, relative to the scene file's folder.")
 
     @field_validator("folder")
     @classmethod
     def _folder(cls, path: Path, info: ValidationInfo) -> Path:
         return _existing(path, info, "folder")
+
+
+class FolderInput(_Folder):
+    """Every JPEG and PNG photo of a folder, the largest face of each."""
 
 
 def _index_or(value: Any, word: str, index: str) -> int | str:
@@ -242,15 +244,8 @@ Input = Annotated[
 ]
 
 
-class FolderDataset(_Spec):
+class FolderDataset(_Folder):
     """A folder of face photos in place of Olivetti: the largest face of each, framed alike."""
-
-    folder: Path = Field(description="The folder's path, relative to the scene file's folder.")
-
-    @field_validator("folder")
-    @classmethod
-    def _folder(cls, path: Path, info: ValidationInfo) -> Path:
-        return _existing(path, info, "folder")
 
 
 class MorphSpec(_Spec):

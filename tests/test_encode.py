@@ -14,13 +14,16 @@ def ramp(count: int, size: int = 64) -> list[np.ndarray]:
     return [np.full((size, size), int(i * 255 / (count - 1)), np.uint8) for i in range(count)]
 
 
-def test_mp4_is_h264_yuv420p_faststart_with_every_frame(tmp_path):
-    path = tmp_path / "clip.mp4"
-    sink = Mp4Sink(path, (64, 64), fps=25)
-    frames = ramp(12)
+def encode(sink, frames):
     for f in frames:
         sink.write(f)
     sink.close()
+
+
+def test_mp4_is_h264_yuv420p_faststart_with_every_frame(tmp_path):
+    path = tmp_path / "clip.mp4"
+    frames = ramp(12)
+    encode(Mp4Sink(path, (64, 64), fps=25), frames)
     meta, decoded = mp4_frames(path)
     assert meta["codec"] == "h264"
     assert meta["pix_fmt"].startswith("yuv420p")
@@ -33,10 +36,7 @@ def test_mp4_is_h264_yuv420p_faststart_with_every_frame(tmp_path):
 
 def test_mp4_bytes_are_the_same_for_the_same_frames(tmp_path):
     for name in ("a.mp4", "b.mp4"):
-        sink = Mp4Sink(tmp_path / name, (64, 64), fps=25)
-        for f in ramp(8):
-            sink.write(f)
-        sink.close()
+        encode(Mp4Sink(tmp_path / name, (64, 64), fps=25), ramp(8))
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
 
 
@@ -51,11 +51,8 @@ def test_mp4_failure_is_an_encode_error(tmp_path):
 
 def test_gif_loops_forever_with_exact_timing(tmp_path):
     path = tmp_path / "clip.gif"
-    sink = GifSink(path, (64, 64), fps=25)
     frames = ramp(10)
-    for f in frames:
-        sink.write(f)
-    sink.close()
+    encode(GifSink(path, (64, 64), fps=25), frames)
     decoded, delays, loop = gif_frames(path)
     assert loop == 0
     assert len(decoded) == 10 and delays == [40] * 10
@@ -65,10 +62,7 @@ def test_gif_loops_forever_with_exact_timing(tmp_path):
 
 def test_gif_delays_keep_the_total_exact_at_rates_gifs_cannot_hold(tmp_path):
     path = tmp_path / "clip.gif"
-    sink = GifSink(path, (64, 64), fps=30)
-    for f in ramp(30):
-        sink.write(f)
-    sink.close()
+    encode(GifSink(path, (64, 64), fps=30), ramp(30))
     decoded, delays, _ = gif_frames(path)
     assert len(decoded) == 30 and set(delays) == {30, 40}
     assert abs(sum(delays) - 1000) <= 10
@@ -76,11 +70,8 @@ def test_gif_delays_keep_the_total_exact_at_rates_gifs_cannot_hold(tmp_path):
 
 def test_gif_keeps_repeated_frames_and_their_duration(tmp_path):
     path = tmp_path / "hold.gif"
-    sink = GifSink(path, (64, 64), fps=10)
     frames = [*ramp(3), ramp(3)[-1], ramp(3)[-1]]
-    for f in frames:
-        sink.write(f)
-    sink.close()
+    encode(GifSink(path, (64, 64), fps=10), frames)
     decoded, delays, _ = gif_frames(path)
     assert sum(delays) == 500
     for a, b in zip(decoded, frames):
@@ -88,10 +79,7 @@ def test_gif_keeps_repeated_frames_and_their_duration(tmp_path):
 
 
 def test_frames_are_numbered_gray_pngs(tmp_path):
-    sink = FramesSink(tmp_path / "frames")
-    for f in ramp(3, size=16):
-        sink.write(f)
-    sink.close()
+    encode(FramesSink(tmp_path / "frames"), ramp(3, size=16))
     names = sorted(p.name for p in (tmp_path / "frames").iterdir())
     assert names == ["0000.png", "0001.png", "0002.png"]
     assert png(tmp_path / "frames" / "0002.png").max() == 255
