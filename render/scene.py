@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Optional, Union, get_args
 
 import yaml
+from pydantic_core import PydanticCustomError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +28,7 @@ from pydantic import (
 )
 
 from render.errors import SceneError
+from render.presets import LIMITS, PRESETS
 
 __all__ = [
     "EMOTIONS",
@@ -60,6 +62,7 @@ Easing = Literal[
 ]
 Format = Literal["mp4", "gif", "frames", "stills"]
 Interpolation = Literal["nearest", "linear", "cubic", "area", "lanczos"]
+Preset = Literal["youtube", "instagram", "instagram-reels", "x", "web"]
 
 #: The FER2013 class order, which is also the default model's output order.
 EMOTIONS: tuple[str, ...] = get_args(Emotion)
@@ -267,6 +270,24 @@ class MorphSpec(_Spec):
     )
 
 
+class GifSpec(_Spec):
+    """The GIF: its own size, rate and gray levels, kept small and faithful."""
+
+    size: Optional[StrictInt] = Field(
+        None, ge=16, le=1280, description="Side of the GIF's square frame in pixels; default: output.size, at most 512."
+    )
+    fps: Optional[StrictFloat] = Field(
+        None, gt=0.0, le=50.0, description="GIF frames per second, up to 50; default: output.fps."
+    )
+    colors: StrictInt = Field(
+        32, ge=2, le=255, description="Gray levels in the GIF's palette (2 to 255); fewer make smaller files."
+    )
+    tolerance: StrictInt = Field(
+        0, ge=0, le=64,
+        description="Gray levels a pixel may drift from what is shown before the GIF redraws it (0: exact).",
+    )
+
+
 class OutputSpec(_Spec):
     """What is written, where, and at what size."""
 
@@ -279,16 +300,63 @@ class OutputSpec(_Spec):
     formats: tuple[Format, ...] = Field(
         ("mp4", "gif", "frames", "stills"), min_length=1, description="Files to write."
     )
+    preset: Optional[Preset] = Field(
+        None,
+        description="Upload preset: youtube, instagram, instagram-reels, x or web. It fills the output "
+        "keys the scene leaves out (frame, size, fps, crf, max_kbps, gop_seconds, min_duration, gif).",
+    )
+    frame: Optional[tuple[StrictInt, StrictInt]] = Field(
+        None,
+        description="Video frame [width, height] in pixels; the face is centred on the background. "
+        "Default: a square of `size`.",
+    )
     size: StrictInt = Field(
         512,
         ge=16,
         le=4096,
-        description="Side of the square output frame in pixels (16 to 4096; even when mp4 is written).",
+        description="Side of the square face area in pixels (16 to 4096), and of the frame when `frame` is "
+        "not given (even when mp4 is written).",
+    )
+    background: StrictFloat = Field(
+        0.0, ge=0.0, le=1.0, description="Gray level around the face when the frame is larger (0 to 1)."
     )
     fps: StrictFloat = Field(25.0, gt=0.0, le=120.0, description="Frames per second (up to 120).")
+    crf: StrictInt = Field(18, ge=0, le=51, description="H.264 constant rate factor: lower is better (0 to 51).")
+    max_kbps: Optional[StrictInt] = Field(
+        None, ge=100, le=100_000, description="Cap on the H.264 bit rate in kbit/s (a VBV limit)."
+    )
+    gop_seconds: StrictFloat = Field(
+        1.0, gt=0.0, le=10.0, description="Seconds between keyframes; every GOP is closed."
+    )
+    min_duration: StrictFloat = Field(
+        0.0, ge=0.0, le=600.0, description="Shortest video in seconds; shorter clips are extended as `extend` says."
+    )
+    extend: Literal["hold", "pingpong", "slow"] = Field(
+        "hold",
+        description="How a clip reaches min_duration: 'hold' the first and last frames, play it "
+        "'pingpong' (forward, back, ...), or 'slow' (each level shown longer).",
+    )
     interpolation: Interpolation = Field(
         "cubic", description="Upscaling from the padded source face to `size`."
     )
+    gif: GifSpec = GifSpec()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        preset = PRESETS.get(data.get("preset"), {}) if isinstance(data.get("preset"), str) else {}
+        for key, value in preset.items():
+            if key == "gif" and isinstance(data.get("gif"), dict):
+                filled["gif"] = {**value, **data["gif"]}
+            elif key not in data and not (key == "size" and "frame" in data):
+                filled[key] = value
+        frame = filled.get("frame")
+        if "size" not in filled and isinstance(frame, list) and all(isinstance(v, int) for v in frame) and frame:
+            filled["size"] = min(frame)  # the face fills the frame's short side
+        return filled
 
     @field_validator("dir")
     @classmethod
@@ -303,10 +371,34 @@ class OutputSpec(_Spec):
             raise ValueError(f"formats lists {twice[0]!r} twice; list each format once")
         return formats
 
+    @field_validator("frame")
+    @classmethod
+    def _even_frame(cls, frame: tuple[int, int] | None, info: ValidationInfo) -> tuple[int, int] | None:
+        if frame is None:
+            return frame
+        width, height = frame
+        if not all(16 <= side <= 4096 for side in frame):
+            raise ValueError(f"frame {list(frame)}: each side must be 16 to 4096 pixels")
+        if "mp4" in info.data.get("formats", ()) and any(side % 2 for side in frame):
+            raise ValueError(f"frame {list(frame)} has an odd side and H.264 (yuv420p) needs even sides")
+        preset = info.data.get("preset")
+        if preset:
+            limits = LIMITS[preset]
+            if width > limits.max_width or height > limits.max_height:
+                raise ValueError(f"frame {list(frame)} is larger than {preset} accepts "
+                                 f"({limits.max_width}x{limits.max_height} at most)")
+            if not limits.min_aspect <= width / height <= limits.max_aspect:
+                raise ValueError(f"frame {list(frame)}: {preset} accepts aspect ratios "
+                                 f"{limits.min_aspect:.3g} to {limits.max_aspect:.3g} (width / height)")
+        return frame
+
     @field_validator("size")
     @classmethod
-    def _even_for_mp4(cls, size: int, info: ValidationInfo) -> int:
-        if "mp4" in info.data.get("formats", ()) and size % 2:
+    def _size_fits(cls, size: int, info: ValidationInfo) -> int:
+        frame = info.data.get("frame")
+        if frame is not None and size > min(frame):
+            raise ValueError(f"size {size} does not fit in frame {list(frame)}; use at most {min(frame)}")
+        if frame is None and "mp4" in info.data.get("formats", ()) and size % 2:
             raise ValueError(
                 f"size {size} is odd and H.264 (yuv420p) needs an even frame size; "
                 f"use {size - 1} or {size + 1}"
@@ -316,12 +408,34 @@ class OutputSpec(_Spec):
     @field_validator("fps")
     @classmethod
     def _gif_delays(cls, fps: float, info: ValidationInfo) -> float:
-        if "gif" in info.data.get("formats", ()) and fps > 50:
+        preset = info.data.get("preset")
+        if preset:
+            limits = LIMITS[preset]
+            if limits.fps_allowed and fps not in limits.fps_allowed:
+                allowed = ", ".join(f"{f:g}" for f in limits.fps_allowed)
+                raise ValueError(f"fps {fps:g}: {preset} recommends {allowed}; use one of those")
+            if not limits.min_fps <= fps <= limits.max_fps:
+                raise ValueError(f"fps {fps:g}: {preset} accepts {limits.min_fps:g} to {limits.max_fps:g} fps")
+        gif = info.data.get("gif")  # not validated yet: fields come in order
+        if "gif" in info.data.get("formats", ()) and fps > 50 and not (isinstance(gif, dict) and gif.get("fps")):
             raise ValueError(
                 f"fps {fps:g} is above 50, and browsers play GIF frame delays under 2/100 s "
-                f"at 1/10 s; use fps 50 or less, or leave gif out of formats"
+                f"at 1/10 s; set gif.fps to 50 or less, or leave gif out of formats"
             )
         return fps
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the video frame."""
+        return tuple(self.frame) if self.frame else (self.size, self.size)  # type: ignore[return-value]
+
+    @property
+    def gif_size(self) -> int:
+        return self.gif.size or min(self.size, 512)
+
+    @property
+    def gif_fps(self) -> float:
+        return self.gif.fps or self.fps
 
 
 def _dataset_kind(value: Any) -> str | None:
@@ -355,6 +469,10 @@ class Scene(_Spec):
         description="Names the output folder: letters, digits, '.', '_' and '-', starting with a "
         "letter or digit.",
     )
+    title: Optional[str] = Field(
+        None, max_length=100, description="Title for uploads (the videos' sidecar JSON); default: the name."
+    )
+    description: str = Field("", max_length=5000, description="Description for uploads (sidecar JSON).")
     dataset: Dataset = Field(
         "olivetti",
         description="Face set: 'olivetti' (400 gray 64x64 faces of 40 people), or {folder: path} of photos.",
@@ -366,6 +484,19 @@ class Scene(_Spec):
     )
     morph: MorphSpec = MorphSpec()
     output: OutputSpec = OutputSpec()
+
+    @model_validator(mode="after")
+    def _duration_limit(self) -> Scene:
+        preset = self.output.preset
+        if preset is None:
+            return self
+        longest = LIMITS[preset].max_duration
+        seconds = self.morph.levels / self.output.fps
+        if seconds > longest:
+            message = (f"{self.morph.levels} levels at {self.output.fps:g} fps last {seconds:.1f} s, longer "
+                       f"than {preset} accepts ({longest:g} s); use fewer levels or a higher output.fps")
+            raise PydanticCustomError("scene_limit", "{message}", {"key": "morph.levels", "message": message})
+        return self
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
@@ -536,6 +667,8 @@ def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
         if not (e["type"] == "too_short" and any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors))
     ]
     first = errors[0]
+    if first["type"] == "scene_limit":  # a rule across sections names the key it is about
+        first = {**first, "loc": tuple(first["ctx"]["key"].split("."))}
     message = _explain(tuple(first["loc"]), first)
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("<")))
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
@@ -556,6 +689,8 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     message = error["msg"]
     if kind == "value_error":  # our own validators already say what to do
         return message[len("Value error, ") :]
+    if kind == "scene_limit":
+        return message
     if kind in ("input_kind", "dataset_kind"):
         return f"{message}, got {json.dumps(got, default=str)}"
     message = message[0].lower() + message[1:]

@@ -1,0 +1,67 @@
+"""Output presets for the platforms the films are uploaded to.
+
+A preset fills the ``output`` keys a scene leaves out; any key the scene gives wins. Each preset's
+numbers, and the published limits it is held to (``LIMITS``, checked by the tests on real files),
+come from the platforms' own upload guidance:
+
+- YouTube, "Recommended upload encoding settings" (support.google.com/youtube/answer/1722171):
+  MP4 with the moov atom at the front, H.264 High profile, progressive, 2 consecutive B-frames,
+  closed GOP of half the frame rate, CABAC, 4:2:0; 1080p at 24-30 fps: 8 Mbps; 16:9, 1920x1080.
+- Instagram, Graph API content publishing, video and reels specifications
+  (developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media):
+  MP4, moov atom at the front, H.264, progressive, closed GOP, 4:2:0, 23-60 fps, at most 1920
+  columns, at most 25 Mbps; feed videos 3 to 60 s; reels 3 s to 15 min, 9:16 recommended.
+- X, "Media best practices" (developer.x.com/en/docs/x-api/v1/media/upload-media/uploading-media/
+  media-best-practices): 0.5 to 140 s, at most 512 MB, 32x32 to 1280x1024, aspect 1:3 to 3:1, at
+  most 40 fps, no open GOP, progressive, 1:1 pixels, YUV 4:2:0 only; GIFs at most 1280x1080,
+  350 frames and 15 MB.
+- web: no platform; a small file that every browser plays as it loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["PRESETS", "LIMITS", "Limits"]
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "youtube": {"frame": [1920, 1080], "size": 1080, "fps": 25.0, "crf": 18, "max_kbps": 8000,
+                "gop_seconds": 0.5},
+    "instagram": {"frame": [1080, 1080], "size": 1080, "fps": 30.0, "crf": 20, "max_kbps": 8000,
+                  "gop_seconds": 1.0, "min_duration": 3.0},
+    "instagram-reels": {"frame": [1080, 1920], "size": 1080, "fps": 30.0, "crf": 20, "max_kbps": 8000,
+                        "gop_seconds": 1.0, "min_duration": 3.0},
+    "x": {"frame": [720, 720], "size": 720, "fps": 30.0, "crf": 20, "max_kbps": 5000, "gop_seconds": 1.0,
+          "min_duration": 0.5, "gif": {"size": 480}},
+    "web": {"crf": 23, "max_kbps": 4000, "gop_seconds": 2.0},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A platform's published limits for an uploaded video."""
+
+    min_duration: float = 0.0
+    max_duration: float = float("inf")
+    min_fps: float = 0.0
+    max_fps: float = float("inf")
+    max_width: int = 1 << 16
+    max_height: int = 1 << 16
+    min_aspect: float = 0.0  #: width / height
+    max_aspect: float = float("inf")
+    max_kbps: float = float("inf")
+    max_bytes: int = 1 << 62
+    fps_allowed: tuple[float, ...] = ()
+
+
+LIMITS: dict[str, Limits] = {
+    "youtube": Limits(fps_allowed=(24, 25, 30, 48, 50, 60)),
+    "instagram": Limits(min_duration=3.0, max_duration=60.0, min_fps=23, max_fps=60, max_width=1920,
+                        max_kbps=25_000, max_bytes=100 << 20),
+    "instagram-reels": Limits(min_duration=3.0, max_duration=900.0, min_fps=23, max_fps=60, max_width=1920,
+                              max_kbps=25_000, max_bytes=300 << 20),
+    "x": Limits(min_duration=0.5, max_duration=140.0, max_fps=40, max_width=1280, max_height=1024,
+                min_aspect=1 / 3, max_aspect=3.0, max_bytes=512 << 20),
+    "web": Limits(),
+}  # fmt: skip
