@@ -11,19 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from render.basis import Basis, max_components
 from render.cache import Cache, default_cache_dir
-from render.compose import Canvas, to_pixels
+from render.clip import render_clip
+from render.compose import Canvas
 from render.dataset import load_dataset
 from render.emotion import EmotionFilter, emotion_model
-from render.encode import open_sinks, write_png
+from render.encode import write_png
 from render.errors import ExitCode, InputError, RenderError
 from render.scene import FaceInput, Scene, load_scene
-from render.sequence import morph_frames, morph_weights, target_face
 from render.staging import staged
-from render.stills import basis_stills, strip
+from render.stills import basis_stills
 from render.subject import resolve_subjects
 
 __all__ = ["Options", "render_scene", "main"]
@@ -68,44 +66,19 @@ def render_scene(scene: Scene, cache: Cache, log: Log, warn: Log) -> Rendered:
         raise InputError(failures[0] if len(failures) == 1 else
                          f"{scene.where('inputs')}: none of the inputs gave a usable face: {'; '.join(failures)}")
     morph, output = scene.morph, scene.output
-    canvas = Canvas(morph.padding, morph.pad_value, output.size, output.interpolation)
-    weights = morph_weights(morph)
+    width, height = output.frame_size
 
     with staged(scene.scene_dir) as staging:
         (staging / "emotions.csv").write_text(selection.to_csv(faces.people, faces.sources), encoding="utf-8")
         if "stills" in output.formats:
+            still = Canvas(morph.padding, morph.pad_value, min(output.size, 512), output.interpolation)
             native = Canvas(morph.padding, morph.pad_value, kept.shape[1] + 2 * morph.padding, "area")
-            for name, image in basis_stills(basis, kept, canvas, native).items():
+            for name, image in basis_stills(basis, kept, still, native).items():
                 write_png(staging / "stills" / f"{name}.png", image)
         for subject in subjects:
-            if subject.from_photo:
-                write_png(staging / "crops" / f"{subject.name}.png", to_pixels(subject.face))
-            frames = morph_frames(subject.face, target_face(subject.face, basis, morph.target), weights)
-            shown = _encode_clip(frames, canvas, scene, staging, subject.name)
-            if "stills" in output.formats:
-                write_png(staging / "stills" / f"{subject.name}-sequence.png", strip(shown))
-            log(f"{scene.name}: {subject.name}: {len(shown)} frames at {output.size}x{output.size}")
+            count = render_clip(subject, basis, scene, staging)
+            log(f"{scene.name}: {subject.name}: {count} frames at {width}x{height}")
     return Rendered(scene.scene_dir, tuple(s.name for s in subjects), tuple(failures))
-
-
-def _encode_clip(frames, canvas: Canvas, scene: Scene, staging: Path, clip: str) -> list[np.ndarray]:
-    """Feed each composed frame to every sink; return the frames for the stills."""
-    side = scene.output.size
-    sinks = open_sinks(scene.output.formats, staging, clip, (side, side), scene.output.fps)
-    shown: list[np.ndarray] = []
-    try:
-        for frame in frames:
-            pixels = canvas(frame)
-            shown.append(pixels)
-            for sink in sinks:
-                sink.write(pixels)
-        for sink in sinks:
-            sink.close()
-    except BaseException:
-        for sink in sinks:
-            sink.abort()
-        raise
-    return shown
 
 
 def _check_supports(scene: Scene, kept: int) -> None:

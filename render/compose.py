@@ -1,4 +1,4 @@
-"""Composition: a float face becomes an output frame (padding, upscaling, 8-bit pixels)."""
+"""Composition: a float face becomes an output frame (padding, scaling, placing, 8-bit pixels)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ _INTERPOLATION = {"nearest": 0, "linear": 1, "cubic": 2, "area": 3, "lanczos": 4
 
 @dataclass(frozen=True)
 class Canvas:
-    """Pads a face by ``padding`` source pixels of ``pad_value`` and scales it to ``size`` squared."""
+    """Pads a face by ``padding`` source pixels of ``pad_value``, scales it to ``size`` squared, and
+    centres that square on a ``frame`` (width, height) of ``background`` gray, when one is given
+    (never stretched: the frame's spare width or height is background)."""
 
     padding: int
     pad_value: float
     size: int
     interpolation: str = "cubic"
+    frame: tuple[int, int] | None = None
+    background: float = 0.0
 
     def __call__(self, face: np.ndarray) -> np.ndarray:
-        """(h, w) float face to a (size, size) uint8 frame."""
+        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``."""
         padded = np.pad(face.astype(np.float32), self.padding, constant_values=self.pad_value)
         if padded.shape != (self.size, self.size):
             import cv2
@@ -29,7 +33,14 @@ class Canvas:
             padded = cv2.resize(
                 padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
             )
-        return to_pixels(padded)
+        square = to_pixels(padded)
+        if self.frame is None or self.frame == (self.size, self.size):
+            return square
+        width, height = self.frame
+        out = np.full((height, width), to_pixels(np.float32(self.background)), np.uint8)
+        top, left = (height - self.size) // 2, (width - self.size) // 2
+        out[top : top + self.size, left : left + self.size] = square
+        return out
 
 
 def to_pixels(image: np.ndarray) -> np.ndarray:

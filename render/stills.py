@@ -37,10 +37,9 @@ def sheet(faces: np.ndarray, canvas: Canvas, columns: int | None = None) -> np.n
     return out
 
 
-def strip(frames: list[np.ndarray], count: int = STRIP_FRAMES) -> np.ndarray:
-    """``count`` evenly spaced frames of a sequence, side by side (first and last included)."""
-    picks = np.unique(np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int))
-    return np.concatenate([frames[i] for i in picks], axis=1)
+def strip(frames: list[np.ndarray]) -> np.ndarray:
+    """Frames side by side."""
+    return np.concatenate(frames, axis=1)
 
 
 def basis_stills(basis: Basis, kept: np.ndarray, canvas: Canvas, tile: Canvas) -> dict[str, np.ndarray]:

@@ -35,3 +35,12 @@ def test_nearest_upscaling_repeats_source_pixels():
     face[0, 0] = 1.0
     frame = Canvas(padding=0, pad_value=0.0, size=8, interpolation="nearest")(face)
     assert np.all(frame[:2, :2] == 255) and frame[2:, :].max() == 0
+
+
+def test_a_wider_frame_centres_the_face_on_the_background_unstretched():
+    face = np.full((64, 64), 1.0, np.float32)
+    frame = Canvas(padding=0, pad_value=0.0, size=100, frame=(300, 200), background=0.5)(face)
+    assert frame.shape == (200, 300)
+    assert np.all(frame[50:150, 100:200] == 255)  # the face square, centred
+    frame[50:150, 100:200] = 128
+    assert np.all(frame == 128)  # everything else is background

@@ -106,7 +106,8 @@ def test_mp4_and_gif_decode_to_every_level(small):
     gif, delays, loop = gif_frames(folder / "face-0.gif")
     assert loop == 0 and sum(delays) == 12 * 40
     assert len(gif) == 12
-    np.testing.assert_array_equal(gif[-1], png(folder / "frames" / "face-0" / "0011.png"))
+    last = png(folder / "frames" / "face-0" / "0011.png")
+    assert np.abs(gif[-1].astype(int) - last).max() <= 4  # 32 gray levels: within half a step
 
 
 def test_same_scene_gives_the_same_files(small, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from render.basis import Basis
 from render.easing import EASING_CURVES, ease
 from render.scene import EASINGS, MorphSpec
-from render.sequence import morph_frames, morph_weights, target_face
+from render.sequence import Morph, morph_frames, morph_weights, target_face, timeline
 
 
 def test_every_scene_easing_has_a_curve():
@@ -68,3 +68,32 @@ def test_target_is_the_reconstruction_or_the_mean():
 def test_morph_weights_follow_the_scene():
     w = morph_weights(MorphSpec(levels=7, easing="smoothstep"))
     np.testing.assert_allclose(w, ease("smoothstep", 7))
+
+
+def test_a_long_enough_clip_shows_each_level_once():
+    np.testing.assert_array_equal(timeline(50, 25, 0.0, "hold"), np.arange(50))
+    np.testing.assert_array_equal(timeline(50, 25, 2.0, "pingpong"), np.arange(50))
+
+
+def test_hold_splits_the_extra_frames_between_both_ends():
+    order = timeline(50, 30, 3.0, "hold")
+    assert len(order) == 90
+    assert (order[:20] == 0).all() and (order[-20:] == 49).all()
+    np.testing.assert_array_equal(order[20:70], np.arange(50))
+
+
+def test_pingpong_plays_whole_cycles_back_to_the_start():
+    order = timeline(50, 30, 3.0, "pingpong")
+    assert len(order) == 98 and order[49] == 49 and order[-1] == 1
+    np.testing.assert_array_equal(np.abs(np.diff(order)), 1)
+
+
+def test_slow_shows_each_level_for_the_same_number_of_frames():
+    order = timeline(50, 30, 3.0, "slow")
+    assert len(order) == 100
+    np.testing.assert_array_equal(order, np.repeat(np.arange(50), 2))
+
+
+def test_morph_frames_by_level():
+    morph = Morph(np.zeros((2, 2)), np.ones((2, 2)), ease("linear", 5))
+    assert len(morph) == 5 and morph.frame(2).tolist() == [[0.5, 0.5], [0.5, 0.5]]
