@@ -11,6 +11,7 @@ scene is rendered, so ``render --help`` answers at once.
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -127,4 +128,7 @@ def cache_clear(cache_dir: CacheDir = None) -> None:
 
 def run() -> None:
     """Console-script entry point."""
+    # The tool's own linear algebra is tiny (a 64x64 basis); OpenBLAS's worker threads would only
+    # spin and take CPU from the encoders. Set before numpy loads; the caller's value wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     cli(prog_name="render")

@@ -28,7 +28,7 @@ def render_clip(subject: Subject, basis: Basis, scene: Scene, staging: Path) -> 
     morph_spec, output = scene.morph, scene.output
     morph = Morph(subject.face, target_face(subject.face, basis, morph_spec.target), morph_weights(morph_spec))
     pad = (morph_spec.padding, morph_spec.pad_value)
-    video = Canvas(*pad, output.size, output.interpolation, output.frame_size, output.background)
+    video = Canvas(*pad, output.size, output.interpolation, output.frame, output.background)
     small = Canvas(*pad, output.gif_size, output.interpolation)
     order = timeline(len(morph), output.fps, output.min_duration, output.extend)
 
@@ -45,18 +45,19 @@ def render_clip(subject: Subject, basis: Basis, scene: Scene, staging: Path) -> 
         frames = FramesSink(staging / "frames" / subject.name)
     sinks: list[FrameSink] = [s for s in (mp4, gif, frames) if s is not None]
     try:
-        shown, pixels = -1, None
+        shown, current, pixels = -1, -1, None
         for level in order if mp4 else range(len(morph)):
-            if level != shown or pixels is None:
-                pixels = video(morph.frame(level))
+            if level != current:
+                face, current = morph.frame(level), level
+                pixels = video(face)
             if mp4:
                 mp4.write(pixels)
             if level > shown:  # the first time this level appears (timelines only move on)
                 if frames:
                     frames.write(pixels)
                 if gif:
-                    gif.write(small(morph.frame(level)))
-            shown = max(shown, level)
+                    gif.write(pixels if small == video else small(face))
+                shown = level
         for sink in sinks:
             sink.close()
     except BaseException:

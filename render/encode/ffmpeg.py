@@ -1,22 +1,21 @@
 """Streaming gray frames into the ffmpeg binary that imageio-ffmpeg ships.
 
-ffmpeg is started with an argument list (never a shell); frames go through a bounded queue to a
-writer thread, so the render keeps composing frames while ffmpeg takes them at its own pace. Its
-exit status is checked and its last error line reported.
+ffmpeg is started with an argument list (never a shell); frames go through a pump (a bounded queue
+and a writer thread), so the render keeps composing frames while ffmpeg takes them at its own pace.
+Its exit status is checked and its last error line reported.
 """
 
 from __future__ import annotations
 
-import queue
 import subprocess
 import tempfile
-import threading
 from fractions import Fraction
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from render.encode.pump import Pump
 from render.errors import EncodeError
 
 __all__ = ["FfmpegSink", "ffmpeg_command"]
@@ -43,8 +42,6 @@ class FfmpegSink:
     ffmpeg starts at once, so its own start-up overlaps the composing of the first frames.
     """
 
-    QUEUE_FRAMES = 32
-
     def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str]) -> None:
         self.path = path
         self.size = size
@@ -52,14 +49,15 @@ class FfmpegSink:
         self.output = output
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_FRAMES)
-        self._pump: threading.Thread | None = None
+        self._pump: Pump[bytes] | None = None
+        self._broken = False
         self._start()
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.size[1], self.size[0]):
             raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
-        self._queue.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+        assert self._pump is not None
+        self._pump.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
 
     def close(self) -> None:
         if self._process is not None:
@@ -69,7 +67,9 @@ class FfmpegSink:
         """Stop ffmpeg without caring about the file (the staging folder is discarded)."""
         if self._process is not None:
             self._process.kill()
-            self._stop_pump()
+            if self._pump is not None:
+                self._pump.cancel()
+                self._pump = None
             self._process.wait()
             self._process = None
         if self._log is not None:
@@ -83,29 +83,27 @@ class FfmpegSink:
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
         )
-        self._pump = threading.Thread(target=self._feed, args=(self._process.stdin,), daemon=True)
-        self._pump.start()
+        self._pump = Pump(self._feed)
 
-    def _feed(self, stdin: IO[bytes]) -> None:
-        """Writer thread: frames from the queue into ffmpeg until the end marker."""
-        broken = False
-        while (chunk := self._queue.get()) is not None:
-            if broken:
-                continue  # ffmpeg is gone: keep draining so the render never blocks on put()
-            try:
-                stdin.write(chunk)
-            except (BrokenPipeError, ValueError):
-                broken = True  # the exit status and log tell why, in _finish
+    def _feed(self, chunk: bytes) -> None:
+        """On the pump's thread: one frame into ffmpeg's pipe."""
+        assert self._process is not None and self._process.stdin is not None
+        if self._broken:
+            return
         try:
-            stdin.close()
-        except BrokenPipeError:
-            pass
+            self._process.stdin.write(chunk)
+        except (BrokenPipeError, ValueError):
+            self._broken = True  # ffmpeg quit: its exit status and log tell why, in _finish
 
     def _stop_pump(self) -> None:
         if self._pump is not None:
-            self._queue.put(None)
-            self._pump.join()
+            self._pump.finish()
             self._pump = None
+        if self._process is not None and self._process.stdin is not None:
+            try:
+                self._process.stdin.close()
+            except BrokenPipeError:
+                pass  # already gone; the exit status tells
 
     def _finish(self) -> None:
         process, log = self._process, self._log

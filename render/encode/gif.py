@@ -8,7 +8,8 @@ nothing are a single transparent pixel, so the frame count and timing stay exact
 and few distinct values are what LZW compresses best; ``bench/gif_size.py`` compares the result
 with imageio's, ffmpeg's and gifsicle's GIFs.
 
-Delays are whole hundredths of a second, spaced so the total stays true to the frame rate (at 30
+Frames are coded on a pump's thread (Pillow's LZW coder releases the GIL), while the render composes
+the next ones. Delays are whole hundredths of a second, spaced so the total stays true to the frame rate (at 30
 fps: 3, 4, 3, ...). The animation loops forever. LZW coding is Pillow's
 (:func:`PIL.GifImagePlugin.getdata`); the container is written here.
 """
@@ -22,6 +23,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from render.encode.pump import Pump
 from render.errors import EncodeError
 
 __all__ = ["GifSink"]
@@ -38,6 +40,7 @@ class GifSink:
         self.tolerance = tolerance
         self.frames = 0
         self._ramp = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)
+        self._index = np.rint(np.arange(256) * ((colors - 1) / 255.0)).astype(np.uint8)  # gray -> palette
         self._transparent = colors
         self._shown: np.ndarray | None = None  # palette indices on screen
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,24 +49,33 @@ class GifSink:
             self._file.write(self._header())
         except OSError as exc:
             raise EncodeError(f"{path}: could not write GIF ({exc.strerror})") from None
+        self._pump: Pump[np.ndarray] = Pump(self._encode)
 
     def write(self, frame: np.ndarray) -> None:
-        from PIL import GifImagePlugin, Image
-
         if frame.shape != (self.size[1], self.size[0]):
             raise ValueError(f"frame of shape {frame.shape} sent to a GIF of size {self.size}")
-        levels = np.rint(frame.astype(np.float32) * ((self.colors - 1) / 255.0)).astype(np.uint8)
+        self._pump.put(frame)
+
+    def _encode(self, frame: np.ndarray) -> None:
+        """On the pump's thread: one frame, as the pixels that moved, appended to the file."""
+        from PIL import GifImagePlugin, Image
+
+        levels = np.take(self._index, frame)
         if self._shown is None:
-            self._shown, patch, offset = levels.copy(), levels, (0, 0)
+            self._shown, patch, offset = levels, levels, (0, 0)
         else:
-            moved = np.abs(levels.astype(np.int16) - self._shown) * (255 // max(self.colors - 1, 1)) > self.tolerance
-            if moved.any():
-                rows, cols = np.flatnonzero(moved.any(axis=1)), np.flatnonzero(moved.any(axis=0))
-                top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-                region = moved[top:bottom, left:right]
-                patch = np.where(region, levels[top:bottom, left:right], self._transparent).astype(np.uint8)
-                self._shown[moved] = levels[moved]
-                offset = (int(left), int(top))
+            if self.tolerance == 0:
+                moved = levels != self._shown
+            else:
+                drift = np.abs(np.take(self._ramp, levels).astype(np.int16) - np.take(self._ramp, self._shown))
+                moved = drift > self.tolerance
+            rows, cols = np.flatnonzero(moved.any(axis=1)), np.flatnonzero(moved.any(axis=0))
+            if len(rows):
+                window = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+                region, fresh, shown = moved[window], levels[window], self._shown[window]
+                patch = np.where(region, fresh, np.uint8(self._transparent))
+                np.copyto(shown, fresh, where=region)
+                offset = (int(cols[0]), int(rows[0]))
             else:
                 patch, offset = np.full((1, 1), self._transparent, np.uint8), (0, 0)
         image = Image.fromarray(patch, mode="P")
@@ -77,11 +89,13 @@ class GifSink:
 
     def close(self) -> None:
         if self._file is not None:
+            self._pump.finish()
             self._write(b";")
             self._file.close()
             self._file = None
 
     def abort(self) -> None:
+        self._pump.cancel()
         if self._file is not None:
             self._file.close()
             self._file = None
