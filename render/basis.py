@@ -16,7 +16,8 @@ class Basis:
     """scikit-learn PCA over faces, kept as plain arrays.
 
     After :meth:`fit`: ``mean_`` (h, w), ``components_`` (k, h, w) orthonormal when flattened,
-    ``explained_variance_ratio_`` (k,).
+    ``explained_variance_ratio_`` (k,), ``spread_`` (k,) the standard deviation of the faces'
+    weights along each component.
     """
 
     def __init__(self, components: int) -> None:
@@ -27,10 +28,13 @@ class Basis:
 
         n, height, width = faces.shape
         # The full SVD solver is exact and has no random state: the same faces give the same basis.
-        pca = PCA(n_components=self.components, svd_solver="full").fit(faces.reshape(n, -1))
+        # In float64: the float32 arrays kept afterwards then do not depend on how the BLAS
+        # library split the work (threads), so the same faces give the same basis, bit for bit.
+        pca = PCA(n_components=self.components, svd_solver="full").fit(faces.reshape(n, -1).astype(np.float64))
         self.mean_ = pca.mean_.reshape(height, width).astype(np.float32)
         self.components_ = pca.components_.reshape(-1, height, width).astype(np.float32)
         self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
+        self.spread_ = np.sqrt(pca.explained_variance_).astype(np.float32)
         return self
 
     def state(self) -> dict[str, np.ndarray]:
@@ -39,6 +43,7 @@ class Basis:
             "mean": self.mean_,
             "components": self.components_,
             "explained_variance_ratio": self.explained_variance_ratio_,
+            "spread": self.spread_,
         }
 
     @classmethod
@@ -48,6 +53,7 @@ class Basis:
         basis.mean_ = state["mean"]
         basis.components_ = state["components"]
         basis.explained_variance_ratio_ = state["explained_variance_ratio"]
+        basis.spread_ = state["spread"]
         return basis
 
     def project(self, faces: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from render.errors import OutputError
 
 __all__ = ["FORMAT_VERSION", "Cache", "CacheEntry", "default_cache_dir", "file_sha256", "CACHE_ENV"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3  # 2: the basis records its spread; 3: fitted in float64
 CACHE_ENV = "HAPPY_FACES_CACHE"
 
 Arrays = dict[str, np.ndarray]

@@ -14,7 +14,7 @@ import numpy as np
 
 from render.basis import Basis
 from render.compose import Canvas, to_pixels
-from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, write_png, write_sidecar
+from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, write_png, write_sidecar, write_viewer
 from render.scene import Scene
 from render.sequence import Morph, morph_weights, target_face, timeline
 from render.stills import STRIP_FRAMES, strip
@@ -69,6 +69,13 @@ def render_clip(subject: Subject, basis: Basis, scene: Scene, staging: Path) -> 
         write_sidecar(mp4.path, title=scene.title or f"{scene.name}: {subject.name}",
                       description=scene.description, frames=len(order), fps=output.fps,
                       size=output.frame_size, preset=output.preset)
+    if "html" in output.formats:
+        coefficients = basis.project(subject.face[None])[0] if morph_spec.target == "projection" else np.zeros(len(basis.components_))
+        write_viewer(staging / f"{subject.name}.html", face=subject.face, target=morph.target, basis=basis,
+                     coefficients=coefficients, spread=basis.spread_, weights=morph.weights,
+                     padding=morph_spec.padding, pad_value=morph_spec.pad_value, size=output.size,
+                     interpolation=output.interpolation, emotion=scene.filter.emotion,
+                     title=scene.title or f"{scene.name}: {subject.name}", idle_seconds=output.viewer.idle_seconds)
     if subject.from_photo:
         write_png(staging / "crops" / f"{subject.name}.png", to_pixels(subject.face))
     if "stills" in output.formats:

@@ -60,7 +60,7 @@ Easing = Literal[
     "ease-in-out-cubic",
     "smoothstep",
 ]
-Format = Literal["mp4", "gif", "frames", "stills"]
+Format = Literal["mp4", "gif", "frames", "stills", "html"]
 Interpolation = Literal["nearest", "linear", "cubic", "area", "lanczos"]
 Preset = Literal["youtube", "instagram", "instagram-reels", "x", "web"]
 
@@ -288,6 +288,15 @@ class GifSpec(_Spec):
     )
 
 
+class ViewerSpec(_Spec):
+    """The interactive HTML viewer (format ``html``)."""
+
+    idle_seconds: StrictFloat = Field(
+        30.0, ge=0.0, le=3600.0,
+        description="After this many seconds untouched, the viewer plays the morph back and forth (0: never).",
+    )
+
+
 class OutputSpec(_Spec):
     """What is written, where, and at what size."""
 
@@ -340,6 +349,7 @@ class OutputSpec(_Spec):
         "cubic", description="Upscaling from the padded source face to `size`."
     )
     gif: GifSpec = GifSpec()
+    viewer: ViewerSpec = ViewerSpec()
 
     @model_validator(mode="before")
     @classmethod

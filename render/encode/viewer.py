@@ -1,0 +1,60 @@
+"""The interactive viewer: one self-contained HTML file per clip, for a kiosk screen or a web page.
+
+The page carries the 64x64 source data (the input face, its projection, the mean face and the
+components, as float32), not rendered frames, and computes each frame live with the film's own
+formula: ``(1 - w_k) * face + w_k * target``, padded, resampled with OpenCV's kernels and rounded as
+the PNG frames are. The mouse wheel, the arrow keys and dragging move the level; the keys 1-9 with
+left/right (or a sideways drag) move the target along each component's axis. It works offline from
+disk: no request leaves the page (its content security policy forbids them).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from render.basis import Basis
+
+__all__ = ["write_viewer"]
+
+
+def _b64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode("ascii")
+
+
+def write_viewer(path: Path, *, face: np.ndarray, target: np.ndarray, basis: Basis, coefficients: np.ndarray,
+                 spread: np.ndarray, weights: np.ndarray, padding: int, pad_value: float, size: int,
+                 interpolation: str, emotion: str, title: str, idle_seconds: float) -> None:
+    """Write the viewer of one clip to ``path``."""
+    height, width = face.shape
+    data = {
+        "width": width,
+        "height": height,
+        "face": _b64(face),
+        "target": _b64(target),
+        "mean": _b64(basis.mean_),
+        "components": [_b64(c) for c in basis.components_],
+        "coefficients": [float(c) for c in coefficients],
+        "spread": [float(s) for s in spread],
+        "weights": [float(w) for w in weights],
+        "padding": padding,
+        "pad_value": float(np.float32(pad_value)),
+        "size": size,
+        "interpolation": interpolation,
+        "emotion": emotion,
+        "idle_seconds": idle_seconds,
+    }
+    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    template = resources.files("render.encode").joinpath("viewer.html").read_text(encoding="utf-8")
+    page = (template.replace("__DATA__", blob).replace("__SIZE__", str(size))
+            .replace("__TITLE__", _escape(title)).replace("__EMOTION__", _escape(emotion)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
