@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from render.basis import Basis, max_components
 from render.cache import Cache, default_cache_dir
 from render.clip import render_clip
 from render.compose import Canvas
 from render.dataset import load_dataset
 from render.emotion import EmotionFilter, emotion_model
+from render.readout import morph_key
 from render.encode import write_png
 from render.errors import ExitCode, InputError, RenderError
 from render.scene import FaceInput, Scene, load_scene
+from render.sequence import Morph
 from render.staging import staged
 from render.stills import basis_stills
 from render.subject import resolve_subjects
@@ -75,8 +79,15 @@ def render_scene(scene: Scene, cache: Cache, log: Log, warn: Log) -> Rendered:
             native = Canvas(morph.padding, morph.pad_value, kept.shape[1] + 2 * morph.padding, "area")
             for name, image in basis_stills(basis, kept, still, native).items():
                 write_png(staging / "stills" / f"{name}.png", image)
+        def read(morph: Morph) -> np.ndarray:
+            """The model's reading of every level: one batched pass, cached with the clip."""
+            levels = np.stack([morph.frame(k) for k in range(len(morph))])
+            arrays, _ = cache.fetch("readout", {**identity, "clip": morph_key(morph)},
+                                    lambda: {"probabilities": model.predict(levels)})
+            return arrays["probabilities"]
+
         for subject in subjects:
-            count = render_clip(subject, basis, scene, staging)
+            count = render_clip(subject, basis, scene, staging, read)
             log(f"{scene.name}: {subject.name}: {count} frames at {width}x{height}")
     return Rendered(scene.scene_dir, tuple(s.name for s in subjects), tuple(failures))
 

@@ -15,7 +15,9 @@ _INTERPOLATION = {"nearest": 0, "linear": 1, "cubic": 2, "area": 3, "lanczos": 4
 class Canvas:
     """Pads a face by ``padding`` source pixels of ``pad_value``, scales it to ``size`` squared, and
     centres that square on a ``frame`` (width, height) of ``background`` gray, when one is given
-    (never stretched: the frame's spare width or height is background)."""
+    (never stretched: the frame's spare width or height is background). ``band`` rows at the bottom
+    are kept free of the face (for the overlay): the square is centred above them, and a frame left
+    to the canvas grows by them."""
 
     padding: int
     pad_value: float
@@ -23,6 +25,7 @@ class Canvas:
     interpolation: str = "cubic"
     frame: tuple[int, int] | None = None
     background: float = 0.0
+    band: int = 0
 
     def __call__(self, face: np.ndarray) -> np.ndarray:
         """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``."""
@@ -34,11 +37,11 @@ class Canvas:
                 padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
             )
         square = to_pixels(padded)
-        if self.frame is None or self.frame == (self.size, self.size):
+        width, height = self.frame or (self.size, self.size + self.band)
+        if (width, height) == (self.size, self.size):
             return square
-        width, height = self.frame
         out = np.full((height, width), to_pixels(np.float32(self.background)), np.uint8)
-        top, left = (height - self.size) // 2, (width - self.size) // 2
+        top, left = (height - self.band - self.size) // 2, (width - self.size) // 2
         out[top : top + self.size, left : left + self.size] = square
         return out
 

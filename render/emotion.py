@@ -131,6 +131,7 @@ class EmotionModel:
         self.log = log
         self._model: Any = None
         self._layout: Layout | None = None
+        self._told = False
 
     def _load(self) -> Any:
         if self._model is None:
@@ -208,8 +209,9 @@ class EmotionModel:
                 "filter.device is 'gpu' but TensorFlow finds no GPU (no CUDA device, or TensorFlow "
                 "was installed without CUDA support); use 'auto' or 'cpu'"
             )
-        if self.device == "auto" and not gpus:
+        if self.device == "auto" and not gpus and not self._told:
             self.log("no GPU found; the emotion model runs on the CPU")
+            self._told = True  # once per model, however many batches it scores
         return tf.device("/GPU:0" if gpus and self.device != "cpu" else "/CPU:0")
 
 

@@ -471,6 +471,16 @@ _TAGGED: dict[str, type[BaseModel]] = {
 }
 
 
+class OverlaySpec(_Spec):
+    """What is drawn on the video and GIF frames, in a band below the face (never on it)."""
+
+    readout: Literal["none", "bar", "label", "all"] = Field(
+        "none",
+        description="The emotion model's reading of each frame: 'bar', a 'label' such as "
+        "'happy 0.31 -> 0.87', 'all' seven bars with the label, or 'none'.",
+    )
+
+
 class Scene(_Spec):
     """A whole scene file, validated."""
 
@@ -493,7 +503,10 @@ class Scene(_Spec):
         (FaceInput(face=0),), min_length=1, description="What to morph: each input gives one clip per face."
     )
     morph: MorphSpec = MorphSpec()
-    output: OutputSpec = OutputSpec()
+    # A factory, not an instance: output.dir resolves against the scene's folder at load, never
+    # against the folder the module happened to be imported from.
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    overlay: OverlaySpec = OverlaySpec()
 
     @model_validator(mode="after")
     def _duration_limit(self) -> Scene:

@@ -32,6 +32,7 @@ class Morph:
     unclipped float32."""
 
     def __init__(self, face: np.ndarray, target: np.ndarray, weights: np.ndarray) -> None:
+        self.face = face
         self.target = target
         self._face = face.astype(np.float64)
         self._target = target.astype(np.float64)

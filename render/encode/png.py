@@ -12,12 +12,12 @@ __all__ = ["FramesSink", "write_png"]
 
 
 def write_png(path: Path, image: np.ndarray) -> None:
-    """Write a uint8 gray image as an 8-bit gray PNG."""
+    """Write a uint8 image, gray (h, w) or RGB (h, w, 3), as a PNG."""
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        Image.fromarray(image, mode="L").save(path, format="PNG")
+        Image.fromarray(image, mode="L" if image.ndim == 2 else "RGB").save(path, format="PNG")
     except OSError as exc:
         raise EncodeError(f"{path}: could not write PNG ({exc})") from None
 
