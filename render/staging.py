@@ -1,11 +1,18 @@
 """The staging area: a render writes into a hidden folder beside its destination and publishes it
 only when every file is complete, so no half-written file ever stands under a final name.
+
+Staging folders are named after the process that owns them (``.<scene>.partial-<pid>-<random>``):
+one left behind by a render that was killed (SIGKILL, a power cut) is removed by the next render of
+that scene once its process is gone. Two renders of one scene at once both publish whole files;
+the last to finish wins each entry.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,6 +21,8 @@ from typing import Iterator
 from render.errors import OutputError
 
 __all__ = ["staged"]
+
+_OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 
 
 @contextlib.contextmanager
@@ -25,9 +34,13 @@ def staged(destination: Path) -> Iterator[Path]:
     it was.
     """
     parent = destination.parent
+    if destination.is_symlink():
+        raise OutputError(f"{destination}: is a symbolic link, which would take the outputs out of "
+                          f"{parent}; remove the link or choose another --output-dir")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=parent))
+        _sweep(parent, destination.name)
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{parent}: cannot create the output folder ({exc.strerror}); "
                           f"choose another with --output-dir") from None
@@ -38,19 +51,58 @@ def staged(destination: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _sweep(folder: Path, name: str) -> None:
+    """Remove staging and swap folders of ``name`` whose process is gone."""
+    places = [folder, folder / name] if (folder / name).is_dir() else [folder]
+    for place in places:
+        for entry in place.iterdir():
+            owned = _OWNED.match(entry.name)
+            if owned and (place != folder or owned["name"] == name) and not _alive(int(owned["pid"])):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def _publish(staging: Path, destination: Path) -> None:
     try:
         destination.mkdir(parents=True, exist_ok=True)
         for entry in sorted(staging.iterdir()):
             final = destination / entry.name
-            if entry.is_dir() and final.is_dir() and not final.is_symlink():
-                old = Path(tempfile.mkdtemp(prefix=f".{entry.name}.old-", dir=destination))
-                final.rename(old / entry.name)
-                entry.rename(final)
-                shutil.rmtree(old, ignore_errors=True)
+            if entry.is_dir() and not entry.is_symlink():
+                _swap_folder(entry, final, destination)
             else:
                 os.replace(entry, final)
     except OSError as exc:
         raise OutputError(f"{destination}: cannot write the outputs ({exc.strerror}); "
                           f"check the folder's permissions and free space") from None
 
+
+def _swap_folder(entry: Path, final: Path, destination: Path) -> None:
+    """Put the folder ``entry`` at ``final``, replacing what is there, even while another render of
+    the same scene does the same."""
+    for _ in range(20):
+        if final.is_symlink() or final.is_file():
+            final.unlink(missing_ok=True)
+        elif final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{entry.name}.old-{os.getpid()}-", dir=destination))
+            try:
+                final.rename(old / entry.name)
+            except FileNotFoundError:
+                pass  # another render moved it first
+            shutil.rmtree(old, ignore_errors=True)
+        try:
+            entry.rename(final)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            # another render published this folder in between: replace theirs in turn
+    raise OSError(errno.EBUSY, f"{final} kept changing under another render")
