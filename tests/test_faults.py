@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO, invoke, write_scene
 from mediafiles import gif_frames, mp4_frames, png
+from render.cache import Cache
 from render.errors import ExitCode, SceneError
 from render.scene import Scene, load_scene
 
@@ -181,3 +182,39 @@ def test_the_loader_returns_a_scene_or_its_own_error(tmp_path, document):
         assert message.startswith(str(path)) and "\n" not in message
     else:
         assert isinstance(scene, Scene)
+
+
+@pytest.mark.slow
+def test_kill_9_while_the_cache_is_being_filled(tmp_path, olivetti_home):
+    scene = write_scene(tmp_path, "name: cold\nmorph: {levels: 5}\noutput: {dir: out, size: 64, formats: [frames]}\n")
+    cache = tmp_path / "cache"
+    process = start(scene, cache)
+    deadline = time.monotonic() + 60
+    while not list(cache.glob("dataset-*.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)  # the model is loading: its scores are not stored yet
+    process.wait()
+    (cache / ".scores-deadbeef.npz.1234.tmp").write_bytes(b"half an entry")  # as a kill mid-write leaves
+    again = start(scene, cache)
+    _, stderr = again.communicate(timeout=180)
+    assert again.returncode == 0, stderr
+    kinds = sorted(entry.kind for entry in Cache(cache).entries())
+    assert kinds == ["basis", "dataset", "readout", "scores"]
+    assert len(list((tmp_path / "out" / "cold" / "frames" / "face-0").glob("*.png"))) == 5
+
+
+def test_no_shell_is_ever_started():
+    """ffmpeg and everything else get argument lists: no shell string anywhere in the package."""
+    for path in (REPO / "render").rglob("*.py"):
+        text = path.read_text()
+        for needle in ("shell=True", "os.system(", "os.popen(", "commands.getoutput"):
+            assert needle not in text, f"{path}: {needle}"
+
+
+def test_an_unreadable_scene_file(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file, so permissions cannot be exercised as root (CI runs as root)")
+    path = write_scene(tmp_path, "name: locked\n")
+    path.chmod(0)
+    with pytest.raises(SceneError, match="cannot be read \\(permission denied\\)"):
+        load_scene(path)
