@@ -74,14 +74,20 @@ class Cache:
 
         Returns the arrays and whether they came from the cache.
         """
-        key = self.key(kind, parts)
-        if not self.refresh:
-            found = self._load(kind, key)
-            if found is not None:
-                return found, True
+        found = self.lookup(kind, parts)
+        if found is not None:
+            return found, True
         arrays = build()
-        self._store(kind, key, parts, arrays)
+        self.store(kind, parts, arrays)
         return arrays, False
+
+    def lookup(self, kind: str, parts: Mapping[str, Any]) -> Arrays | None:
+        """The entry's arrays, or None when missing, damaged, or ``refresh`` is on."""
+        return None if self.refresh else self._load(kind, self.key(kind, parts))
+
+    def store(self, kind: str, parts: Mapping[str, Any], arrays: Arrays) -> None:
+        """Write an entry (atomically)."""
+        self._store(kind, self.key(kind, parts), parts, arrays)
 
     def entries(self) -> list[CacheEntry]:
         """Every complete entry, oldest first; damaged ones are skipped."""

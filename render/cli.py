@@ -68,7 +68,7 @@ class Device(str, enum.Enum):
 
 @cli.command(_RENDER, help="Render one or more scene files (the default command).")
 def render_scenes(
-    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML).", show_default=False)],
+    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False)],
     output_dir: Annotated[
         Optional[Path],
         typer.Option("--output-dir", "-o", help="Write under DIR instead of the scene's output.dir."),
@@ -81,12 +81,23 @@ def render_scenes(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Ignore cached scores and bases; recompute and store them.")
     ] = False,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, help="Clips rendered at once, in worker processes (default: the cores)."),
+    ] = None,
+    executor: Annotated[
+        Optional[str],
+        typer.Option("--executor", help="Where clips render: 'local' (default), or dask://host:port (a Dask cluster)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Render every clip, even those up to date.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")] = False,
 ) -> None:
     from render.app import Options, main
+    from render.batch import cores
 
-    options = Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug)
+    options = Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
+                      jobs or cores(), executor if executor != "local" else None, force)
     raise typer.Exit(main(scenes, options))
 
 

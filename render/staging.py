@@ -29,9 +29,9 @@ _OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 def staged(destination: Path) -> Iterator[Path]:
     """Yield an empty staging folder; on success move its entries into ``destination``.
 
-    Each top-level entry replaces the one of the same name in ``destination`` (a folder is swapped
-    whole). On any failure, or Ctrl-C, the staging folder is removed and ``destination`` is left as
-    it was.
+    Each file replaces the one of the same name in ``destination``; a folder one level down (a
+    clip's frames) is swapped whole. On any failure, or Ctrl-C, the staging folder is removed and
+    ``destination`` is left as it was.
     """
     parent = destination.parent
     if destination.is_symlink():
@@ -68,16 +68,28 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process
-    return True
+    try:  # a killed process nobody has reaped yet still answers: it is a zombie, not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _publish(staging: Path, destination: Path) -> None:
+    """Move the staged entries in: files one by one, and each folder inside a top-level folder
+    (``frames/<clip>``) swapped whole, so that other clips' files beside it are left alone."""
     try:
         destination.mkdir(parents=True, exist_ok=True)
         for entry in sorted(staging.iterdir()):
             final = destination / entry.name
             if entry.is_dir() and not entry.is_symlink():
-                _swap_folder(entry, final, destination)
+                if final.is_symlink():
+                    final.unlink()
+                final.mkdir(exist_ok=True)
+                for inner in sorted(entry.iterdir()):
+                    if inner.is_dir() and not inner.is_symlink():
+                        _swap_folder(inner, final / inner.name, final)
+                    else:
+                        os.replace(inner, final / inner.name)
             else:
                 os.replace(entry, final)
     except OSError as exc:

@@ -29,6 +29,7 @@ class Subject:
     name: str
     face: np.ndarray = field(repr=False)
     from_photo: bool = False
+    source: str = ""  #: where it came from, for the manifest
 
 
 def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], list[str]]:
@@ -40,7 +41,7 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
     for i, spec in enumerate(scene.inputs):
         if isinstance(spec, FaceInput):
             indices = range(len(kept)) if spec.face == "all" else [spec.face]
-            subjects += [Subject(f"face-{k}", kept[k]) for k in indices]
+            subjects += [Subject(f"face-{k}", kept[k], source=f"kept face {k}") for k in indices]
             continue
         if portraits is None:
             from render.portrait import Portraits
@@ -60,7 +61,7 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
                 failures.append(f"{scene.where('inputs', i, key)}: {exc}")
                 continue
             suffix = "" if person == "largest" else f"-person-{person}"
-            subjects.append(Subject(_clip_name(photo) + suffix, face, from_photo=True))
+            subjects.append(Subject(_clip_name(photo) + suffix, face, True, f"{photo} (person: {person})"))
     return _unique(subjects), failures
 
 
@@ -98,5 +99,5 @@ def _unique(subjects: list[Subject]) -> list[Subject]:
         count = seen.get(subject.name, 0) + 1
         seen[subject.name] = count
         name = subject.name if count == 1 else f"{subject.name}-{count}"
-        unique.append(Subject(name, subject.face, subject.from_photo))
+        unique.append(Subject(name, subject.face, subject.from_photo, subject.source))
     return unique

@@ -62,12 +62,16 @@ def emotion_model():
 
 
 def invoke(*args: str):
-    """Run the CLI in-process; return typer's result (exit_code, stdout, stderr)."""
+    """Run the CLI in-process; return typer's result (exit_code, stdout, stderr). Renders run one
+    clip at a time in this process (``--jobs 1``) unless the test asks for workers."""
     from typer.testing import CliRunner
 
     from render.cli import cli
 
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    command = list(args)
+    if command and command[0] not in ("schema", "cache") and "--jobs" not in command:
+        command += ["--jobs", "1"]
+    return CliRunner().invoke(cli, command, catch_exceptions=False)
 
 
 def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:

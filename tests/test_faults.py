@@ -67,7 +67,8 @@ def test_kill_9_in_the_middle_leaves_nothing_final_and_the_next_render_completes
     wait_for_frames(tmp_path / "out", 40, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert not (tmp_path / "out" / "long").exists(), "no file under a final name"
+    assert not list((tmp_path / "out" / "long").glob("face-0*")), "no clip file under a final name"
+    assert not (tmp_path / "out" / "long" / "frames").exists()
     assert list((tmp_path / "out").glob(".long.partial-*")), "the killed render's staging is still there"
     again = start(scene, warm)
     _, stderr = again.communicate(timeout=120)
@@ -84,9 +85,10 @@ def test_ctrl_c_stops_cleanly(tmp_path, warm):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == ExitCode.INTERRUPTED
-    assert "render: interrupted; nothing of the scene in progress was published" in stderr
+    assert "render: interrupted; finished clips are kept and recorded, clips in progress were not published" in stderr
     assert "Traceback" not in stderr
-    assert list((tmp_path / "out").iterdir()) == [], "no partial file, no staging folder"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["long"], "no staging folder left"
+    assert sorted(p.name for p in (tmp_path / "out" / "long").iterdir()) == ["emotions.csv"], "no clip file"
 
 
 @pytest.mark.slow
@@ -98,7 +100,7 @@ def test_two_renders_of_one_scene_at_once_both_finish_whole(tmp_path, warm):
         assert process.returncode == 0, stderr
     assert_complete(tmp_path / "out" / "long", levels=120)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["long"]
-    assert not [p for p in (tmp_path / "out" / "long").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (tmp_path / "out" / "long").rglob(".*")]
 
 
 def full_disk(*args, **kwargs):
@@ -115,7 +117,8 @@ def test_a_full_disk_while_writing_frames(tmp_path, warm, monkeypatch):
     assert result.exit_code == ExitCode.ENCODE
     (line,) = result.stderr.strip().splitlines()[-1:]
     assert "could not write PNG" in line and "No space left on device" in line
-    assert list((tmp_path / "out").iterdir()) == []
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["full"], "no staging folder left"
+    assert sorted(p.name for p in (tmp_path / "out" / "full").iterdir()) == ["emotions.csv"], "nothing of the clip"
 
 
 @pytest.mark.slow

@@ -1,0 +1,88 @@
+"""The manifest: ``<output.dir>/<scene>/manifest.json``, what each finished clip is made of.
+
+For each clip: the input it came from, the hash of every setting that shapes it, its files (bytes
+and sha256), its frames and duration. A re-run skips a clip whose settings hash is the same and
+whose files are all there, whole (same bytes, same sha256); it redoes clips that are missing,
+changed or damaged. The manifest is rewritten atomically after each clip finishes, so a batch killed
+half way keeps the record of every clip it finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = ["Manifest", "MANIFEST_FILE", "describe_files"]
+
+MANIFEST_FILE = "manifest.json"
+VERSION = 1
+
+
+def describe_files(folder: Path, names: list[str]) -> dict[str, dict[str, Any]]:
+    """``{relative path: {"bytes", "sha256"}}`` for files under ``folder``."""
+    described = {}
+    for name in sorted(names):
+        digest = hashlib.sha256()
+        with (folder / name).open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        described[name] = {"bytes": (folder / name).stat().st_size, "sha256": digest.hexdigest()}
+    return described
+
+
+@dataclass
+class Manifest:
+    """The record of one scene's finished clips."""
+
+    folder: Path
+    scene: str
+    clips: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path, scene: str, warn: Callable[[str], None]) -> Manifest:
+        path = folder / MANIFEST_FILE
+        if not path.exists():
+            return cls(folder, scene)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("version") != VERSION or not isinstance(document.get("clips"), dict):
+                raise ValueError("not a manifest of this version")
+            return cls(folder, scene, document["clips"])
+        except (OSError, ValueError) as exc:
+            warn(f"{path}: unreadable ({exc}); every clip of the scene is rendered again")
+            return cls(folder, scene)
+
+    def up_to_date(self, clip: str, settings: str) -> bool:
+        """Whether the clip's record has these settings and all its files are there, whole."""
+        record = self.clips.get(clip)
+        if not record or record.get("settings") != settings:
+            return False
+        files = record.get("files", {})
+        for name, expected in files.items():
+            path = self.folder / name
+            if not path.is_file() or path.stat().st_size != expected.get("bytes"):
+                return False
+        return describe_files(self.folder, list(files)) == files
+
+    def record(self, clip: str, entry: dict[str, Any]) -> None:
+        """Add a finished clip and rewrite the file (atomically)."""
+        self.clips[clip] = entry
+        self.save()
+
+    def save(self) -> None:
+        document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(self.clips.items()))}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=self.folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(document, f, indent=1)
+                f.write("\n")
+            os.replace(tmp, self.folder / MANIFEST_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

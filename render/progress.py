@@ -1,0 +1,93 @@
+"""Progress: a live display on a terminal, plain lines elsewhere, nothing with ``--quiet``; and the
+summary of a batch (rendered, skipped, failed with the reason for each)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+__all__ = ["Report"]
+
+
+@dataclass
+class Report:
+    """Counts and shows clips as they are skipped, start, and finish."""
+
+    quiet: bool = False
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    rendered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    total: int = 0
+    _live: Any = None
+    _overall: Any = None
+    _tasks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rich(self) -> bool:
+        return not self.quiet and self.stream.isatty()
+
+    def begin(self, total: int) -> None:
+        self.total = total
+        if self.rich:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._live = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(file=self.stream))
+            self._live.start()
+            self._overall = self._live.add_task("clips", total=total)
+
+    def skip(self, label: str) -> None:
+        self.skipped.append(label)
+        self._advance()
+        self._line(f"{label}: up to date, skipped")
+
+    def running(self, label: str) -> None:
+        if self._live is not None:
+            self._tasks[label] = self._live.add_task(f"  {label}", total=None)
+
+    def finish(self, label: str, reason: str | None) -> None:
+        if reason is None:
+            self.rendered.append(label)
+        else:
+            self.failed.append((label, reason))
+        if label in self._tasks:
+            self._live.remove_task(self._tasks.pop(label))
+        self._advance()
+        done = len(self.rendered) + len(self.skipped) + len(self.failed)
+        self._line(f"{label}: {'done' if reason is None else 'FAILED'} ({done}/{self.total})")
+
+    def end(self) -> None:
+        """Stop the live display and print the summary."""
+        if self._live is not None:
+            self._live.stop()
+        if self.quiet and not self.failed:
+            return
+        if self.rich:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title="batch", show_lines=False)
+            table.add_column("clips")
+            table.add_column("count", justify="right")
+            table.add_column("reason")
+            table.add_row("rendered", str(len(self.rendered)), "")
+            table.add_row("skipped (up to date)", str(len(self.skipped)), "")
+            for label, reason in self.failed:
+                table.add_row(f"failed: {label}", "1", reason)
+            Console(file=self.stream).print(table)
+            return
+        print(f"render: summary: {len(self.rendered)} rendered, {len(self.skipped)} skipped (up to date), "
+              f"{len(self.failed)} failed", file=self.stream, flush=True)
+        for label, reason in self.failed:
+            print(f"render: failed: {label}: {reason}", file=self.stream, flush=True)
+
+    def _advance(self) -> None:
+        if self._live is not None:
+            self._live.advance(self._overall)
+
+    def _line(self, message: str) -> None:
+        if not self.quiet and not self.rich:
+            print(f"render: {message}", file=self.stream, flush=True)
