@@ -224,8 +224,12 @@ def main(paths: list[Path], options: Options) -> int:
             report.finish(f"{job.scene.name}: {job.subject.name}", None if error is None else str(error))
 
         if jobs:
-            with executor_for(options.executor, options.jobs) as executor:
-                run_jobs(jobs, executor, lambda job: report.running(f"{job.scene.name}: {job.subject.name}"), finished)
+            try:
+                with executor_for(options.executor, options.jobs) as executor:
+                    run_jobs(jobs, executor, lambda job: report.running(f"{job.scene.name}: {job.subject.name}"), finished)
+            finally:  # what finished is recorded, even when the batch is interrupted
+                for ready in prepared:
+                    ready.manifest.flush()
         if report.total:
             report.end()
         if len(files) > 1 and failed_scenes:

@@ -54,10 +54,15 @@ def run_clip(job: ClipJob) -> ClipResult:
     from render.clip import render_clip
     from render.staging import staged
 
+    global _busy
     scene = job.scene
-    with staged(scene.scene_dir) as staging:
-        count = render_clip(job.subject, Basis.from_state(job.basis), scene, staging, lambda morph: job.readout)
-        names = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
+    _busy = True
+    try:
+        with staged(scene.scene_dir, sweep=False) as staging:
+            count = render_clip(job.subject, Basis.from_state(job.basis), scene, staging, lambda morph: job.readout)
+            names = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
+    finally:
+        _busy = False
     entry = {
         "input": job.source,
         "settings": job.settings,
@@ -102,10 +107,13 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
         yield InlineExecutor()
         return
     import multiprocessing
+    import sys
 
-    # Workers start fresh ("spawn"): a fork would copy this process's TensorFlow threads.
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent)
+    # Fork when this process holds no threads to copy (a warm batch: no TensorFlow loaded), for
+    # workers that start at once; otherwise spawn fresh ones.
+    method = "fork" if sys.platform.startswith("linux") and "tensorflow" not in sys.modules else "spawn"
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_start)
     try:
         yield pool
     except BaseException:
@@ -119,15 +127,26 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
     pool.shutdown(wait=True)
 
 
-def _die_with_parent() -> None:
+_busy = False  #: in a worker: whether a clip is being rendered
+
+
+def _worker_start() -> None:
     """In a worker: end when the batch process ends, even by SIGKILL, so that no orphan goes on
-    writing into the output folder (Linux; elsewhere the pool's own shutdown has to do)."""
+    writing into the output folder (Linux; elsewhere the pool's own shutdown has to do); and on
+    Ctrl-C, drop the clip in progress (its staging folder goes), or, idle, wait for the pool to
+    close (a worker that left on its own would make the pool kill the others mid-clean-up)."""
     import ctypes
     import sys
 
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    if _busy:
+        raise KeyboardInterrupt
 
 
 def run_jobs(jobs: list[ClipJob], executor: Executor, running: Callable[[ClipJob], None],

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -42,6 +43,8 @@ class Manifest:
     folder: Path
     scene: str
     clips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _saved: float = field(default=float("-inf"), repr=False)
+    _dirty: bool = field(default=False, repr=False)
 
     @classmethod
     def load(cls, folder: Path, scene: str, warn: Callable[[str], None]) -> Manifest:
@@ -69,15 +72,29 @@ class Manifest:
                 return False
         return describe_files(self.folder, list(files)) == files
 
-    def record(self, clip: str, entry: dict[str, Any]) -> None:
-        """Add a finished clip and rewrite the file (atomically)."""
+    def record(self, clip: str, entry: dict[str, Any], every: float = 1.0) -> None:
+        """Add a finished clip; rewrite the file (atomically) when ``every`` seconds have passed since
+        the last write. :meth:`save` at the end writes the rest: a batch killed before then redoes at
+        most the clips of its last second."""
         self.clips[clip] = entry
-        self.save()
+        self._dirty = True
+        if time.monotonic() - self._saved >= every:
+            self.save()
+
+    def flush(self) -> None:
+        """Write what :meth:`record` has not written yet."""
+        if self._dirty:
+            self.save()
+
 
     def save(self) -> None:
+        self._saved, self._dirty = time.monotonic(), False
         document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(self.clips.items()))}
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=self.folder)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # an ordinary file, not mkstemp's private one
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(document, f, indent=1)

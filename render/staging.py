@@ -26,11 +26,12 @@ _OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 
 
 @contextlib.contextmanager
-def staged(destination: Path) -> Iterator[Path]:
+def staged(destination: Path, sweep: bool = True) -> Iterator[Path]:
     """Yield an empty staging folder; on success move its entries into ``destination``.
 
     Each file replaces the one of the same name in ``destination``; a folder one level down (a
-    clip's frames) is swapped whole. On any failure, or Ctrl-C, the staging folder is removed and
+    clip's frames) is swapped whole. ``sweep`` first removes what killed renders left (once per scene
+    is enough: the batch's clips skip it). On any failure, or Ctrl-C, the staging folder is removed and
     ``destination`` is left as it was.
     """
     parent = destination.parent
@@ -39,7 +40,8 @@ def staged(destination: Path) -> Iterator[Path]:
                           f"{parent}; remove the link or choose another --output-dir")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        _sweep(parent, destination.name)
+        if sweep:
+            _sweep(parent, destination.name)
         staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{parent}: cannot create the output folder ({exc.strerror}); "
