@@ -24,6 +24,7 @@ from render.emotion import EmotionFilter, emotion_model
 from render.readout import morph_key
 from render.encode import write_png
 from render.errors import ExitCode, InputError, RenderError, SceneError
+from render.layout import LAYOUT_CLIP
 from render.manifest import Manifest
 from render.progress import Report
 from render.scene import FaceInput, Scene, load_scene
@@ -89,6 +90,14 @@ def prepare_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) 
 
     manifest = Manifest.load(scene.scene_dir, scene.name, warn)
     shared = _settings(scene, learnt, state)
+    if scene.layout != "clips":  # one film of every face
+        clip = LAYOUT_CLIP[type(scene.layout)]
+        settings = hashlib.sha256("".join([shared, *(_clip_settings(shared, s) for s in subjects)]).encode()).hexdigest()
+        if not force and manifest.up_to_date(clip, settings):
+            return Prepared(scene, manifest, [], [clip], failures)
+        sources = f"{len(subjects)} faces: {', '.join(s.name for s in subjects[:5])}{', ...' if len(subjects) > 5 else ''}"
+        job = ClipJob(scene, subjects[0], state, np.zeros((0, 7), np.float32), settings, sources, tuple(subjects), clip)
+        return Prepared(scene, manifest, [job], [], failures)
     settings = {s.name: _clip_settings(shared, s) for s in subjects}
     todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]
     readouts = _readouts(todo, basis, scene, model, identity, cache)
@@ -221,12 +230,12 @@ def main(paths: list[Path], options: Options) -> int:
             else:
                 failures.append(error)  # type: ignore[arg-type]
                 _say(f"error: {error}")
-            report.finish(f"{job.scene.name}: {job.subject.name}", None if error is None else str(error))
+            report.finish(f"{job.scene.name}: {job.clip}", None if error is None else str(error))
 
         if jobs:
             try:
                 with executor_for(options.executor, options.jobs) as executor:
-                    run_jobs(jobs, executor, lambda job: report.running(f"{job.scene.name}: {job.subject.name}"), finished)
+                    run_jobs(jobs, executor, lambda job: report.running(f"{job.scene.name}: {job.clip}"), finished)
             finally:  # what finished is recorded, even when the batch is interrupted
                 for ready in prepared:
                     ready.manifest.flush()

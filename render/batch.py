@@ -32,11 +32,17 @@ class ClipJob:
     """Everything a worker needs to render one clip."""
 
     scene: Any  #: render.scene.Scene
-    subject: Any  #: render.subject.Subject
+    subject: Any  #: render.subject.Subject (for a grid or playlist: the first of ``subjects``)
     basis: dict[str, np.ndarray]
     readout: np.ndarray
     settings: str  #: hash of every setting that shapes the clip
     source: str  #: where the input came from, for the manifest
+    subjects: tuple = ()  #: every face of a grid or playlist
+    name: str = ""  #: the clip's name, when it is not the subject's (a grid or playlist)
+
+    @property
+    def clip(self) -> str:
+        return self.name or self.subject.name
 
 
 @dataclass(frozen=True)
@@ -52,14 +58,18 @@ def run_clip(job: ClipJob) -> ClipResult:
     """Render one clip into its own staging folder and publish it (runs in a worker)."""
     from render.basis import Basis
     from render.clip import render_clip
+    from render.layout import render_layout
     from render.staging import staged
 
     global _busy
-    scene = job.scene
+    scene, basis = job.scene, Basis.from_state(job.basis)
     _busy = True
     try:
         with staged(scene.scene_dir, sweep=False) as staging:
-            count = render_clip(job.subject, Basis.from_state(job.basis), scene, staging, lambda morph: job.readout)
+            if job.subjects:
+                clip, count = render_layout(list(job.subjects), basis, scene, staging)
+            else:
+                clip, count = job.subject.name, render_clip(job.subject, basis, scene, staging, lambda morph: job.readout)
             names = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
     finally:
         _busy = False
@@ -70,7 +80,7 @@ def run_clip(job: ClipJob) -> ClipResult:
         "duration_s": round(count / scene.output.fps, 6),
         "files": describe_files(scene.scene_dir, names),
     }
-    return ClipResult(scene.name, job.subject.name, entry)
+    return ClipResult(scene.name, clip, entry)
 
 
 class InlineExecutor(Executor):

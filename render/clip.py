@@ -16,11 +16,12 @@ import numpy as np
 
 from render.basis import Basis
 from render.compose import Canvas, to_pixels
-from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, write_png, write_sidecar, write_viewer
+from render.encode import write_png, write_viewer
+from render.film import Film, write_film
 from render.overlay import Overlay, band_height
 from render.readout import chart, write_readout
 from render.scene import Scene
-from render.sequence import Morph, morph_weights, target_face, timeline
+from render.sequence import Morph, morph_weights, target_face
 from render.stills import STRIP_FRAMES, strip
 from render.subject import Subject
 
@@ -54,44 +55,21 @@ def render_clip(subject: Subject, basis: Basis, scene: Scene, staging: Path, rea
     small = Canvas(*pad, output.gif_size, output.interpolation, band=gif_band)
     mark_video = Overlay(scene.overlay.readout, scene.filter.emotion, video_band, readout[0]) if overlaid else None
     mark_gif = Overlay(scene.overlay.readout, scene.filter.emotion, gif_band, readout[0]) if overlaid else None
-    order = timeline(len(morph), output.fps, output.min_duration, output.extend)
+    def frames(level: int, first: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        face = morph.frame(level)
+        pixels = video(face)
+        if mark_video:
+            pixels = mark_video(pixels, readout[level])
+        if not first:
+            return pixels, None, None
+        bare = frame(face) if overlaid or video != frame else pixels
+        small_pixels = pixels if small == video else small(face)
+        if mark_gif and small != video:
+            small_pixels = mark_gif(small_pixels, readout[level])
+        return pixels, small_pixels, bare
 
-    mp4 = gif = frames = None
-    if "mp4" in output.formats:
-        gop = max(1, round(output.fps * output.gop_seconds))
-        mp4 = Mp4Sink(staging / f"{subject.name}.mp4", _size(video), output.fps, H264(output.crf, output.max_kbps, gop))
-    if "gif" in output.formats:
-        gif = GifSink(staging / f"{subject.name}.gif", _size(small), output.gif_fps, output.gif.colors, output.gif.tolerance)
-    if "frames" in output.formats:
-        frames = FramesSink(staging / "frames" / subject.name)
-    sinks: list[FrameSink] = [s for s in (mp4, gif, frames) if s is not None]
-    try:
-        shown, current, pixels = -1, -1, None
-        for level in order if mp4 else range(len(morph)):
-            if level != current:
-                face, current = morph.frame(level), level
-                pixels = video(face)
-                if mark_video:
-                    pixels = mark_video(pixels, readout[level])
-            if mp4:
-                mp4.write(pixels)
-            if level > shown:  # the first time this level appears (timelines only move on)
-                if frames:
-                    frames.write(frame(face) if overlaid or video != frame else pixels)
-                if gif:
-                    small_pixels = pixels if small == video else small(face)
-                    gif.write(mark_gif(small_pixels, readout[level]) if mark_gif and small != video else small_pixels)
-                shown = level
-        for sink in sinks:
-            sink.close()
-    except BaseException:
-        for sink in sinks:
-            sink.abort()
-        raise
+    count = write_film(Film(len(morph), frames, _size(video), _size(small)), subject.name, staging, scene, title)
 
-    if mp4:
-        write_sidecar(mp4.path, title=title, description=scene.description, frames=len(order), fps=output.fps,
-                      size=_size(video), preset=output.preset)
     if "html" in output.formats:
         coefficients = basis.project(subject.face[None])[0] if morph_spec.target == "projection" else np.zeros(len(basis.components_))
         write_viewer(staging / f"{subject.name}.html", face=subject.face, target=morph.target, basis=basis,
@@ -107,7 +85,7 @@ def render_clip(subject: Subject, basis: Basis, scene: Scene, staging: Path, rea
         write_png(staging / "stills" / f"{subject.name}-sequence.png", strip([still(morph.frame(k)) for k in picks]))
         write_png(staging / "stills" / f"{subject.name}-readout.png",
                   chart(readout, scene.filter.emotion, f"{title}: what the model reads in each frame"))
-    return len(order) if mp4 else len(morph)
+    return count
 
 
 def _size(canvas: Canvas) -> tuple[int, int]:

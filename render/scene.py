@@ -41,6 +41,8 @@ __all__ = [
     "ImageInput",
     "FolderInput",
     "FolderDataset",
+    "GridLayout",
+    "PlaylistLayout",
     "MorphSpec",
     "OutputSpec",
     "load_scene",
@@ -481,6 +483,62 @@ class OverlaySpec(_Spec):
     )
 
 
+class GridSpec(_Spec):
+    """Many faces morphing together in one frame, like the original's sheet of happy faces."""
+
+    rows: Optional[StrictInt] = Field(None, ge=1, le=64, description="Rows of faces; default: as square as fits.")
+    cols: Optional[StrictInt] = Field(None, ge=1, le=64, description="Columns of faces; default: as square as fits.")
+    gap: StrictInt = Field(2, ge=0, le=64, description="Pixels of background between the faces.")
+
+
+class GridLayout(_Spec):
+    grid: GridSpec = GridSpec()
+
+
+class PlaylistSpec(_Spec):
+    """Every input's morph, one after another, in one long loop for a screen."""
+
+    crossfade: StrictInt = Field(
+        12, ge=0, le=500, description="Frames of crossfade from one person's projection to the next person."
+    )
+
+
+class PlaylistLayout(_Spec):
+    playlist: PlaylistSpec = PlaylistSpec()
+
+
+def _layout_kind(value: Any) -> str | None:
+    if isinstance(value, (GridLayout, PlaylistLayout)):
+        return "<grid>" if isinstance(value, GridLayout) else "<playlist>"
+    if value == "clips":
+        return "<clips>"
+    if value in ("grid", "playlist"):
+        return f"<{value}>"
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("grid", "playlist"):
+        return f"<{next(iter(value))}>"
+    return None
+
+
+def _layout_default(value: Any) -> Any:
+    return {value: {}} if value in ("grid", "playlist") else value
+
+
+Layout = Annotated[
+    Union[
+        Annotated[Literal["clips"], Tag("<clips>")],
+        Annotated[GridLayout, Tag("<grid>")],
+        Annotated[PlaylistLayout, Tag("<playlist>")],
+    ],
+    Discriminator(
+        _layout_kind,
+        custom_error_type="layout_kind",
+        custom_error_message="layout is clips, grid, playlist, {grid: {rows, cols, gap}} or {playlist: {crossfade}}",
+    ),
+]
+
+_TAGGED.update({"<grid>": GridLayout, "<playlist>": PlaylistLayout})
+
+
 class Scene(_Spec):
     """A whole scene file, validated."""
 
@@ -507,6 +565,26 @@ class Scene(_Spec):
     # against the folder the module happened to be imported from.
     output: OutputSpec = Field(default_factory=OutputSpec)
     overlay: OverlaySpec = OverlaySpec()
+    layout: Layout = Field(
+        "clips",
+        description="'clips': one clip per face; 'grid' (or {grid: {rows, cols, gap}}): all the faces in "
+        "one frame; 'playlist' (or {playlist: {crossfade}}): every face one after another, in one loop.",
+    )
+
+    @field_validator("layout", mode="before")
+    @classmethod
+    def _named_layout(cls, value: Any) -> Any:
+        return _layout_default(value)
+
+    @model_validator(mode="after")
+    def _layouts_make_films(self) -> Scene:
+        if self.layout != "clips" and ("html" in self.output.formats or self.overlay.readout != "none"):
+            raise PydanticCustomError(
+                "scene_limit", "{message}",
+                {"key": "layout", "message": "a grid or a playlist is one film of many faces: the html viewer "
+                 "and the readout overlay are made per face; leave them out, or use layout: clips"},
+            )
+        return self
 
     @model_validator(mode="after")
     def _duration_limit(self) -> Scene:
@@ -714,7 +792,7 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
         return message[len("Value error, ") :]
     if kind == "scene_limit":
         return message
-    if kind in ("input_kind", "dataset_kind"):
+    if kind in ("input_kind", "dataset_kind", "layout_kind"):
         return f"{message}, got {json.dumps(got, default=str)}"
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from conftest import REPO, invoke, write_scene
@@ -132,3 +133,61 @@ def test_an_unreachable_dask_scheduler(tmp_path, olivetti_home):
     result = invoke(str(write_scene(tmp_path, MANY)), "--executor", "dask://127.0.0.1:9")
     assert result.exit_code == ExitCode.OUTPUT
     assert "no Dask scheduler answered" in result.stderr
+
+
+def test_the_grid_layout_tiles_every_face_as_its_own_clip_would_look(tmp_path, olivetti_home):
+    from mediafiles import png
+
+    grid = write_scene(tmp_path, "name: sheet\ninputs: [{face: all}]\nlayout: {grid: {rows: 3, cols: 4, gap: 2}}\n"
+                                 "morph: {levels: 6}\noutput: {dir: out, size: 202, formats: [mp4, gif, frames]}\n", "grid.yaml")
+    tile = (202 - 3 * 2) // 4  # 49
+    clips = write_scene(tmp_path, "name: tiles\ninputs: [{face: 0}, {face: 5}, {face: 11}]\nmorph: {levels: 6}\n"
+                                  f"output: {{dir: out, size: {tile}, formats: [frames]}}\n", "tiles.yaml")
+    for scene in (grid, clips):
+        result = invoke(str(scene))
+        assert result.exit_code == 0, result.stderr
+    sheet = png(tmp_path / "out" / "sheet" / "frames" / "grid" / "0005.png")
+    assert sheet.shape == (3 * tile + 2 * 2 + 1, 4 * tile + 3 * 2)  # sides made even for H.264
+    for k in (0, 5, 11):
+        r, c = divmod(k, 4)
+        y, x = r * (tile + 2), c * (tile + 2)
+        expected = png(tmp_path / "out" / "tiles" / "frames" / f"face-{k}" / "0005.png")
+        assert (sheet[y : y + tile, x : x + tile] == expected).all(), k
+    assert (sheet[:, tile : tile + 2] == 0).all(), "the gap is background"
+    _, video = mp4_frames(tmp_path / "out" / "sheet" / "grid.mp4")
+    assert len(video) == 6 and video.shape[1:] == sheet.shape
+    assert "grid" in manifest(tmp_path / "out" / "sheet")
+
+
+def test_the_playlist_strings_people_with_crossfades_into_one_loop(tmp_path, olivetti_home):
+    from mediafiles import png
+
+    loop = write_scene(tmp_path, "name: loop\ninputs: [{face: 0}, {face: 1}, {face: 2}]\nlayout: {playlist: {crossfade: 4}}\n"
+                                 "morph: {levels: 8}\noutput: {dir: out, size: 64, formats: [mp4, gif, frames]}\n", "loop.yaml")
+    clips = write_scene(tmp_path, "name: each\ninputs: [{face: 0}, {face: 1}, {face: 2}]\nmorph: {levels: 8}\n"
+                                  "output: {dir: out, size: 64, formats: [frames]}\n", "each.yaml")
+    for scene in (loop, clips):
+        result = invoke(str(scene))
+        assert result.exit_code == 0, result.stderr
+    frames = sorted((tmp_path / "out" / "loop" / "frames" / "playlist").glob("*.png"))
+    assert len(frames) == 3 * (8 + 4)
+    each = tmp_path / "out" / "each" / "frames"
+    for person in range(3):
+        for step in (0, 7):
+            assert (png(frames[person * 12 + step]) == png(each / f"face-{person}" / f"{step:04d}.png")).all()
+    fade = [png(f).astype(float) for f in frames[8:12]]  # face-0's projection into face-1
+    start, end = png(each / "face-0" / "0007.png").astype(float), png(each / "face-1" / "0000.png").astype(float)
+    distances = [np.abs(f - end).mean() for f in fade]
+    assert all(b < a for a, b in zip(distances, distances[1:])) and np.abs(fade[0] - start).mean() < distances[0]
+    _, video = mp4_frames(tmp_path / "out" / "loop" / "playlist.mp4")
+    gif, _, loop_count = gif_frames(tmp_path / "out" / "loop" / "playlist.gif")
+    assert len(video) == len(gif) == 36 and loop_count == 0
+
+
+def test_layouts_refuse_what_is_made_per_face(tmp_path):
+    from render.errors import SceneError
+    from render.scene import load_scene
+
+    path = write_scene(tmp_path, "name: x\nlayout: grid\noutput: {formats: [mp4, html]}\n")
+    with pytest.raises(SceneError, match=r"scene.yaml:2: layout: a grid or a playlist is one film of many faces"):
+        load_scene(path)
