@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO, SCENES, invoke, write_scene
 from render.errors import ExitCode, SceneError
-from render.scene import Scene, load_scene, scene_schema
+from render.scene import load_scene, scene_schema
 
 INVALID = sorted((SCENES / "invalid").glob("*.yaml"))
 

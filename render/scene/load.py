@@ -1,0 +1,223 @@
+"""Loading a scene file: safe YAML, one validation, and errors that name the file, the line and
+the key, with what was wrong and what to do."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any, Mapping, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from render.errors import SceneError
+from render.scene.specs import _TAGGED, FolderDataset, Scene, _where
+
+__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema"]
+
+MAX_SCENE_BYTES = 1_000_000
+
+
+def scene_schema() -> dict[str, Any]:
+    """The JSON Schema of scene files (draft 2020-12), for editors and validators."""
+    schema = Scene.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Happy Faces scene",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def load_scene(path: Path, overrides: Mapping[tuple[str, str], Any] | None = None) -> Scene:
+    """Read, parse and validate a scene file.
+
+    Parameters
+    ----------
+    path
+        The YAML scene file.
+    overrides
+        Values from the command line that replace the file's, by (section, key), e.g.
+        ``{("output", "dir"): Path("out")}``; validated like the file's. A relative ``output.dir``
+        given here is relative to the working folder.
+
+    Raises
+    ------
+    SceneError
+        With one line naming the file, the line and the key at fault.
+    """
+    text = _read_text(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            raise SceneError(
+                f"{where}: not valid YAML: {exc.problem}; a scene is plain YAML, remove the tag"
+            ) from None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SceneError(f"{where}: not valid YAML: {problem}; check the syntax near there") from None
+    except yaml.YAMLError as exc:
+        raise SceneError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        raise SceneError(f"{path}: the scene is empty; start from scenes/happy.yaml")
+    if not isinstance(data, dict):
+        raise SceneError(
+            f"{path}: a scene is a mapping of keys (name, dataset, filter, basis, inputs, morph, "
+            f"output), got {_kind(data)}; start from scenes/happy.yaml"
+        )
+    lines = _key_lines(path, root)
+    data = {"output": {}, **data}  # so output.dir's default, too, is resolved against the scene's folder
+    for (section, key), value in (overrides or {}).items():
+        if isinstance(value, Path):
+            value = value.absolute()
+        data = {**data, section: {**_as_dict(data.get(section)), key: value}}
+    try:
+        scene = Scene.model_validate(data, context={"base": path.parent.absolute()})
+    except ValidationError as exc:
+        raise SceneError(_describe(path, lines, exc)) from None
+    scene._source = path
+    scene._lines = lines
+    return scene
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise SceneError(f"{path}: no such scene file; check the path")
+    if path.is_dir():
+        raise SceneError(f"{path}: is a folder, not a scene file; name a .yaml file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_SCENE_BYTES:
+            raise SceneError(
+                f"{path}: {size} bytes is over the {MAX_SCENE_BYTES}-byte limit for a scene file; "
+                f"is this really a scene?"
+            )
+        raw = path.read_bytes()
+    except PermissionError:
+        raise SceneError(f"{path}: cannot be read (permission denied); check its permissions") from None
+    except OSError as exc:
+        raise SceneError(f"{path}: cannot be read ({exc.strerror}); check the file") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SceneError(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8); a scene is a YAML text file"
+        ) from None
+
+
+def _kind(value: object) -> str:
+    names = {str: "a string", list: "a list", int: "a number", float: "a number", bool: "a boolean"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _key_lines(path: Path, node: yaml.Node | None) -> dict[tuple[str | int, ...], int]:
+    """Map each key path of the document to its 1-based line; reject duplicate keys."""
+    lines: dict[tuple[str | int, ...], int] = {}
+
+    def walk(n: yaml.Node, loc: tuple[str | int, ...]) -> None:
+        lines[loc] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in n.value:
+                name = str(key.value)
+                if name in seen:
+                    dotted = ".".join(map(str, (*loc, name)))
+                    raise SceneError(
+                        f"{path}:{key.start_mark.line + 1}: {dotted}: key given twice; keep one"
+                    )
+                seen.add(name)
+                walk(value, (*loc, name))
+                lines[(*loc, name)] = key.start_mark.line + 1
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*loc, i))
+
+    if node is not None:
+        walk(node, ())
+    return lines
+
+
+def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    # A list whose every item failed is also "too short": that is a consequence, not a problem.
+    errors = [
+        e for e in errors
+        if not (e["type"] == "too_short" and any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors))
+    ]
+    first = errors[0]
+    if first["type"] == "scene_limit":  # a rule across sections names the key it is about
+        first = {**first, "loc": tuple(first["ctx"]["key"].split("."))}
+    message = _explain(tuple(first["loc"]), first)
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("<")))
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{_where(path, lines, loc)}: {message}{more}"
+
+
+def _explain(loc: tuple, error: dict[str, Any]) -> str:
+    kind = error["type"]
+    got = error.get("input")
+    if kind == "extra_forbidden":
+        valid = _fields_at(loc[:-1])
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<")))
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(valid)}"
+        return f"unknown key; {hint}"
+    if kind == "missing":
+        return "required key is missing; add it"
+    message = error["msg"]
+    if kind == "value_error":  # our own validators already say what to do
+        return message[len("Value error, ") :]
+    if kind == "scene_limit":
+        return message
+    if kind in ("input_kind", "dataset_kind", "layout_kind"):
+        return f"{message}, got {json.dumps(got, default=str)}"
+    message = message[0].lower() + message[1:]
+    if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
+        message += f", got {json.dumps(got, default=str)}"
+    described = _description_at(tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<"))))
+    if not described:
+        return message
+    if described[1:2].islower():
+        described = described[0].lower() + described[1:]
+    return f"{message}; {described.rstrip('.')}"
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Scene
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and part.startswith("<"):
+            model = FolderDataset if loc[:i] == ("dataset",) else _TAGGED.get(part)
+            continue
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = get_args(annotation)
+        candidates = [annotation, *inner]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+    return model
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model else []
+
+
+def _description_at(loc: tuple) -> str | None:
+    keys = [p for p in loc if isinstance(p, str)]
+    if not keys:
+        return None
+    parent = _model_at(tuple(keys[:-1]))
+    field = parent.model_fields.get(keys[-1]) if parent else None
+    return field.description if field else None

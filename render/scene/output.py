@@ -1,0 +1,191 @@
+"""The ``output`` section: where, what, at what size and rate, for which platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from render.presets import LIMITS, PRESETS
+from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec
+
+__all__ = ["GifSpec", "ViewerSpec", "OutputSpec"]
+
+
+class GifSpec(_Spec):
+    """The GIF: its own size, rate and gray levels, kept small and faithful."""
+
+    size: Optional[StrictInt] = Field(
+        None, ge=16, le=1280, description="Side of the GIF's square frame in pixels; default: output.size, at most 512."
+    )
+    fps: Optional[StrictFloat] = Field(
+        None, gt=0.0, le=50.0, description="GIF frames per second, up to 50; default: output.fps."
+    )
+    colors: StrictInt = Field(
+        32, ge=2, le=255, description="Gray levels in the GIF's palette (2 to 255); fewer make smaller files."
+    )
+    tolerance: StrictInt = Field(
+        0, ge=0, le=64,
+        description="Gray levels a pixel may drift from what is shown before the GIF redraws it (0: exact).",
+    )
+
+
+class ViewerSpec(_Spec):
+    """The interactive HTML viewer (format ``html``)."""
+
+    idle_seconds: StrictFloat = Field(
+        30.0, ge=0.0, le=3600.0,
+        description="After this many seconds untouched, the viewer plays the morph back and forth (0: never).",
+    )
+
+
+class OutputSpec(_Spec):
+    """What is written, where, and at what size."""
+
+    dir: Path = Field(
+        Path("output"),
+        validate_default=True,
+        description="Output folder, relative to the scene file's folder; the scene's files go "
+        "into <dir>/<name>/.",
+    )
+    formats: tuple[Format, ...] = Field(
+        ("mp4", "gif", "frames", "stills"), min_length=1, description="Files to write."
+    )
+    preset: Optional[Preset] = Field(
+        None,
+        description="Upload preset: youtube, instagram, instagram-reels, x or web. It fills the output "
+        "keys the scene leaves out (frame, size, fps, crf, max_kbps, gop_seconds, min_duration, gif).",
+    )
+    frame: Optional[tuple[StrictInt, StrictInt]] = Field(
+        None,
+        description="Video frame [width, height] in pixels; the face is centred on the background. "
+        "Default: a square of `size`.",
+    )
+    size: StrictInt = Field(
+        512,
+        ge=16,
+        le=4096,
+        description="Side of the square face area in pixels (16 to 4096), and of the frame when `frame` is "
+        "not given (even when mp4 is written).",
+    )
+    background: StrictFloat = Field(
+        0.0, ge=0.0, le=1.0, description="Gray level around the face when the frame is larger (0 to 1)."
+    )
+    fps: StrictFloat = Field(25.0, gt=0.0, le=120.0, description="Frames per second (up to 120).")
+    crf: StrictInt = Field(18, ge=0, le=51, description="H.264 constant rate factor: lower is better (0 to 51).")
+    max_kbps: Optional[StrictInt] = Field(
+        None, ge=100, le=100_000, description="Cap on the H.264 bit rate in kbit/s (a VBV limit)."
+    )
+    gop_seconds: StrictFloat = Field(
+        1.0, gt=0.0, le=10.0, description="Seconds between keyframes; every GOP is closed."
+    )
+    min_duration: StrictFloat = Field(
+        0.0, ge=0.0, le=600.0, description="Shortest video in seconds; shorter clips are extended as `extend` says."
+    )
+    extend: Literal["hold", "pingpong", "slow"] = Field(
+        "hold",
+        description="How a clip reaches min_duration: 'hold' the first and last frames, play it "
+        "'pingpong' (forward, back, ...), or 'slow' (each level shown longer).",
+    )
+    interpolation: Interpolation = Field(
+        "cubic", description="Upscaling from the padded source face to `size`."
+    )
+    gif: GifSpec = GifSpec()
+    viewer: ViewerSpec = ViewerSpec()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        preset = PRESETS.get(data.get("preset"), {}) if isinstance(data.get("preset"), str) else {}
+        for key, value in preset.items():
+            if key == "gif" and isinstance(data.get("gif"), dict):
+                filled["gif"] = {**value, **data["gif"]}
+            elif key not in data and not (key == "size" and "frame" in data):
+                filled[key] = value
+        frame = filled.get("frame")
+        if "size" not in filled and isinstance(frame, list) and all(isinstance(v, int) for v in frame) and frame:
+            filled["size"] = min(frame)  # the face fills the frame's short side
+        return filled
+
+    @field_validator("dir")
+    @classmethod
+    def _dir(cls, path: Path, info: ValidationInfo) -> Path:
+        return _resolve(path, info)
+
+    @field_validator("formats")
+    @classmethod
+    def _once_each(cls, formats: tuple[str, ...]) -> tuple[str, ...]:
+        twice = [f for i, f in enumerate(formats) if f in formats[:i]]
+        if twice:
+            raise ValueError(f"formats lists {twice[0]!r} twice; list each format once")
+        return formats
+
+    @field_validator("frame")
+    @classmethod
+    def _even_frame(cls, frame: tuple[int, int] | None, info: ValidationInfo) -> tuple[int, int] | None:
+        if frame is None:
+            return frame
+        width, height = frame
+        if not all(16 <= side <= 4096 for side in frame):
+            raise ValueError(f"frame {list(frame)}: each side must be 16 to 4096 pixels")
+        if "mp4" in info.data.get("formats", ()) and any(side % 2 for side in frame):
+            raise ValueError(f"frame {list(frame)} has an odd side and H.264 (yuv420p) needs even sides")
+        preset = info.data.get("preset")
+        if preset:
+            limits = LIMITS[preset]
+            if width > limits.max_width or height > limits.max_height:
+                raise ValueError(f"frame {list(frame)} is larger than {preset} accepts "
+                                 f"({limits.max_width}x{limits.max_height} at most)")
+            if not limits.min_aspect <= width / height <= limits.max_aspect:
+                raise ValueError(f"frame {list(frame)}: {preset} accepts aspect ratios "
+                                 f"{limits.min_aspect:.3g} to {limits.max_aspect:.3g} (width / height)")
+        return frame
+
+    @field_validator("size")
+    @classmethod
+    def _size_fits(cls, size: int, info: ValidationInfo) -> int:
+        frame = info.data.get("frame")
+        if frame is not None and size > min(frame):
+            raise ValueError(f"size {size} does not fit in frame {list(frame)}; use at most {min(frame)}")
+        if frame is None and "mp4" in info.data.get("formats", ()) and size % 2:
+            raise ValueError(
+                f"size {size} is odd and H.264 (yuv420p) needs an even frame size; "
+                f"use {size - 1} or {size + 1}"
+            )
+        return size
+
+    @field_validator("fps")
+    @classmethod
+    def _gif_delays(cls, fps: float, info: ValidationInfo) -> float:
+        preset = info.data.get("preset")
+        if preset:
+            limits = LIMITS[preset]
+            if limits.fps_allowed and fps not in limits.fps_allowed:
+                allowed = ", ".join(f"{f:g}" for f in limits.fps_allowed)
+                raise ValueError(f"fps {fps:g}: {preset} recommends {allowed}; use one of those")
+            if not limits.min_fps <= fps <= limits.max_fps:
+                raise ValueError(f"fps {fps:g}: {preset} accepts {limits.min_fps:g} to {limits.max_fps:g} fps")
+        gif = info.data.get("gif")  # not validated yet: fields come in order
+        if "gif" in info.data.get("formats", ()) and fps > 50 and not (isinstance(gif, dict) and gif.get("fps")):
+            raise ValueError(
+                f"fps {fps:g} is above 50, and browsers play GIF frame delays under 2/100 s "
+                f"at 1/10 s; set gif.fps to 50 or less, or leave gif out of formats"
+            )
+        return fps
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the video frame."""
+        return tuple(self.frame) if self.frame else (self.size, self.size)  # type: ignore[return-value]
+
+    @property
+    def gif_size(self) -> int:
+        return self.gif.size or min(self.size, 512)
+
+    @property
+    def gif_fps(self) -> float:
+        return self.gif.fps or self.fps
