@@ -12,6 +12,7 @@ classify anything stay fast.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
@@ -135,13 +136,7 @@ class EmotionModel:
 
     def _load(self) -> Any:
         if self._model is None:
-            keras = _import_keras()
-            try:
-                with _stderr_to_file():
-                    model = keras.models.load_model(self.path, compile=False, safe_mode=True)
-            except (OSError, ValueError, TypeError, KeyError) as exc:
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ModelError(f"{self.path}: not a loadable Keras model ({reason}); check the file") from None
+            model = _loaded(self.path, self.path.stat().st_mtime_ns)
             self._layout = self._read_layout(model)
             self._model = model
         return self._model
@@ -252,6 +247,19 @@ class EmotionFilter:
             writer.writerow([i, int(person), str(source), *(f"{v:.6f}" for v in p),
                              EMOTIONS[self.predicted_[i]], int(kept[i])])
         return out.getvalue()
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(path: Path, mtime_ns: int) -> Any:
+    """A Keras model, loaded once per process and file version: a batch of scenes that share a
+    model loads it once."""
+    keras = _import_keras()
+    try:
+        with _stderr_to_file():
+            return keras.models.load_model(path, compile=False, safe_mode=True)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a loadable Keras model ({reason}); check the file") from None
 
 
 def _import_keras() -> Any:
