@@ -42,7 +42,7 @@ def main() -> None:
         size = Image.open(pngs[0]).size
 
         scene = scene_variant(work, formats=["mp4", "gif"], dir=str(work / "out"))
-        warm = [*RENDER, str(scene), "--quiet"]
+        warm = [*RENDER, str(scene), "--quiet", "--force"]  # --force: render, not skip as up to date
         # The MP4: the same binary and encoder arguments as the render's (the scene's defaults), reading
         # the frames from a file. The GIF: ffmpeg's own GIF encoder (the render writes its own).
         bare_mp4 = ffmpeg_command(size, 25, str(raw), mp4_output(H264(crf=18, gop=25)), work / "bare.mp4")

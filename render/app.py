@@ -234,7 +234,8 @@ def main(paths: list[Path], options: Options) -> int:
 
         if jobs:
             try:
-                with executor_for(options.executor, options.jobs) as executor:
+                # No more workers than clips: a single clip renders right here, with no pool to start.
+                with executor_for(options.executor, min(options.jobs, len(jobs))) as executor:
                     run_jobs(jobs, executor, lambda job: report.running(f"{job.scene.name}: {job.clip}"), finished)
             finally:  # what finished is recorded, even when the batch is interrupted
                 for ready in prepared:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -117,6 +117,7 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
         return
     import multiprocessing
     import sys
+    from concurrent.futures import ProcessPoolExecutor
 
     # Fork when this process holds no threads to copy (a warm batch: no TensorFlow loaded), for
     # workers that start at once; otherwise spawn fresh ones.
