@@ -28,7 +28,7 @@ from render.layout import LAYOUT_CLIP
 from render.manifest import Manifest
 from render.progress import Report
 from render.scene import FaceInput, Scene, load_scene
-from render.sequence import Morph, morph_weights, target_face
+from render.sequence import Morph
 from render.staging import staged
 from render.stills import basis_stills
 from render.subject import Subject, resolve_subjects
@@ -128,7 +128,7 @@ def _readouts(subjects: list[Subject], basis: Basis, scene: Scene, model, identi
               group: int = 32) -> list[np.ndarray]:
     """Each subject's readout (the model on every level): from the cache, or batched passes over up to
     ``group`` clips at a time, stored back."""
-    morphs = [Morph(s.face, target_face(s.face, basis, scene.morph.target), morph_weights(scene.morph)) for s in subjects]
+    morphs = [Morph.of(s.face, basis, scene.morph) for s in subjects]
     parts = [{**identity, "clip": morph_key(m)} for m in morphs]
     found = [cache.lookup("readout", p) for p in parts]
     missing = [i for i, arrays in enumerate(found) if arrays is None]

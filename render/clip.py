@@ -21,7 +21,7 @@ from render.film import Film, write_film
 from render.overlay import Overlay, band_height
 from render.readout import chart, write_readout
 from render.scene import Scene
-from render.sequence import Morph, morph_weights, target_face
+from render.sequence import Morph
 from render.stills import STRIP_FRAMES, strip
 from render.subject import Subject
 
@@ -34,7 +34,7 @@ Reader = Callable[[Morph], np.ndarray]
 def render_clip(subject: Subject, basis: Basis, scene: Scene, staging: Path, read: Reader) -> int:
     """Write the subject's clip into ``staging``; return the number of video frames."""
     morph_spec, output = scene.morph, scene.output
-    morph = Morph(subject.face, target_face(subject.face, basis, morph_spec.target), morph_weights(morph_spec))
+    morph = Morph.of(subject.face, basis, morph_spec)
     readout = read(morph)
     write_readout(staging, subject.name, readout, scene.filter.emotion)
     title = scene.title or f"{scene.name}: {subject.name}"

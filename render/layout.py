@@ -16,7 +16,7 @@ from render.basis import Basis
 from render.compose import Canvas, to_pixels
 from render.film import Film, write_film
 from render.scene import GridLayout, PlaylistLayout, Scene
-from render.sequence import Morph, morph_weights, target_face
+from render.sequence import Morph
 from render.subject import Subject
 
 __all__ = ["render_layout", "grid_shape", "LAYOUT_CLIP"]
@@ -39,8 +39,7 @@ def grid_shape(count: int, rows: int | None, cols: int | None) -> tuple[int, int
 def render_layout(subjects: list[Subject], basis: Basis, scene: Scene, staging: Path) -> tuple[str, int]:
     """Write the scene's grid or playlist film; return its clip name and video frame count."""
     spec = scene.morph
-    weights = morph_weights(spec)
-    morphs = [Morph(s.face, target_face(s.face, basis, spec.target), weights) for s in subjects]
+    morphs = [Morph.of(s.face, basis, spec) for s in subjects]
     name = LAYOUT_CLIP[type(scene.layout)]
     title = scene.title or f"{scene.name}: {name}"
     film = _grid(morphs, scene) if isinstance(scene.layout, GridLayout) else _playlist(morphs, scene)

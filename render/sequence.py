@@ -38,6 +38,11 @@ class Morph:
         self._target = target.astype(np.float64)
         self.weights = weights
 
+    @classmethod
+    def of(cls, face: np.ndarray, basis: Basis, spec: MorphSpec) -> Morph:
+        """The scene's morph of ``face``: to its target on ``basis``, with the scene's easing."""
+        return cls(face, target_face(face, basis, spec.target), morph_weights(spec))
+
     def __len__(self) -> int:
         return len(self.weights)
 
