@@ -69,7 +69,10 @@ def run_clip(job: ClipJob) -> ClipResult:
                 clip, count = render_layout(list(job.subjects), basis, scene, staging)
             else:
                 clip, count = job.subject.name, render_clip(job.subject, basis, scene, staging, lambda morph: job.readout)
+            # Described here, before publishing: once published, another render of the same scene
+            # may already be replacing these files with its own (identical) ones.
             names = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
+            files = describe_files(staging, names)
     finally:
         _busy = False
     entry = {
@@ -77,7 +80,7 @@ def run_clip(job: ClipJob) -> ClipResult:
         "settings": job.settings,
         "frames": count,
         "duration_s": round(count / scene.output.fps, 6),
-        "files": describe_files(scene.scene_dir, names),
+        "files": files,
     }
     return ClipResult(scene.name, clip, entry)
 
