@@ -29,12 +29,12 @@ def test_transparency_is_laid_over_white(tmp_path):
     assert np.all(gray[:, :5] == 0.0) and np.all(gray[:, 5:] == 1.0)
 
 
-def test_the_rgba_portrait_has_no_black_where_it_is_transparent(photos):
+def test_the_rgba_portrait_reads_as_its_colour_in_gray(photos):
+    """speaker_rgba.png has four channels (all opaque): the alpha channel changes nothing."""
     with Image.open(photos / "speaker_rgba.png") as image:
-        alpha = np.asarray(image)[..., 3]
-    gray = read_photo(photos / "speaker_rgba.png")
-    if (alpha == 0).any():
-        assert gray[alpha == 0].min() == 1.0
+        assert image.mode == "RGBA"
+        expected = np.asarray(image.convert("RGB").convert("L"), dtype=np.float32) / 255.0
+    np.testing.assert_array_equal(read_photo(photos / "speaker_rgba.png"), expected)
 
 
 def test_exif_orientation_is_honoured(tmp_path):
