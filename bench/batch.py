@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RENDER, run  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from render.batch import cores  # noqa: E402
+from render.run.batch import cores  # noqa: E402
 from render.encode.ffmpeg import ffmpeg_command  # noqa: E402
 from render.encode.mp4 import H264, mp4_output  # noqa: E402
 

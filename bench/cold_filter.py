@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from render.cache import Cache  # noqa: E402
-from render.dataset import load_dataset  # noqa: E402
-from render.emotion import EmotionModel, default_model_path  # noqa: E402
+from render.faces.dataset import load_dataset  # noqa: E402
+from render.learn.classifier import EmotionModel, default_model_path  # noqa: E402
 
 
 def main() -> None:

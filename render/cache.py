@@ -1,7 +1,7 @@
 """A content-addressed cache of what is learnt once and reused by every render.
 
-An entry is named by the sha256 of everything that changes it (its kind, a format version, and the
-parts a stage passes: dataset digest, model checksum, parameters). It is two files written
+An entry is named by the sha256 of everything that changes it (its kind, that kind's format version,
+and the parts a stage passes: dataset digest, model checksum, parameters). It is two files written
 atomically: ``<kind>-<key>.npz`` (arrays, loaded with ``allow_pickle=False``) and
 ``<kind>-<key>.json`` (what made it, and each array's shape, dtype and sha256). The JSON is written
 last, so an entry without one is incomplete. A damaged entry is reported as a warning and rebuilt.
@@ -9,7 +9,6 @@ last, so an entry without one is incomplete. A damaged entry is reported as a wa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -22,10 +21,13 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from render.errors import OutputError
+from render.hashing import sha256_arrays, sha256_json
 
-__all__ = ["FORMAT_VERSION", "Cache", "CacheEntry", "default_cache_dir", "file_sha256", "CACHE_ENV"]
+__all__ = ["FORMATS", "Cache", "CacheEntry", "default_cache_dir", "CACHE_ENV"]
 
-FORMAT_VERSION = 3  # 2: the basis records its spread; 3: fitted in float64
+#: Each kind of entry's format version: raising one invalidates that kind's entries alone. All began
+#: at 3, the single version they replaced (basis 2: it records its spread; 3: fitted in float64).
+FORMATS: dict[str, int] = {"dataset": 3, "scores": 3, "basis": 3, "readout": 3}
 CACHE_ENV = "HAPPY_FACES_CACHE"
 
 Arrays = dict[str, np.ndarray]
@@ -65,9 +67,8 @@ class Cache:
 
     @staticmethod
     def key(kind: str, parts: Mapping[str, Any]) -> str:
-        """sha256 of the kind, the format version and the parts (JSON, keys sorted)."""
-        document = {"kind": kind, "format": FORMAT_VERSION, "parts": dict(parts)}
-        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        """sha256 of the kind, its format version and the parts (JSON, keys sorted)."""
+        return sha256_json({"kind": kind, "format": FORMATS[kind], "parts": dict(parts)})
 
     def fetch(self, kind: str, parts: Mapping[str, Any], build: Callable[[], Arrays]) -> tuple[Arrays, bool]:
         """The entry's arrays, built by ``build`` and stored when missing or damaged.
@@ -121,7 +122,7 @@ class Cache:
             return None
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("key") != key or meta.get("format") != FORMAT_VERSION:
+            if meta.get("key") != key or meta.get("format") != FORMATS[kind]:
                 raise ValueError("its metadata belongs to another entry")
             with np.load(npz_path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
@@ -136,7 +137,7 @@ class Cache:
         meta = {
             "kind": kind,
             "key": key,
-            "format": FORMAT_VERSION,
+            "format": FORMATS[kind],
             "parts": dict(parts),
             "created": time.time(),
             "arrays": {name: _describe(a) for name, a in arrays.items()},
@@ -152,21 +153,8 @@ class Cache:
             ) from None
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _describe(array: np.ndarray) -> dict[str, Any]:
-    return {"shape": list(array.shape), "dtype": array.dtype.str, "sha256": _digest(array)}
-
-
-def _digest(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+    return {"shape": list(array.shape), "dtype": array.dtype.str, "sha256": sha256_arrays(array)}
 
 
 def _check(arrays: Arrays, expected: dict[str, dict[str, Any]]) -> None:

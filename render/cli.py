@@ -1,4 +1,5 @@
-"""Command-line arguments, and nothing else: the work happens in :mod:`render.app`.
+"""Command-line arguments, and nothing else: :mod:`render.app` is the error boundary and
+:mod:`render.run.program` the work.
 
     render SCENE.yaml [SCENE.yaml ...] [--output-dir DIR] [--device D] [--cache-dir DIR] [--refresh]
     render schema
@@ -66,6 +67,18 @@ class Device(str, enum.Enum):
     gpu = "gpu"
 
 
+def _executor(value: Optional[str]) -> Optional[str]:
+    """'local', or dask://host[:port]; anything else is refused (exit 2), never run locally."""
+    if value is None or value == "local":
+        return value
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "dask" or not parts.hostname or parts.path not in ("", "/") or parts.query:
+        raise typer.BadParameter(f"{value!r} is neither 'local' nor dask://host:port (a Dask scheduler's address)")
+    return value
+
+
 @cli.command(_RENDER, help="Render one or more scene files (the default command).")
 def render_scenes(
     scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False)],
@@ -87,14 +100,16 @@ def render_scenes(
     ] = None,
     executor: Annotated[
         Optional[str],
-        typer.Option("--executor", help="Where clips render: 'local' (default), or dask://host:port (a Dask cluster)."),
+        typer.Option("--executor", callback=_executor,
+                     help="Where clips render: 'local' (default), or dask://host:port (a Dask cluster)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every clip, even those up to date.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")] = False,
 ) -> None:
-    from render.app import Options, main
-    from render.batch import cores
+    from render.app import main
+    from render.run.batch import cores
+    from render.run.program import Options
 
     options = Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
                       jobs or cores(), executor if executor != "local" else None, force)

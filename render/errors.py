@@ -17,6 +17,8 @@ __all__ = [
     "ModelError",
     "EncodeError",
     "OutputError",
+    "ExecutorError",
+    "DetectorError",
 ]
 
 
@@ -31,6 +33,9 @@ class ExitCode(enum.IntEnum):
     MODEL = 5  #: the emotion model is missing, damaged or unusable
     ENCODE = 6  #: ffmpeg or an image writer failed
     OUTPUT = 7  #: the output folder cannot be written
+    MIXED = 8  #: several scenes, inputs or clips failed, in different ways (each named above the summary)
+    EXECUTOR = 9  #: the executor (a Dask cluster) cannot be reached or used
+    DETECTOR = 10  #: the face detector (OpenCV's Haar cascades) is missing or unusable
     INTERRUPTED = 130  #: Ctrl-C
 
 
@@ -68,3 +73,15 @@ class OutputError(RenderError):
     """The output location cannot be created or written."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class ExecutorError(RenderError):
+    """The executor the batch was given (a Dask scheduler) cannot be reached or used."""
+
+    exit_code = ExitCode.EXECUTOR
+
+
+class DetectorError(RenderError):
+    """The face detector's files are missing or unreadable."""
+
+    exit_code = ExitCode.DETECTOR

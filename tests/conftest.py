@@ -49,14 +49,14 @@ def photos() -> Path:
 @pytest.fixture(scope="session")
 def faces(olivetti_home, isolated_cache):
     from render.cache import Cache
-    from render.dataset import load_dataset
+    from render.faces.dataset import load_dataset
 
     return load_dataset("olivetti", Cache(isolated_cache), warn=print)
 
 
 @pytest.fixture(scope="session")
 def emotion_model():
-    from render.emotion import EmotionModel, default_model_path
+    from render.learn.classifier import EmotionModel, default_model_path
 
     return EmotionModel(default_model_path())
 

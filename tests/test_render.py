@@ -14,7 +14,7 @@ from sklearn.decomposition import PCA
 
 from conftest import REPO, invoke, write_scene
 from mediafiles import gif_frames, mp4_frames, png
-from render.emotion import default_model_path
+from render.learn.classifier import default_model_path
 from render.errors import ExitCode
 from render.scene import EMOTIONS
 

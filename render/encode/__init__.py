@@ -15,10 +15,12 @@ import numpy as np
 from render.encode.gif import GifSink
 from render.encode.mp4 import H264, Mp4Sink
 from render.encode.png import FramesSink, write_png
+from render.encode.readout import write_readout
 from render.encode.sidecar import write_sidecar
 from render.encode.viewer import write_viewer
 
-__all__ = ["FrameSink", "GifSink", "H264", "Mp4Sink", "FramesSink", "write_png", "write_sidecar", "write_viewer"]
+__all__ = ["FrameSink", "GifSink", "H264", "Mp4Sink", "FramesSink", "write_png", "write_readout", "write_sidecar",
+           "write_viewer"]
 
 
 class FrameSink(Protocol):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
+
+from render.hashing import sha256_file
 
 __all__ = ["write_sidecar"]
 
@@ -12,7 +13,6 @@ __all__ = ["write_sidecar"]
 def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps: float,
                   size: tuple[int, int], preset: str | None) -> Path:
     """Write ``<video>.json``: title, description, duration, frame rate, size, codec, bytes, sha256."""
-    data = video.read_bytes()
     width, height = size
     document = {
         "file": video.name,
@@ -27,8 +27,8 @@ def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps
         "profile": "High",
         "pixel_format": "yuv420p",
         "preset": preset,
-        "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": video.stat().st_size,
+        "sha256": sha256_file(video),
     }
     path = video.with_suffix(".json")
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

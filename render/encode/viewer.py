@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.basis import Basis
+from render.learn.basis import Basis
 
 __all__ = ["write_viewer"]
 

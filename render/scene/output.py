@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from render.presets import LIMITS, PRESETS
+from render.scene.presets import LIMITS, PRESETS
 from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec
 
 __all__ = ["GifSpec", "ViewerSpec", "OutputSpec"]

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from render.presets import LIMITS
+from render.scene.presets import LIMITS
 from render.scene.base import (
     EASINGS,
     EMOTIONS,

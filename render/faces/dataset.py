@@ -1,0 +1,127 @@
+"""The face set a basis is learnt from.
+
+Faces are gray float32 images in [0, 1], all of one size, in a fixed order so that every render of a
+scene sees the same faces. A set is identified by the sha256 of its source file's bytes, and its
+decoded arrays are cached, so a warm render reads them without importing scikit-learn.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from render.cache import Cache
+from render.errors import InputError
+from render.hashing import Digest, sha256_file
+from render.scene import FolderDataset
+
+__all__ = ["FaceSet", "load_dataset"]
+
+OLIVETTI_FILE = "olivetti_py3.pkz"
+
+
+@dataclass(frozen=True)
+class FaceSet:
+    """Faces, the identity of the person in each, and the digest of the source they came from."""
+
+    name: str
+    digest: str  #: sha256 of the source's bytes
+    images: np.ndarray = field(repr=False)  #: (n, height, width) float32 in [0, 1]
+    people: np.ndarray = field(repr=False)  #: (n,) integer identity of each face; -1 where unknown
+    sources: np.ndarray = field(repr=False)  #: (n,) where each face came from (file name or index)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+#: Fewest faces a folder dataset must yield (a basis of one component needs two).
+MIN_FACES = 2
+#: Side of the faces cut from a folder's photos: Olivetti's resolution.
+FACE_SIZE = 64
+
+
+def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
+    """Load the scene's face set: ``olivetti``, or a folder of photos (see :func:`_folder`)."""
+    if isinstance(spec, FolderDataset):
+        return _folder(spec.folder, cache, warn)
+    source = _sklearn_data_home() / OLIVETTI_FILE
+    if not source.is_file():
+        _fetch_olivetti()  # downloads into the data home, once
+    digest = sha256_file(source)
+    arrays, _ = cache.fetch("dataset", {"name": "olivetti", "source_sha256": digest}, _fetch_olivetti)
+    sources = np.array([f"olivetti:{i}" for i in range(len(arrays["images"]))])
+    return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
+
+
+def _folder(folder: Path, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
+    """Every JPEG and PNG of a folder through the portrait stage (largest face, levelled, framed
+    like Olivetti, 64x64). Photos without a usable face are listed and skipped."""
+    from render.faces.photo import photos_in
+    from render.faces.portrait import PORTRAIT_VERSION
+
+    photos = photos_in(folder)
+    digest = Digest()
+    for photo in photos:
+        digest.text(f"{photo.name}\0{sha256_file(photo)}\0")
+    parts = {"folder_sha256": digest.hexdigest(), "portrait": PORTRAIT_VERSION, "size": FACE_SIZE}
+    arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos))
+    for name, reason in zip(arrays["skipped"], arrays["reasons"]):
+        warn(f"{folder / name}: skipped from the dataset: {reason}")
+    found = len(arrays["images"])
+    if found < MIN_FACES:
+        raise InputError(
+            f"{folder}: {found} usable face(s) in {len(photos)} photo(s); a dataset needs at least "
+            f"{MIN_FACES}: add photos with faces seen from the front"
+        )
+    return FaceSet(f"folder:{folder.name}", parts["folder_sha256"], arrays["images"],
+                   np.full(found, -1, dtype=np.int64), arrays["sources"])
+
+
+
+def _crop_all(photos: list[Path]) -> dict[str, np.ndarray]:
+    from render.faces.portrait import Portraits
+
+    portraits = Portraits(FACE_SIZE)
+    faces, sources, skipped, reasons = [], [], [], []
+    for photo in photos:
+        try:
+            faces.append(portraits.framed(photo))
+        except InputError as exc:
+            skipped.append(photo.name)
+            reasons.append(str(exc).removeprefix(f"{photo}: "))
+            continue
+        sources.append(photo.name)
+    return {
+        "images": np.array(faces, dtype=np.float32).reshape(-1, FACE_SIZE, FACE_SIZE),
+        "sources": np.array(sources, dtype=str),
+        "skipped": np.array(skipped, dtype=str),
+        "reasons": np.array(reasons, dtype=str),
+    }
+
+
+def _sklearn_data_home() -> Path:
+    # scikit-learn's documented rule (sklearn.datasets.get_data_home), followed here so that a warm
+    # render finds the file without importing scikit-learn.
+    return Path(os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))).expanduser()
+
+
+def _fetch_olivetti() -> dict[str, np.ndarray]:
+    from sklearn.datasets import fetch_olivetti_faces
+
+    try:
+        bunch = fetch_olivetti_faces(download_if_missing=True)
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise InputError(
+            f"dataset 'olivetti': not in scikit-learn's data folder ({_sklearn_data_home()}) and "
+            f"could not be downloaded ({reason}); connect to the internet once, or set "
+            f"SCIKIT_LEARN_DATA to a folder that holds {OLIVETTI_FILE}"
+        ) from None
+    return {
+        "images": np.asarray(bunch.images, dtype=np.float32),
+        "people": np.asarray(bunch.target, dtype=np.int64),
+    }

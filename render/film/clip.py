@@ -1,0 +1,107 @@
+"""A clip: one subject's morph written in every format the scene asks for, as a job of the batch.
+
+The video (MP4) shows the levels in the order of :func:`render.film.timeline.timeline` (extended to
+the scene's minimum duration); the PNG frames and the GIF hold each level once. Each level is
+composed when it is needed, so a clip is never held in memory whole. The emotion model's reading of
+every level (the readout, computed once by the planner) is written beside the clip, charted, and
+drawn on the video and GIF when the scene's overlay asks; the PNG frames stay the bare film.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from render.encode import write_png, write_readout, write_viewer
+from render.film.compose import Canvas, to_pixels
+from render.film.overlay import Overlay, band_height
+from render.film.reel import Film, write_film
+from render.film.sequence import Morph
+from render.film.stills import write_clip_stills
+from render.learn.basis import Basis
+from render.run.job import Finished, render_staged
+from render.scene import Scene
+
+__all__ = ["ClipJob", "render_clip"]
+
+
+@dataclass(frozen=True, eq=False)
+class ClipJob:
+    """One face's clip: its morph (projection already computed), the basis (for the viewer), the
+    readout (what the model reads in each level), and what the manifest records of it."""
+
+    scene: Scene
+    name: str
+    morph: Morph
+    basis: dict[str, np.ndarray] = field(repr=False)
+    readout: np.ndarray = field(repr=False)
+    from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the clip
+    settings: str = ""  #: hash of every setting that shapes the clip
+    source: str = ""  #: where the input came from
+
+    @property
+    def label(self) -> str:
+        return f"{self.scene.name}: {self.name}"
+
+    def __call__(self) -> Finished:
+        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
+                              fps=self.scene.output.fps)
+        return Finished(self.scene.name, self.name, entry)
+
+    def write(self, staging: Path) -> int:
+        return render_clip(self, staging)
+
+
+def render_clip(job: ClipJob, staging: Path) -> int:
+    """Write the clip's files into ``staging``; return the number of video frames."""
+    scene, name, morph, readout = job.scene, job.name, job.morph, job.readout
+    spec, output = scene.morph, scene.output
+    write_readout(staging, name, readout, scene.filter.emotion)
+    title = scene.title or f"{scene.name}: {name}"
+
+    pad = (spec.padding, spec.pad_value)
+    overlaid = scene.overlay.readout != "none"
+    video_band = gif_band = 0
+    face_side = output.size
+    if overlaid:
+        video_band = band_height(output.size)
+        if output.frame is not None:  # a fixed frame: the face makes room for the band if it must
+            width, height = output.frame
+            face_side = min(output.size, height - band_height(min(width, height)))
+            video_band = height - face_side if height - face_side < 2 * video_band else video_band
+        gif_band = band_height(output.gif_size)
+    frame = Canvas(*pad, output.size, output.interpolation, output.frame, output.background)
+    video = Canvas(*pad, face_side, output.interpolation, output.frame, output.background, video_band)
+    small = Canvas(*pad, output.gif_size, output.interpolation, band=gif_band)
+    mark_video = Overlay(scene.overlay.readout, scene.filter.emotion, video_band, readout[0]) if overlaid else None
+    mark_gif = Overlay(scene.overlay.readout, scene.filter.emotion, gif_band, readout[0]) if overlaid else None
+
+    def frames(level: int, first: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        face = morph.frame(level)
+        pixels = video(face)
+        if mark_video:
+            pixels = mark_video(pixels, readout[level])
+        if not first:
+            return pixels, None, None
+        bare = frame(face) if overlaid or video != frame else pixels
+        small_pixels = pixels if small == video else small(face)
+        if mark_gif and small != video:
+            small_pixels = mark_gif(small_pixels, readout[level])
+        return pixels, small_pixels, bare
+
+    count = write_film(Film(len(morph), frames, video.frame_size, small.frame_size), name, staging, scene, title)
+
+    if "html" in output.formats:
+        basis = Basis.from_state(job.basis)
+        write_viewer(staging / f"{name}.html", face=morph.face, target=morph.target, basis=basis,
+                     coefficients=morph.coefficients, spread=basis.spread_, weights=morph.weights,
+                     padding=spec.padding, pad_value=spec.pad_value, size=output.size,
+                     interpolation=output.interpolation, emotion=scene.filter.emotion, title=title,
+                     idle_seconds=output.viewer.idle_seconds)
+    if job.from_photo:
+        write_png(staging / "crops" / f"{name}.png", to_pixels(morph.face))
+    if "stills" in output.formats:
+        write_clip_stills(staging, name, morph, readout, scene, title)
+    return count

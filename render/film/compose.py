@@ -1,0 +1,56 @@
+"""Composition: a float face becomes an output frame (padding, scaling, placing, 8-bit pixels)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Canvas", "to_pixels"]
+
+_INTERPOLATION = {"nearest": 0, "linear": 1, "cubic": 2, "area": 3, "lanczos": 4}  # cv2.INTER_*
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """Pads a face by ``padding`` source pixels of ``pad_value``, scales it to ``size`` squared, and
+    centres that square on a ``frame`` (width, height) of ``background`` gray, when one is given
+    (never stretched: the frame's spare width or height is background). ``band`` rows at the bottom
+    are kept free of the face (for the overlay): the square is centred above them, and a frame left
+    to the canvas grows by them."""
+
+    padding: int
+    pad_value: float
+    size: int
+    interpolation: str = "cubic"
+    frame: tuple[int, int] | None = None
+    background: float = 0.0
+    band: int = 0
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames this canvas makes."""
+        return self.frame or (self.size, self.size + self.band)
+
+    def __call__(self, face: np.ndarray) -> np.ndarray:
+        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``."""
+        padded = np.pad(face.astype(np.float32), self.padding, constant_values=self.pad_value)
+        if padded.shape != (self.size, self.size):
+            import cv2
+
+            padded = cv2.resize(
+                padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
+            )
+        square = to_pixels(padded)
+        width, height = self.frame_size
+        if (width, height) == (self.size, self.size):
+            return square
+        out = np.full((height, width), to_pixels(np.float32(self.background)), np.uint8)
+        top, left = (height - self.band - self.size) // 2, (width - self.size) // 2
+        out[top : top + self.size, left : left + self.size] = square
+        return out
+
+
+def to_pixels(image: np.ndarray) -> np.ndarray:
+    """Float image to uint8: the only place values are clipped to [0, 1]."""
+    return np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)

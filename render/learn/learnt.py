@@ -1,0 +1,77 @@
+"""What a scene learns once and every clip shares: the faces the model keeps, and their basis.
+
+The dataset's faces are scored by the emotion model, filtered, and PCA fits the basis over the kept
+ones. Scores and basis come from the cache when it holds them, so a warm render imports neither
+TensorFlow nor scikit-learn; the model itself is loaded only when something is scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from render.cache import Cache
+from render.errors import InputError
+from render.faces.dataset import FaceSet, load_dataset
+from render.learn.basis import Basis, max_components
+from render.learn.classifier import EmotionModel, emotion_model
+from render.learn.filter import EmotionFilter
+from render.scene import Scene
+
+__all__ = ["Learnt", "learn"]
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Learnt:
+    """A scene's faces, the filter's selection, the kept faces and their basis; the model (not
+    loaded until used) and what identifies its scores."""
+
+    faces: FaceSet = field(repr=False)
+    selection: EmotionFilter = field(repr=False)
+    basis: Basis = field(repr=False)
+    state: dict[str, np.ndarray] = field(repr=False)  #: the basis's arrays, as cached and sent to jobs
+    model: EmotionModel = field(repr=False)
+    identity: dict[str, Any]  #: the model's file, labels, pixel range and preprocessing
+    scored: dict[str, Any]  #: what the scores are keyed by: the dataset and the model's identity
+
+    @property
+    def kept(self) -> np.ndarray:
+        return self.faces.images[self.selection.kept_]
+
+
+def learn(scene: Scene, cache: Cache, log: Log, warn: Log) -> Learnt:
+    """Score, filter and fit the scene's basis (each from the cache when it can be)."""
+    faces = load_dataset(scene.dataset, cache, warn)
+    model, identity = emotion_model(scene.filter, log)
+    scored = {"dataset": faces.digest, **identity}
+    scores, hit = cache.fetch("scores", scored, lambda: {"probabilities": model.predict(faces.images)})
+    selection = EmotionFilter(scene.filter.emotion, scene.filter.min_probability).fit(scores["probabilities"])
+    kept = faces.images[selection.kept_]
+    log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
+        f"{scene.filter.emotion}{' (cached scores)' if hit else ''}")
+    _check_supports(scene, len(kept))
+    selected = {"emotion": scene.filter.emotion, "min_probability": scene.filter.min_probability}
+    state, _ = cache.fetch("basis", {**scored, **selected, "components": scene.basis.components},
+                           lambda: Basis(scene.basis.components).fit(kept).state())
+    return Learnt(faces, selection, Basis.from_state(state), state, model, identity, scored)
+
+
+def _check_supports(scene: Scene, kept: int) -> None:
+    """The kept faces must support the basis."""
+    emotion = scene.filter.emotion
+    if kept < 2:
+        raise InputError(
+            f"{scene.where('filter')}: the filter kept {kept} face(s) as {emotion!r} "
+            f"(min_probability {scene.filter.min_probability}); a basis needs at least 2: lower "
+            f"filter.min_probability or choose another emotion"
+        )
+    most = max_components(kept)
+    if scene.basis.components > most:
+        raise InputError(
+            f"{scene.where('basis', 'components')}: {scene.basis.components} components need at least "
+            f"{scene.basis.components + 1} kept faces and the filter kept {kept}; use at most {most}"
+        )

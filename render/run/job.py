@@ -1,0 +1,51 @@
+"""Jobs: the units of work a batch runs, whatever their kind.
+
+A job is a small picklable object that carries exactly what its worker needs (never a model, never a
+cache) and renders itself when called: into its own staging folder, published whole when complete,
+and described for the manifest. Each kind lives with the stage that owns its work (a clip in
+:mod:`render.film.clip`, a grid or playlist in :mod:`render.film.layout`); the batch runs any of them
+through this protocol and knows nothing of their kinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from render.hashing import describe_files
+from render.run.staging import staged
+
+__all__ = ["Job", "Finished", "render_staged"]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished job: the manifest entry of ``name`` in scene ``scene``."""
+
+    scene: str
+    name: str
+    entry: dict[str, Any]
+
+
+class Job(Protocol):
+    """What the batch runs: ``label`` names it in progress lines and errors (``scene: clip``), and
+    calling it does the work, in whatever process the executor chose."""
+
+    @property
+    def label(self) -> str: ...
+
+    def __call__(self) -> Finished: ...
+
+
+def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, settings: str,
+                  fps: float) -> dict[str, Any]:
+    """Run ``write(staging)`` (it returns the film's frame count) in a staging folder of ``folder``,
+    publish what it wrote, and return the manifest entry that describes it."""
+    with staged(folder, sweep=False) as staging:
+        count = write(staging)
+        # Described here, before publishing: once published, another render of the same scene may
+        # already be replacing these files with its own (identical) ones.
+        files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
+    return {"input": source, "settings": settings, "frames": count, "duration_s": round(count / fps, 6),
+            "files": files}

@@ -1,0 +1,97 @@
+"""The plan: a scene turned into typed jobs, with what they share computed once.
+
+Planning a scene learns its basis (:mod:`render.learn.learnt`), resolves its inputs into subjects,
+publishes the scene's own files (``emotions.csv``, the basis stills), builds each face's morph once,
+reads each clip's readout in batched passes of the model, and plans a job for every film that the
+manifest does not already hold up to date. A job's settings hash covers everything that shapes its
+files, so an unchanged clip is skipped and a changed one rendered again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from render import __version__
+from render.cache import Cache
+from render.errors import InputError
+from render.faces.subjects import Subject, resolve_subjects
+from render.film.clip import ClipJob
+from render.film.layout import LayoutJob, layout_name
+from render.film.sequence import Morph
+from render.film.stills import write_scene_stills
+from render.hashing import Digest
+from render.learn.learnt import Learnt, learn
+from render.learn.readout import read_morphs
+from render.run.job import Job
+from render.run.manifest import Manifest
+from render.run.staging import staged
+from render.scene import Scene
+
+__all__ = ["Plan", "plan_scene"]
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A scene ready for the batch: the jobs to run, the films up to date, the inputs that failed."""
+
+    scene: Scene
+    manifest: Manifest
+    jobs: list[Job]
+    skipped: list[str]
+    failures: list[str]
+
+
+def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> Plan:
+    """Plan every film of ``scene`` that is not up to date (all of them with ``force``).
+
+    An input whose photo gives no usable face is a failure of that input; when no input is usable,
+    nothing is written.
+    """
+    learnt = learn(scene, cache, log, warn)
+    subjects, failures = resolve_subjects(scene, learnt.kept)
+    if not subjects:
+        raise InputError(failures[0] if len(failures) == 1 else
+                         f"{scene.where('inputs')}: none of the inputs gave a usable face: {'; '.join(failures)}")
+    with staged(scene.scene_dir) as staging:
+        selection, faces = learnt.selection, learnt.faces
+        (staging / "emotions.csv").write_text(selection.to_csv(faces.people, faces.sources), encoding="utf-8")
+        if "stills" in scene.output.formats:
+            write_scene_stills(staging, scene, learnt.basis, learnt.kept)
+    manifest = Manifest.load(scene.scene_dir, scene.name, warn)
+    shared = _scene_settings(scene, learnt)
+    settings = {s.name: _clip_settings(shared, s) for s in subjects}
+
+    if scene.layout != "clips":  # one film of every face
+        name = layout_name(scene)
+        combined = Digest("".join([shared, *settings.values()])).hexdigest()
+        if not force and manifest.up_to_date(name, combined):
+            return Plan(scene, manifest, [], [name], failures)
+        names = ", ".join(s.name for s in subjects[:5]) + (", ..." if len(subjects) > 5 else "")
+        morphs = tuple(Morph.of(s.face, learnt.basis, scene.morph) for s in subjects)
+        job = LayoutJob(scene, morphs, combined, f"{len(subjects)} faces: {names}")
+        return Plan(scene, manifest, [job], [], failures)
+
+    todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]
+    morphs = [Morph.of(s.face, learnt.basis, scene.morph) for s in todo]
+    readouts = read_morphs(morphs, learnt.model, learnt.identity, cache)
+    jobs: list[Job] = [
+        ClipJob(scene, s.name, morph, learnt.state, readout, s.from_photo, settings[s.name], s.source)
+        for s, morph, readout in zip(todo, morphs, readouts)
+    ]
+    done = {s.name for s in todo}
+    return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
+
+
+def _scene_settings(scene: Scene, learnt: Learnt) -> str:
+    """Hash of what every film of the scene shares: its settings (not its paths, name or inputs),
+    the data and model it learnt from, the basis itself, and this program's version."""
+    shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "output": {"dir"}})
+    return Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state))).hexdigest()
+
+
+def _clip_settings(shared: str, subject: Subject) -> str:
+    """Hash of one face's clip: the scene's settings, the clip's name and its face."""
+    return Digest(shared).text(subject.name).arrays(subject.face.astype("<f4")).hexdigest()

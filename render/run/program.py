@@ -1,0 +1,144 @@
+"""The program: scene files in, films out, one scene and one job after another.
+
+It loads and plans every scene, runs all their jobs through one executor, records each finished
+film in its scene's manifest, and reports progress and failures. A failed scene, input or job never
+stops the others; each is named in one line, and the outcome's exit code says how the run went.
+With ``--debug`` the first failure is raised instead, for its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from render.cache import Cache, default_cache_dir
+from render.errors import ExitCode, InputError, RenderError, SceneError
+from render.run.batch import executor_for, run_jobs
+from render.run.job import Finished, Job
+from render.run.plan import Plan, plan_scene
+from render.run.progress import Report
+from render.scene import load_scene
+
+__all__ = ["Options", "Program", "scene_files", "say"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line says about a run of scenes."""
+
+    output_dir: Path | None = None
+    device: str | None = None
+    cache_dir: Path | None = None
+    refresh: bool = False
+    quiet: bool = False
+    debug: bool = False
+    jobs: int = 1
+    executor: str | None = None
+    force: bool = False
+
+    def overrides(self) -> dict[tuple[str, str], object]:
+        chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device}
+        return {key: value for key, value in chosen.items() if value is not None}
+
+
+@dataclass
+class Program:
+    """One run of ``render`` over scene files."""
+
+    options: Options
+    failures: list[RenderError | Exception] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.report = Report(quiet=self.options.quiet)
+
+    def run(self, paths: list[Path]) -> ExitCode:
+        """Render every scene of ``paths``; return the exit code of the whole run."""
+        options = self.options
+        cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=self.warn)
+        files = scene_files(paths)
+        plans, failed_scenes = [], []
+        for path in files:
+            try:
+                plans.append(plan_scene(load_scene(path, options.overrides()), cache, self.log, self.warn, options.force))
+            except RenderError as exc:
+                self.failed(exc)
+                failed_scenes.append(path)
+        for plan in plans:
+            for failure in plan.failures:
+                self.report.failed.append((f"{plan.scene.name}: input", self.failed(InputError(failure))))
+        jobs = [job for plan in plans for job in plan.jobs]
+        self.report.begin(len(jobs) + sum(len(plan.skipped) for plan in plans))
+        for plan in plans:
+            for name in plan.skipped:
+                self.report.skip(f"{plan.scene.name}: {name}")
+        if jobs:
+            self._run(jobs, {plan.scene.name: plan for plan in plans})
+        if self.report.total:
+            self.report.end()
+        if len(files) > 1 and failed_scenes:
+            say(f"{len(failed_scenes)} of {len(files)} scenes failed: {', '.join(map(str, failed_scenes))}")
+        return self.exit_code
+
+    def _run(self, jobs: list[Job], plans: dict[str, Plan]) -> None:
+        def finished(job: Job, result: Finished | None, error: Exception | None) -> None:
+            if result is not None:
+                plans[result.scene].manifest.record(result.name, result.entry)
+                self.report.finish(job.label, None)
+            else:
+                assert error is not None
+                self.report.finish(job.label, self.failed(error))
+
+        try:
+            # No more workers than jobs: a single job runs right here, with no pool to start.
+            with executor_for(self.options.executor, min(self.options.jobs, len(jobs))) as executor:
+                run_jobs(jobs, executor, lambda job: self.report.running(job.label), finished)
+        finally:  # what finished is recorded, even when the batch is interrupted
+            for plan in plans.values():
+                plan.manifest.flush()
+
+    def failed(self, error: Exception) -> str:
+        """Say and count one failure (of a scene, an input or a job) and return its message; with
+        ``--debug``, raise it instead, with its own traceback."""
+        if self.options.debug:
+            raise error
+        message = str(error) if isinstance(error, RenderError) else (
+            f"internal error: {type(error).__name__}: {error}; rerun with --jobs 1 --debug and report the traceback")
+        self.failures.append(error)
+        say(f"error: {message}")
+        return message
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """OK; else the code of the one kind of failure; a bug wins over the rest; else MIXED."""
+        codes = {exc.exit_code if isinstance(exc, RenderError) else ExitCode.ERROR for exc in self.failures}
+        if not codes:
+            return ExitCode.OK
+        if ExitCode.ERROR in codes:
+            return ExitCode.ERROR
+        return codes.pop() if len(codes) == 1 else ExitCode.MIXED
+
+    def log(self, message: str) -> None:
+        if not self.options.quiet:
+            say(message)
+
+    def warn(self, message: str) -> None:
+        say(f"warning: {message}")
+
+
+def scene_files(paths: list[Path]) -> list[Path]:
+    """Scene files as given; a folder stands for the ``*.yaml`` files in it, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.yaml") if p.is_file())
+            if not found:
+                raise SceneError(f"{path}: a folder with no .yaml scene files; name scene files or a folder of them")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
+def say(message: str) -> None:
+    print(f"render: {message}", file=sys.stderr, flush=True)

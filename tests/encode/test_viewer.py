@@ -1,0 +1,201 @@
+"""The interactive viewer in a real headless Chromium, driven by Playwright: wheel, keys, drag,
+component axes, idle play, full screen, and not one request leaving the page."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import invoke, write_scene
+from mediafiles import png
+from render.film.compose import Canvas
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium is not installed: apt-get install chromium (.ci/run does)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extras)")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def viewers(tmp_path_factory, olivetti_home):
+    folder = tmp_path_factory.mktemp("viewer")
+    scene = write_scene(folder, "name: view\nmorph: {levels: 50}\n"
+                                "output: {dir: out, formats: [frames, html], size: 512, viewer: {idle_seconds: 0}}\n")
+    idle = write_scene(folder, "name: idle\nmorph: {levels: 12}\n"
+                               "output: {dir: out, formats: [html], size: 128, viewer: {idle_seconds: 1}}\n", "idle.yaml")
+    for path in (scene, idle):
+        result = invoke(str(path))
+        assert result.exit_code == 0, result.stderr
+    return folder / "out"
+
+
+@pytest.fixture
+def page(browser, viewers):
+    # Playwright's waiting helpers evaluate strings, which the page's own CSP forbids: bypass it
+    # for the test harness only. Requests are watched below, whatever the CSP says.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 720, "height": 720})
+    opened = context.new_page()
+    opened.requests = []
+    opened.errors = []
+    opened.on("request", lambda request: opened.requests.append(request.url))
+    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
+    yield opened
+    assert not opened.errors, opened.errors
+    context.close()
+
+
+def open_viewer(page, path):
+    page.goto(path.as_uri())
+    page.wait_for_function("document.body.dataset.settled === 'yes'")
+
+
+def settle(page, level):
+    page.wait_for_function(f"document.body.dataset.level === '{level}' && document.body.dataset.settled === 'yes'")
+
+
+def canvas(page) -> np.ndarray:
+    size = page.evaluate("document.getElementById('face').width")
+    data = page.evaluate(f"Array.from(document.getElementById('face').getContext('2d').getImageData(0, 0, {size}, {size}).data)")
+    return np.array(data, np.uint8).reshape(size, size, 4)[..., 0]
+
+
+def assert_frame(page, viewers, level):
+    drawn = canvas(page)
+    rendered = png(viewers / "view" / "frames" / "face-0" / f"{level:04d}.png")
+    difference = np.abs(drawn.astype(int) - rendered)
+    assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (difference.max(), (difference > 0).sum())
+
+
+def test_the_file_is_self_contained_and_small(viewers):
+    html = (viewers / "view" / "face-0.html").read_text()
+    assert not re.search(r"https?://", html), "no address of any other place"
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html), "nothing loaded from elsewhere"
+    assert "default-src 'none'" in html
+    assert (viewers / "view" / "face-0.html").stat().st_size < 200_000
+
+
+def test_no_request_leaves_the_page(page, viewers):
+    open_viewer(page, viewers / "view" / "face-0.html")
+    page.keyboard.press("End")
+    settle(page, 49)
+    assert page.requests == [(viewers / "view" / "face-0.html").as_uri()]
+
+
+def test_keys_move_the_level_and_the_canvas_is_the_rendered_frame(page, viewers):
+    open_viewer(page, viewers / "view" / "face-0.html")
+    assert_frame(page, viewers, 0)
+    for _ in range(7):
+        page.keyboard.press("ArrowUp")
+    settle(page, 7)
+    assert_frame(page, viewers, 7)
+    page.keyboard.press("ArrowDown")
+    settle(page, 6)
+    assert_frame(page, viewers, 6)
+    page.keyboard.press("End")
+    settle(page, 49)
+    assert_frame(page, viewers, 49)
+    assert "happy" in page.inner_text("#label") and "49 / 49" in page.inner_text("#label")
+
+
+def test_the_wheel_moves_the_level(page, viewers):
+    open_viewer(page, viewers / "view" / "face-0.html")
+    page.mouse.move(360, 360)
+    page.mouse.wheel(0, 300)  # six notches of 50
+    settle(page, 6)
+    assert_frame(page, viewers, 6)
+    page.mouse.wheel(0, -100)
+    settle(page, 4)
+    assert_frame(page, viewers, 4)
+
+
+def test_dragging_up_moves_toward_the_projection(page, viewers):
+    open_viewer(page, viewers / "view" / "face-0.html")
+    box = page.locator("#face").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.8
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - box["height"] / 2, steps=8)  # half the height: half the levels
+    page.mouse.up()
+    page.wait_for_function("document.body.dataset.settled === 'yes'")
+    level = page.evaluate("window.viewer.state().level")
+    assert 22 <= level <= 27
+    assert_frame(page, viewers, level)
+
+
+def test_component_keys_move_the_target_along_the_eigenface_axes(page, viewers):
+    html = (viewers / "view" / "face-0.html").read_text()
+    data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', html).group(1))
+    floats = lambda b64: np.frombuffer(base64.b64decode(b64), "<f4").reshape(64, 64)  # noqa: E731
+    open_viewer(page, viewers / "view" / "face-0.html")
+    page.keyboard.press("End")
+    page.keyboard.press("2")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")  # +1 standard deviation along component 2
+    settle(page, 49)
+    state = page.evaluate("window.viewer.state()")
+    assert state["chosen"] == 1 and state["offsets"] == [0, 1]
+    coefficients = np.array(data["coefficients"]) + np.array([0, 1]) * np.array(data["spread"])
+    target = floats(data["mean"]).astype(np.float64)
+    for c, component in zip(coefficients, data["components"]):
+        target = target + c * floats(component)
+    expected = Canvas(2, 0.0, 512, "cubic")(target.astype(np.float32))
+    drawn = canvas(page)
+    assert np.abs(drawn.astype(int) - expected).max() <= 1
+    assert np.abs(drawn.astype(int) - png(viewers / "view" / "frames" / "face-0" / "0049.png")).mean() > 1
+    assert "+1.00σ" in page.inner_text("#label")
+    page.keyboard.press("0")
+    page.wait_for_function("document.body.dataset.settled === 'yes'")
+    assert_frame(page, viewers, 49)
+
+
+def test_idle_play_starts_when_untouched_and_stops_on_a_touch(page, viewers):
+    open_viewer(page, viewers / "idle" / "face-0.html")
+    page.wait_for_function("document.body.dataset.idle === 'playing'", timeout=5000)
+    seen = {page.evaluate("window.viewer.state().level") for _ in range(40) if not page.wait_for_timeout(50)}
+    assert len(seen) > 3, "the morph plays by itself"
+    page.keyboard.press("Home")
+    page.wait_for_function("document.body.dataset.idle === 'still'")
+    settle(page, 0)
+    page.wait_for_timeout(400)
+    assert page.evaluate("window.viewer.state().level") == 0, "a touch stops the play"
+
+
+def test_fullscreen_toggles(page, viewers):
+    open_viewer(page, viewers / "view" / "face-0.html")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement !== null")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null")
+
+
+def test_screenshot(page, viewers, tmp_path):
+    """The README's picture of the viewer; set VIEWER_SCREENSHOT to keep it."""
+    open_viewer(page, viewers / "view" / "face-0.html")
+    page.keyboard.press("PageUp")
+    page.keyboard.press("PageUp")
+    settle(page, 20)
+    shot = tmp_path / "viewer.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("VIEWER_SCREENSHOT"):
+        shutil.copy(shot, os.environ["VIEWER_SCREENSHOT"])

@@ -1,0 +1,90 @@
+"""The AI reads each frame: the readout, its files, the overlay and the chart."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from conftest import invoke, write_scene
+from mediafiles import gif_frames, mp4_frames, png
+from render.learn.classifier import default_model_path
+from render.film.overlay import Overlay, band_height
+from render.scene import EMOTIONS
+
+pytestmark = pytest.mark.slow
+
+
+def scene_text(name: str, readout: str) -> str:
+    return (f"name: {name}\ninputs: [{{face: 3}}]\nmorph: {{levels: 10}}\noverlay: {{readout: {readout}}}\n"
+            f"output: {{dir: out, size: 128, formats: [mp4, gif, frames, stills]}}\n")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, olivetti_home):
+    folder = tmp_path_factory.mktemp("readout")
+    for name, readout in (("plain", "none"), ("label", "label"), ("bars", "all"), ("bar", "bar")):
+        result = invoke(str(write_scene(folder, scene_text(name, readout), f"{name}.yaml")))
+        assert result.exit_code == 0, result.stderr
+    return folder / "out"
+
+
+def test_first_and_last_readout_are_the_model_on_the_face_and_its_projection(rendered, faces):
+    import keras
+    from sklearn.decomposition import PCA
+
+    rows = list(csv.DictReader((rendered / "plain" / "emotions.csv").open()))
+    kept = faces.images[[int(r["index"]) for r in rows if r["kept"] == "1"]]
+    pca = PCA(n_components=2, svd_solver="full").fit(kept.reshape(len(kept), -1).astype(np.float64))
+    face = kept[3]
+    projection = pca.inverse_transform(pca.transform(face.reshape(1, -1).astype(np.float64))).reshape(64, 64)
+    model = keras.models.load_model(default_model_path(), compile=False)
+    expected = model.predict(((np.stack([face, projection]) - 0.5) * 2)[..., None].astype(np.float32), verbose=0)
+    readout = list(csv.DictReader((rendered / "plain" / "face-3-readout.csv").open()))
+    assert len(readout) == 10
+    got = np.array([[float(readout[k][e]) for e in EMOTIONS] for k in (0, 9)])
+    np.testing.assert_allclose(got, expected, atol=2e-3)
+    document = json.loads((rendered / "plain" / "face-3-readout.json").read_text())
+    assert document["first"] == pytest.approx(float(readout[0]["happy"]), abs=1e-6)
+    assert document["last"] == pytest.approx(float(readout[9]["happy"]), abs=1e-6)
+    assert len(document["levels"]) == 10 and set(document["levels"][0]) == set(EMOTIONS)
+
+
+@pytest.mark.parametrize("style", ["label", "bars", "bar"])
+def test_the_overlay_never_touches_the_face(rendered, style):
+    plain, _, _ = gif_frames(rendered / "plain" / "face-3.gif")
+    marked, _, _ = gif_frames(rendered / style / "face-3.gif")
+    band = band_height(128)
+    assert plain[0].shape == (128, 128) and marked[0].shape == (128 + band, 128)
+    for a, b in zip(plain, marked):
+        np.testing.assert_array_equal(a, b[:128])  # the face area, pixel for pixel
+    assert any(b[128:].max() > 100 for b in marked), "something is drawn in the band"
+    _, video = mp4_frames(rendered / style / "face-3.mp4")
+    assert video.shape[1:] == (128 + band, 128)
+    assert png(rendered / style / "frames" / "face-3" / "0000.png").shape == (128, 128), "PNG frames stay bare"
+
+
+def test_the_label_reads_first_to_current():
+    band = 40
+    frame = np.zeros((100 + band, 100), np.uint8)
+    first = np.array([0, 0, 0, 0.31, 0, 0, 0.69])
+    now = np.array([0, 0, 0, 0.87, 0, 0, 0.13])
+    drawn = Overlay("label", "happy", band, first)(frame, now)
+    assert np.all(drawn[:100] == 0) and drawn[100:].max() > 150
+    bar = Overlay("bar", "happy", band, first)
+    assert (bar(frame, now)[100:] > 200).sum() > (bar(frame, first)[100:] > 200).sum(), "a fuller bar for 0.87"
+
+
+def test_the_chart_is_written(rendered):
+    chart = png_rgb(rendered / "label" / "stills" / "face-3-readout.png")
+    assert chart.shape == (520, 900, 3)
+    assert (np.abs(chart.astype(int) - (230, 159, 0)).sum(axis=2) < 30).sum() > 500, "the happy line, in its colour"
+
+
+def png_rgb(path):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))

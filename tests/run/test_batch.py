@@ -1,0 +1,203 @@
+"""Batches: parallel workers, one failing clip among good ones, resuming after a kill, folders of
+scenes, and a Dask cluster as the executor."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import REPO, invoke, write_scene
+from mediafiles import gif_frames, mp4_frames
+from render.errors import ExitCode
+
+pytestmark = pytest.mark.slow
+
+MANY = ("name: many\ninputs: [{face: 0}, {face: 1}, {face: 2}, {face: 3}, {face: 4}, {face: 5}]\n"
+        "morph: {levels: 20}\noutput: {dir: out, size: 96, formats: [mp4, gif]}\n")
+
+
+def decodes(folder, clips, levels=20):
+    for clip in clips:
+        _, video = mp4_frames(folder / f"{clip}.mp4")
+        frames, _, _ = gif_frames(folder / f"{clip}.gif")
+        assert len(video) == len(frames) == levels, clip
+
+
+def manifest(folder):
+    return json.loads((folder / "manifest.json").read_text())["clips"]
+
+
+def test_parallel_workers_render_every_clip_and_record_it(tmp_path, olivetti_home):
+    result = invoke(str(write_scene(tmp_path, MANY)), "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "many"
+    clips = [f"face-{k}" for k in range(6)]
+    decodes(folder, clips)
+    recorded = manifest(folder)
+    assert sorted(recorded) == clips
+    entry = recorded["face-3"]
+    assert entry["input"] == "kept face 3" and entry["frames"] == 20 and entry["duration_s"] == 0.8
+    assert {"face-3.mp4", "face-3.gif", "face-3-readout.csv"} <= set(entry["files"])
+    assert entry["files"]["face-3.mp4"]["bytes"] == (folder / "face-3.mp4").stat().st_size
+    assert "summary: 6 rendered, 0 skipped (up to date), 0 failed" in result.stderr
+
+
+def test_a_rerun_skips_what_is_up_to_date_and_redoes_what_changed_or_broke(tmp_path, olivetti_home):
+    scene = write_scene(tmp_path, MANY)
+    assert invoke(str(scene)).exit_code == 0
+    folder = tmp_path / "out" / "many"
+    (folder / "face-1.gif").unlink()  # missing
+    (folder / "face-2.mp4").write_bytes(b"damaged")  # damaged
+    before = (folder / "face-4.mp4").stat().st_mtime_ns
+    again = invoke(str(scene))
+    assert again.exit_code == 0, again.stderr
+    assert "summary: 2 rendered, 4 skipped (up to date), 0 failed" in again.stderr
+    assert (folder / "face-4.mp4").stat().st_mtime_ns == before, "an up-to-date clip is not touched"
+    decodes(folder, [f"face-{k}" for k in range(6)])
+    changed = invoke(str(write_scene(tmp_path, MANY.replace("levels: 20", "levels: 21"))))
+    assert "summary: 6 rendered, 0 skipped" in changed.stderr, "a changed setting redoes every clip"
+    forced = invoke(str(scene), "--force")
+    assert "summary: 6 rendered, 0 skipped" in forced.stderr
+
+
+def test_a_failing_clip_does_not_stop_the_others(tmp_path, olivetti_home):
+    scene = write_scene(tmp_path, MANY)
+    (tmp_path / "out" / "many" / "face-2.mp4" / "something").mkdir(parents=True)  # a folder where a video goes
+    result = invoke(str(scene), "--jobs", "2")
+    assert result.exit_code == ExitCode.OUTPUT
+    assert "summary: 5 rendered, 0 skipped (up to date), 1 failed" in result.stderr
+    assert "failed: many: face-2:" in result.stderr
+    decodes(tmp_path / "out" / "many", [f"face-{k}" for k in (0, 1, 3, 4, 5)])
+    assert "face-2" not in manifest(tmp_path / "out" / "many")
+
+
+def test_a_killed_batch_finishes_on_the_next_run_without_redoing_finished_clips(tmp_path, olivetti_home):
+    inputs = ", ".join(f"{{face: {k}}}" for k in range(16))
+    scene = write_scene(tmp_path, f"name: many\ninputs: [{inputs}]\nmorph: {{levels: 150}}\n"
+                                  f"output: {{dir: out, size: 256, formats: [mp4, gif]}}\n")
+    env = {**os.environ, "HAPPY_FACES_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "render", str(scene), "--jobs", "2"]
+    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "out" / "many"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if (folder / "manifest.json").exists() and len(manifest(folder)) >= 2:
+            break
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    time.sleep(0.5)  # the workers die with their parent
+    finished = manifest(folder)
+    assert 2 <= len(finished) < 16
+    stamps = {clip: (folder / f"{clip}.mp4").stat().st_mtime_ns for clip in finished}
+    for path in folder.glob("*.mp4"):  # nothing half-written under a final name
+        mp4_frames(path)
+    again = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(finished)} skipped (up to date)" in again.stderr
+    assert stamps == {clip: (folder / f"{clip}.mp4").stat().st_mtime_ns for clip in finished}
+    decodes(folder, [f"face-{k}" for k in range(16)], levels=150)
+    assert not list(tmp_path.joinpath("out").glob(".many.partial-*"))
+
+
+def test_a_folder_of_scenes(tmp_path, olivetti_home):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for name in ("one", "two"):
+        write_scene(scenes, f"name: {name}\nmorph: {{levels: 3}}\noutput: {{dir: ../out, size: 64, formats: [gif]}}\n",
+                    f"{name}.yaml")
+    result = invoke(str(scenes))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "one" / "face-0.gif").exists() and (tmp_path / "out" / "two" / "face-0.gif").exists()
+
+
+def test_the_dask_executor_on_a_local_cluster(tmp_path, olivetti_home):
+    distributed = pytest.importorskip("distributed", reason="pip install 'happy-faces[dask]'")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = invoke(str(write_scene(tmp_path, MANY)), "--executor", cluster.scheduler_address.replace("tcp://", "dask://"))
+    assert result.exit_code == 0, result.stderr
+    decodes(tmp_path / "out" / "many", [f"face-{k}" for k in range(6)])
+    assert len(manifest(tmp_path / "out" / "many")) == 6
+
+
+def test_an_unreachable_dask_scheduler(tmp_path, olivetti_home):
+    pytest.importorskip("distributed")
+    result = invoke(str(write_scene(tmp_path, MANY)), "--executor", "dask://127.0.0.1:9")
+    assert result.exit_code == ExitCode.EXECUTOR  # its own kind, not "the output folder cannot be written"
+    assert "no Dask scheduler answered" in result.stderr
+
+
+@pytest.mark.parametrize("spec", ["bogus://x", "http://127.0.0.1:8786", "dask:/host", "dask://", "tcp://host:1"])
+def test_an_executor_that_is_neither_local_nor_dask_is_refused(tmp_path, spec):
+    result = invoke(str(write_scene(tmp_path, MANY)), "--executor", spec)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())  # typer's error box, unwrapped
+    assert "neither 'local' nor dask://host:port" in said, said
+    assert not (tmp_path / "out").exists()  # refused before anything ran
+
+
+def test_the_grid_layout_tiles_every_face_as_its_own_clip_would_look(tmp_path, olivetti_home):
+    from mediafiles import png
+
+    grid = write_scene(tmp_path, "name: sheet\ninputs: [{face: all}]\nlayout: {grid: {rows: 3, cols: 4, gap: 2}}\n"
+                                 "morph: {levels: 6}\noutput: {dir: out, size: 202, formats: [mp4, gif, frames]}\n", "grid.yaml")
+    tile = (202 - 3 * 2) // 4  # 49
+    clips = write_scene(tmp_path, "name: tiles\ninputs: [{face: 0}, {face: 5}, {face: 11}]\nmorph: {levels: 6}\n"
+                                  f"output: {{dir: out, size: {tile}, formats: [frames]}}\n", "tiles.yaml")
+    for scene in (grid, clips):
+        result = invoke(str(scene))
+        assert result.exit_code == 0, result.stderr
+    sheet = png(tmp_path / "out" / "sheet" / "frames" / "grid" / "0005.png")
+    assert sheet.shape == (3 * tile + 2 * 2 + 1, 4 * tile + 3 * 2)  # sides made even for H.264
+    for k in (0, 5, 11):
+        r, c = divmod(k, 4)
+        y, x = r * (tile + 2), c * (tile + 2)
+        expected = png(tmp_path / "out" / "tiles" / "frames" / f"face-{k}" / "0005.png")
+        assert (sheet[y : y + tile, x : x + tile] == expected).all(), k
+    assert (sheet[:, tile : tile + 2] == 0).all(), "the gap is background"
+    _, video = mp4_frames(tmp_path / "out" / "sheet" / "grid.mp4")
+    assert len(video) == 6 and video.shape[1:] == sheet.shape
+    assert "grid" in manifest(tmp_path / "out" / "sheet")
+
+
+def test_the_playlist_strings_people_with_crossfades_into_one_loop(tmp_path, olivetti_home):
+    from mediafiles import png
+
+    loop = write_scene(tmp_path, "name: loop\ninputs: [{face: 0}, {face: 1}, {face: 2}]\nlayout: {playlist: {crossfade: 4}}\n"
+                                 "morph: {levels: 8}\noutput: {dir: out, size: 64, formats: [mp4, gif, frames]}\n", "loop.yaml")
+    clips = write_scene(tmp_path, "name: each\ninputs: [{face: 0}, {face: 1}, {face: 2}]\nmorph: {levels: 8}\n"
+                                  "output: {dir: out, size: 64, formats: [frames]}\n", "each.yaml")
+    for scene in (loop, clips):
+        result = invoke(str(scene))
+        assert result.exit_code == 0, result.stderr
+    frames = sorted((tmp_path / "out" / "loop" / "frames" / "playlist").glob("*.png"))
+    assert len(frames) == 3 * (8 + 4)
+    each = tmp_path / "out" / "each" / "frames"
+    for person in range(3):
+        for step in (0, 7):
+            assert (png(frames[person * 12 + step]) == png(each / f"face-{person}" / f"{step:04d}.png")).all()
+    fade = [png(f).astype(float) for f in frames[8:12]]  # face-0's projection into face-1
+    start, end = png(each / "face-0" / "0007.png").astype(float), png(each / "face-1" / "0000.png").astype(float)
+    distances = [np.abs(f - end).mean() for f in fade]
+    assert all(b < a for a, b in zip(distances, distances[1:])) and np.abs(fade[0] - start).mean() < distances[0]
+    _, video = mp4_frames(tmp_path / "out" / "loop" / "playlist.mp4")
+    gif, _, loop_count = gif_frames(tmp_path / "out" / "loop" / "playlist.gif")
+    assert len(video) == len(gif) == 36 and loop_count == 0
+
+
+def test_layouts_refuse_what_is_made_per_face(tmp_path):
+    from render.errors import SceneError
+    from render.scene import load_scene
+
+    path = write_scene(tmp_path, "name: x\nlayout: grid\noutput: {formats: [mp4, html]}\n")
+    with pytest.raises(SceneError, match=r"scene.yaml:2: layout: a grid or a playlist is one film of many faces"):
+        load_scene(path)

@@ -1,0 +1,54 @@
+"""The staging area: all of a render's files appear together, or none do."""
+
+from __future__ import annotations
+
+import pytest
+
+from render.errors import OutputError
+from render.run.staging import staged
+
+
+def test_files_appear_only_when_the_block_completes(tmp_path):
+    destination = tmp_path / "out" / "happy"
+    with staged(destination) as staging:
+        (staging / "face-0.mp4").write_text("video")
+        (staging / "frames" / "face-0").mkdir(parents=True)
+        (staging / "frames" / "face-0" / "0000.png").write_text("frame")
+        assert not destination.exists()
+    assert (destination / "face-0.mp4").read_text() == "video"
+    assert (destination / "frames" / "face-0" / "0000.png").exists()
+    assert sorted(p.name for p in destination.parent.iterdir()) == ["happy"]
+
+
+def test_a_rerender_replaces_folders_whole_and_keeps_other_files(tmp_path):
+    destination = tmp_path / "happy"
+    (destination / "frames" / "face-0").mkdir(parents=True)
+    (destination / "frames" / "face-0" / "0099.png").write_text("stale")
+    (destination / "notes.txt").write_text("the curator's")
+    with staged(destination) as staging:
+        (staging / "frames" / "face-0").mkdir(parents=True)
+        (staging / "frames" / "face-0" / "0000.png").write_text("new")
+    assert [p.name for p in (destination / "frames" / "face-0").iterdir()] == ["0000.png"]
+    assert (destination / "notes.txt").read_text() == "the curator's"
+    assert sorted(p.name for p in destination.iterdir()) == ["frames", "notes.txt"]
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("encoder died"), KeyboardInterrupt()])
+def test_a_failure_leaves_the_destination_as_it_was(tmp_path, failure):
+    destination = tmp_path / "happy"
+    destination.mkdir()
+    (destination / "face-0.mp4").write_text("old")
+    with pytest.raises(type(failure)):
+        with staged(destination) as staging:
+            (staging / "face-0.mp4").write_text("half")
+            raise failure
+    assert (destination / "face-0.mp4").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["happy"]
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "output"
+    blocker.write_text("a file where the output folder should be")
+    with pytest.raises(OutputError, match="cannot create the output folder"):
+        with staged(blocker / "happy"):
+            pass
