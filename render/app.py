@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from render.errors import ExitCode, RenderError
-from render.run.program import Options, Program, say
+from render.run.program import Options, Program, error_lines, say
 
 __all__ = ["main"]
 
@@ -29,7 +29,7 @@ def main(paths: list[Path], options: Options) -> int:
 
 def _explain(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, RenderError):
-        return exc.exit_code, f"error: {exc}"
+        return exc.exit_code, error_lines(str(exc))
     if isinstance(exc, KeyboardInterrupt):
         return ExitCode.INTERRUPTED, "interrupted; finished clips are kept and recorded, clips in progress were not published"
     return ExitCode.ERROR, f"internal error: {type(exc).__name__}: {exc}; rerun with --debug and report the traceback"

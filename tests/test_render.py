@@ -168,6 +168,15 @@ def test_a_batch_goes_on_past_a_bad_scene_and_names_it(tmp_path, olivetti_home):
     assert f"1 of 2 scenes failed: {bad}" in result.stderr
 
 
+def test_scenes_that_fail_in_different_ways_have_their_own_exit_code(tmp_path, olivetti_home):
+    bad_file = write_scene(tmp_path, "name: bad\nmorph: {levels: 1}\n", "a.yaml")
+    bad_input = write_scene(tmp_path, "name: far\ninputs: [{face: 4000}]\noutput: {dir: out, size: 68}\n", "b.yaml")
+    result = invoke(str(bad_file), str(bad_input))
+    assert result.exit_code == ExitCode.MIXED != ExitCode.ERROR  # not "a bug"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("render: error: ")]
+    assert len(errors) == 2 and "levels" in errors[0] and "past the end" in errors[1], result.stderr
+
+
 def test_help_imports_none_of_the_heavy_libraries():
     probe = ("import sys; sys.argv = ['render', '--help']\n"
              "from render.cli import run\n"

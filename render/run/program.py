@@ -20,7 +20,7 @@ from render.run.plan import Plan, plan_scene
 from render.run.progress import Report
 from render.scene import load_scene
 
-__all__ = ["Options", "Program", "scene_files", "say"]
+__all__ = ["Options", "Program", "scene_files", "say", "error_lines"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class Program:
         message = str(error) if isinstance(error, RenderError) else (
             f"internal error: {type(error).__name__}: {error}; rerun with --jobs 1 --debug and report the traceback")
         self.failures.append(error)
-        say(f"error: {message}")
+        say(error_lines(message))
         return message
 
     @property
@@ -141,4 +141,11 @@ def scene_files(paths: list[Path]) -> list[Path]:
 
 
 def say(message: str) -> None:
-    print(f"render: {message}", file=sys.stderr, flush=True)
+    """Print each line of ``message`` to stderr as the tool's own: ``render: ...``."""
+    for line in message.splitlines() or [""]:
+        print(f"render: {line}", file=sys.stderr, flush=True)
+
+
+def error_lines(message: str) -> str:
+    """``error: `` before each line of a message (a scene with several problems has one a line)."""
+    return "\n".join(f"error: {line}" for line in message.splitlines())

@@ -1,5 +1,7 @@
-"""The scene file: its declared schema (:mod:`render.scene.specs`, with the ``output`` section in
-:mod:`render.scene.output`) and its loading (:mod:`render.scene.load`)."""
+"""The scene file: its declared schema (:mod:`render.scene.specs`, with the inputs and dataset in
+:mod:`render.scene.inputs`, the layouts in :mod:`render.scene.layouts`, the ``output`` section in
+:mod:`render.scene.output` and the platforms' presets in :mod:`render.scene.presets`) and its loading
+(:mod:`render.scene.load`)."""
 
 from render.scene.load import MAX_SCENE_BYTES, load_scene, scene_schema
 from render.scene.specs import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 from typing import Any, Mapping, get_args
 
@@ -12,7 +13,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from render.errors import SceneError
-from render.scene.specs import _TAGGED, FolderDataset, Scene, _where
+from render.scene.inputs import TAGGED, FolderDataset
+from render.scene.specs import Scene, _where
 
 __all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema"]
 
@@ -145,19 +147,28 @@ def _key_lines(path: Path, node: yaml.Node | None) -> dict[tuple[str | int, ...]
 
 
 def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
+    """Every problem of the scene, one line each, in the order of the file."""
     errors = exc.errors(include_url=False)
     # A list whose every item failed is also "too short": that is a consequence, not a problem.
     errors = [
         e for e in errors
         if not (e["type"] == "too_short" and any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors))
     ]
-    first = errors[0]
-    if first["type"] == "scene_limit":  # a rule across sections names the key it is about
-        first = {**first, "loc": tuple(first["ctx"]["key"].split("."))}
-    message = _explain(tuple(first["loc"]), first)
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("<")))
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{_where(path, lines, loc)}: {message}{more}"
+    described = []
+    for error in errors:
+        if error["type"] == "scene_limit":  # a rule across keys names the key it is about
+            error = {**error, "loc": tuple(error["ctx"]["key"].split("."))}
+        message = _explain(tuple(error["loc"]), error)
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))
+        described.append((_line_of(lines, loc), f"{_where(path, lines, loc)}: {message}"))
+    ordered = [text for _, text in sorted(described, key=lambda item: item[0])]
+    return "\n".join(dict.fromkeys(ordered))
+
+
+def _line_of(lines: dict, loc: tuple) -> int:
+    while loc and loc not in lines:
+        loc = loc[:-1]
+    return lines.get(loc, 0)
 
 
 def _explain(loc: tuple, error: dict[str, Any]) -> str:
@@ -181,6 +192,10 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
         message += f", got {json.dumps(got, default=str)}"
+    if kind == "literal_error" and isinstance(got, str):
+        close = _closest(got, re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", "")))
+        if close:  # the likely value says more than the key's description
+            return f"{message}; did you mean {' or '.join(map(repr, close))}?"
     described = _description_at(tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<"))))
     if not described:
         return message
@@ -189,11 +204,17 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     return f"{message}; {described.rstrip('.')}"
 
 
+def _closest(got: str, choices: list[str]) -> list[str]:
+    """The choices a mistyped value most likely meant: close spellings, else those it is part of."""
+    close = difflib.get_close_matches(got, choices, n=2, cutoff=0.6)
+    return close or [c for c in choices if got and got.lower() in c.lower()][:2]
+
+
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     model: type[BaseModel] | None = Scene
     for i, part in enumerate(loc):
         if isinstance(part, str) and part.startswith("<"):
-            model = FolderDataset if loc[:i] == ("dataset",) else _TAGGED.get(part)
+            model = FolderDataset if loc[:i] == ("dataset",) else TAGGED.get(part)
             continue
         if model is None or isinstance(part, int):
             continue

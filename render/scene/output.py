@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from render.scene.presets import LIMITS, PRESETS
 from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec
@@ -124,58 +125,54 @@ class OutputSpec(_Spec):
             raise ValueError(f"formats lists {twice[0]!r} twice; list each format once")
         return formats
 
-    @field_validator("frame")
-    @classmethod
-    def _even_frame(cls, frame: tuple[int, int] | None, info: ValidationInfo) -> tuple[int, int] | None:
-        if frame is None:
-            return frame
-        width, height = frame
+    @model_validator(mode="after")
+    def _fits_its_formats_and_preset(self) -> OutputSpec:
+        """Rules across keys, checked once the whole section is read (whatever order its keys came in)."""
+        for key, problem in (("frame", self._frame_problem()), ("size", self._size_problem()),
+                             ("fps", self._fps_problem())):
+            if problem:
+                raise PydanticCustomError("scene_limit", "{message}", {"key": f"output.{key}", "message": problem})
+        return self
+
+    def _frame_problem(self) -> str | None:
+        if self.frame is None:
+            return None
+        width, height = frame = self.frame
         if not all(16 <= side <= 4096 for side in frame):
-            raise ValueError(f"frame {list(frame)}: each side must be 16 to 4096 pixels")
-        if "mp4" in info.data.get("formats", ()) and any(side % 2 for side in frame):
-            raise ValueError(f"frame {list(frame)} has an odd side and H.264 (yuv420p) needs even sides")
-        preset = info.data.get("preset")
-        if preset:
-            limits = LIMITS[preset]
+            return f"frame {list(frame)}: each side must be 16 to 4096 pixels"
+        if "mp4" in self.formats and any(side % 2 for side in frame):
+            return f"frame {list(frame)} has an odd side and H.264 (yuv420p) needs even sides"
+        if self.preset:
+            limits = LIMITS[self.preset]
             if width > limits.max_width or height > limits.max_height:
-                raise ValueError(f"frame {list(frame)} is larger than {preset} accepts "
-                                 f"({limits.max_width}x{limits.max_height} at most)")
+                return (f"frame {list(frame)} is larger than {self.preset} accepts "
+                        f"({limits.max_width}x{limits.max_height} at most)")
             if not limits.min_aspect <= width / height <= limits.max_aspect:
-                raise ValueError(f"frame {list(frame)}: {preset} accepts aspect ratios "
-                                 f"{limits.min_aspect:.3g} to {limits.max_aspect:.3g} (width / height)")
-        return frame
+                return (f"frame {list(frame)}: {self.preset} accepts aspect ratios "
+                        f"{limits.min_aspect:.3g} to {limits.max_aspect:.3g} (width / height)")
+        return None
 
-    @field_validator("size")
-    @classmethod
-    def _size_fits(cls, size: int, info: ValidationInfo) -> int:
-        frame = info.data.get("frame")
+    def _size_problem(self) -> str | None:
+        size, frame = self.size, self.frame
         if frame is not None and size > min(frame):
-            raise ValueError(f"size {size} does not fit in frame {list(frame)}; use at most {min(frame)}")
-        if frame is None and "mp4" in info.data.get("formats", ()) and size % 2:
-            raise ValueError(
-                f"size {size} is odd and H.264 (yuv420p) needs an even frame size; "
-                f"use {size - 1} or {size + 1}"
-            )
-        return size
+            return f"size {size} does not fit in frame {list(frame)}; use at most {min(frame)}"
+        if frame is None and "mp4" in self.formats and size % 2:
+            return f"size {size} is odd and H.264 (yuv420p) needs an even frame size; use {size - 1} or {size + 1}"
+        return None
 
-    @field_validator("fps")
-    @classmethod
-    def _gif_delays(cls, fps: float, info: ValidationInfo) -> float:
-        preset = info.data.get("preset")
-        if preset:
-            limits = LIMITS[preset]
+    def _fps_problem(self) -> str | None:
+        fps = self.fps
+        if self.preset:
+            limits = LIMITS[self.preset]
             if limits.fps_allowed and fps not in limits.fps_allowed:
                 allowed = ", ".join(f"{f:g}" for f in limits.fps_allowed)
-                raise ValueError(f"fps {fps:g}: {preset} recommends {allowed}; use one of those")
+                return f"fps {fps:g}: {self.preset} recommends {allowed}; use one of those"
             if not limits.min_fps <= fps <= limits.max_fps:
-                raise ValueError(f"fps {fps:g}: {preset} accepts {limits.min_fps:g} to {limits.max_fps:g} fps")
-        gif = info.data.get("gif")  # not validated yet: fields come in order
-        if "gif" in info.data.get("formats", ()) and fps > 50 and not (isinstance(gif, dict) and gif.get("fps")):
-            raise ValueError(
-                f"fps {fps:g} is above 50, and browsers play GIF frame delays under 2/100 s "
-                f"at 1/10 s; set gif.fps to 50 or less, or leave gif out of formats"
-            )
-        return fps
+                return f"fps {fps:g}: {self.preset} accepts {limits.min_fps:g} to {limits.max_fps:g} fps"
+        if "gif" in self.formats and fps > 50 and self.gif.fps is None:
+            return (f"fps {fps:g} is above 50, and browsers play GIF frame delays under 2/100 s at 1/10 s; "
+                    f"set gif.fps to 50 or less, or leave gif out of formats")
+        return None
 
     @property
     def frame_size(self) -> tuple[int, int]:

@@ -7,35 +7,17 @@ configuration again.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 
-from pydantic import (
-    BaseModel,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    Tag,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from render.scene.presets import LIMITS
-from render.scene.base import (
-    EASINGS,
-    EMOTIONS,
-    FORMATS,
-    Easing,
-    Emotion,
-    StrictFloat,
-    StrictInt,
-    _existing,
-    _Spec,
-)
+from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
+from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
+from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
+from render.scene.presets import LIMITS
 
 __all__ = [
     "EMOTIONS",
@@ -131,85 +113,6 @@ class BasisSpec(_Spec):
     )
 
 
-class FaceInput(_Spec):
-    """Faces of the filtered set: one by its index among the kept faces, or all of them."""
-
-    face: Union[Annotated[int, Field(ge=0)], Literal["all"]] = Field(
-        description="Index into the kept faces (0 is the first kept face), or 'all'."
-    )
-
-    @field_validator("face", mode="plain")
-    @classmethod
-    def _index_or_all(cls, value: Any) -> int | str:
-        return _index_or(value, "all", "an index from 0 (the first kept face)")
-
-
-class ImageInput(_Spec):
-    """A photo (JPEG or PNG): a face is found, levelled and framed like the dataset's faces."""
-
-    image: Path = Field(description="The photo's path, relative to the scene file's folder.")
-    person: Union[Literal["largest"], Annotated[int, Field(ge=0)]] = Field(
-        "largest", description="Which face: 'largest', or an index counting faces from the left (0 first)."
-    )
-
-    @field_validator("person", mode="plain")
-    @classmethod
-    def _largest_or_index(cls, value: Any) -> int | str:
-        return _index_or(value, "largest", "an index from 0 (the leftmost face)")
-
-    @field_validator("image")
-    @classmethod
-    def _file(cls, path: Path, info: ValidationInfo) -> Path:
-        return _existing(path, info, "file")
-
-
-class _Folder(_Spec):
-    folder: Path = Field(description="The folder's path, relative to the scene file's folder.")
-
-    @field_validator("folder")
-    @classmethod
-    def _folder(cls, path: Path, info: ValidationInfo) -> Path:
-        return _existing(path, info, "folder")
-
-
-class FolderInput(_Folder):
-    """Every JPEG and PNG photo of a folder, the largest face of each."""
-
-
-def _index_or(value: Any, word: str, index: str) -> int | str:
-    if value == word or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-        return value
-    raise ValueError(f"must be {word!r} or {index}, got {json.dumps(value, default=str)}")
-
-
-def _input_kind(value: Any) -> str | None:
-    if isinstance(value, BaseModel):
-        return {FaceInput: "<face>", ImageInput: "<image>", FolderInput: "<folder>"}.get(type(value))
-    if isinstance(value, dict):
-        for key in ("face", "image", "folder"):
-            if key in value:
-                return f"<{key}>"
-    return None
-
-
-Input = Annotated[
-    Union[
-        Annotated[FaceInput, Tag("<face>")],
-        Annotated[ImageInput, Tag("<image>")],
-        Annotated[FolderInput, Tag("<folder>")],
-    ],
-    Discriminator(
-        _input_kind,
-        custom_error_type="input_kind",
-        custom_error_message="each input is one of {face: N}, {face: all}, {image: path} or {folder: path}",
-    ),
-]
-
-
-class FolderDataset(_Folder):
-    """A folder of face photos in place of Olivetti: the largest face of each, framed alike."""
-
-
 class MorphSpec(_Spec):
     """The passage from the person to the target face."""
 
@@ -229,29 +132,6 @@ class MorphSpec(_Spec):
     )
 
 
-def _dataset_kind(value: Any) -> str | None:
-    if isinstance(value, (str, FolderDataset)):
-        return "<folder>" if isinstance(value, FolderDataset) else "<name>"
-    return "<folder>" if isinstance(value, dict) else None
-
-
-Dataset = Annotated[
-    Union[Annotated[Literal["olivetti"], Tag("<name>")], Annotated[FolderDataset, Tag("<folder>")]],
-    Discriminator(
-        _dataset_kind,
-        custom_error_type="dataset_kind",
-        custom_error_message="dataset is 'olivetti' or {folder: path}",
-    ),
-]
-
-#: Which model a union's tag in an error location stands for.
-_TAGGED: dict[str, type[BaseModel]] = {
-    "<face>": FaceInput,
-    "<image>": ImageInput,
-    "<folder>": FolderInput,
-}
-
-
 class OverlaySpec(_Spec):
     """What is drawn on the video and GIF frames, in a band below the face (never on it)."""
 
@@ -260,62 +140,6 @@ class OverlaySpec(_Spec):
         description="The emotion model's reading of each frame: 'bar', a 'label' such as "
         "'happy 0.31 -> 0.87', 'all' seven bars with the label, or 'none'.",
     )
-
-
-class GridSpec(_Spec):
-    """Many faces morphing together in one frame, like the original's sheet of happy faces."""
-
-    rows: Optional[StrictInt] = Field(None, ge=1, le=64, description="Rows of faces; default: as square as fits.")
-    cols: Optional[StrictInt] = Field(None, ge=1, le=64, description="Columns of faces; default: as square as fits.")
-    gap: StrictInt = Field(2, ge=0, le=64, description="Pixels of background between the faces.")
-
-
-class GridLayout(_Spec):
-    grid: GridSpec = GridSpec()
-
-
-class PlaylistSpec(_Spec):
-    """Every input's morph, one after another, in one long loop for a screen."""
-
-    crossfade: StrictInt = Field(
-        12, ge=0, le=500, description="Frames of crossfade from one person's projection to the next person."
-    )
-
-
-class PlaylistLayout(_Spec):
-    playlist: PlaylistSpec = PlaylistSpec()
-
-
-def _layout_kind(value: Any) -> str | None:
-    if isinstance(value, (GridLayout, PlaylistLayout)):
-        return "<grid>" if isinstance(value, GridLayout) else "<playlist>"
-    if value == "clips":
-        return "<clips>"
-    if value in ("grid", "playlist"):
-        return f"<{value}>"
-    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("grid", "playlist"):
-        return f"<{next(iter(value))}>"
-    return None
-
-
-def _layout_default(value: Any) -> Any:
-    return {value: {}} if value in ("grid", "playlist") else value
-
-
-Layout = Annotated[
-    Union[
-        Annotated[Literal["clips"], Tag("<clips>")],
-        Annotated[GridLayout, Tag("<grid>")],
-        Annotated[PlaylistLayout, Tag("<playlist>")],
-    ],
-    Discriminator(
-        _layout_kind,
-        custom_error_type="layout_kind",
-        custom_error_message="layout is clips, grid, playlist, {grid: {rows, cols, gap}} or {playlist: {crossfade}}",
-    ),
-]
-
-_TAGGED.update({"<grid>": GridLayout, "<playlist>": PlaylistLayout})
 
 
 class Scene(_Spec):
@@ -353,7 +177,7 @@ class Scene(_Spec):
     @field_validator("layout", mode="before")
     @classmethod
     def _named_layout(cls, value: Any) -> Any:
-        return _layout_default(value)
+        return layout_default(value)
 
     @model_validator(mode="after")
     def _layouts_make_films(self) -> Scene:
@@ -370,12 +194,28 @@ class Scene(_Spec):
         preset = self.output.preset
         if preset is None:
             return self
-        longest = LIMITS[preset].max_duration
-        seconds = self.morph.levels / self.output.fps
-        if seconds > longest:
-            message = (f"{self.morph.levels} levels at {self.output.fps:g} fps last {seconds:.1f} s, longer "
-                       f"than {preset} accepts ({longest:g} s); use fewer levels or a higher output.fps")
+        from render.film.timeline import timeline
+
+        limits, output, levels = LIMITS[preset], self.output, self.morph.levels
+        seconds = levels / output.fps
+        if seconds > limits.max_duration:
+            message = (f"{levels} levels at {output.fps:g} fps last {seconds:.1f} s, longer than {preset} "
+                       f"accepts ({limits.max_duration:g} s); use fewer levels or a higher output.fps")
             raise PydanticCustomError("scene_limit", "{message}", {"key": "morph.levels", "message": message})
+        if output.min_duration > limits.max_duration:
+            message = (f"min_duration {output.min_duration:g} s is longer than {preset} accepts "
+                       f"({limits.max_duration:g} s); use at most {limits.max_duration:g}")
+            raise PydanticCustomError("scene_limit", "{message}", {"key": "output.min_duration", "message": message})
+        made = len(timeline(levels, output.fps, output.min_duration, output.extend)) / output.fps
+        if made > limits.max_duration:
+            message = (f"extend {output.extend!r} reaches min_duration in whole cycles: the video lasts "
+                       f"{made:.1f} s, longer than {preset} accepts ({limits.max_duration:g} s); use extend "
+                       f"'hold' or a shorter min_duration")
+            raise PydanticCustomError("scene_limit", "{message}", {"key": "output.extend", "message": message})
+        if made < limits.min_duration:
+            message = (f"the video lasts {made:.2f} s, shorter than {preset} accepts ({limits.min_duration:g} s); "
+                       f"set min_duration to at least {limits.min_duration:g}")
+            raise PydanticCustomError("scene_limit", "{message}", {"key": "output.min_duration", "message": message})
         return self
 
     _source: Path | None = PrivateAttr(default=None)

@@ -221,3 +221,12 @@ def test_a_file_that_is_not_a_model(tmp_path, olivetti_home):
     result = invoke(str(scene), "--cache-dir", str(tmp_path / "cache"))
     assert result.exit_code == ExitCode.MODEL
     assert "fake.h5: not a loadable Keras model" in errors(result)[0]
+
+
+def test_missing_haar_cascades_are_their_own_error(tmp_path, photos, olivetti_home, monkeypatch):
+    monkeypatch.setattr(cv2.data, "haarcascades", str(tmp_path / "no-cascades") + "/")
+    scene = write_scene(tmp_path, f"name: lost\ninputs: [{{image: {photos / 'obama.jpg'}}}]\n{OUT}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == ExitCode.DETECTOR, result.stderr
+    assert "render: error: OpenCV's Haar cascades" in result.stderr and "reinstall OpenCV" in result.stderr
+    assert "internal error" not in result.stderr

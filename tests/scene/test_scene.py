@@ -126,3 +126,33 @@ def test_schema_accepts_the_shipped_scenes_and_rejects_a_bad_one():
         validator.validate(yaml.safe_load(path.read_text()))
     assert not validator.is_valid({"name": "x", "morph": {"levels": 1}})
     assert not validator.is_valid({"name": "x", "colour": "red"})
+
+
+def test_every_problem_of_a_scene_is_reported_at_once_in_file_order(tmp_path):
+    path = write_scene(tmp_path, "name: happy\nmorph: {levels: 1, easing: bouncy}\noutput:\n  fps: 25\n  size: 0\n")
+    with pytest.raises(SceneError) as caught:
+        load_scene(path)
+    lines = str(caught.value).splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["morph.levels", "morph.easing", "output.size"], lines
+    assert all(line.startswith(f"{path}:") for line in lines)
+    result = invoke(str(path), "--output-dir", str(tmp_path / "out"))
+    assert result.exit_code == ExitCode.SCENE
+    said = result.stderr.strip().splitlines()
+    assert len(said) == 3 and all(line.startswith("render: error: ") for line in said), result.stderr
+    assert "more problem" not in result.stderr
+
+
+@pytest.mark.parametrize("output", [
+    "{fps: 60, formats: [mp4, gif], gif: {fps: 25}}",  # gif.fps comes after fps
+    "{frame: [640, 360], formats: [mp4]}",  # formats after frame: its evenness is checked against them
+    "{size: 67, formats: [gif]}",  # an odd size is fine without an H.264 video
+])
+def test_rules_across_keys_see_the_whole_section_whatever_the_order(tmp_path, output):
+    scene = load_scene(write_scene(tmp_path, f"name: happy\noutput: {output}\n"))
+    assert scene.output.fps > 0
+
+
+def test_a_cross_key_rule_still_names_its_key_and_line(tmp_path):
+    path = write_scene(tmp_path, "name: happy\noutput:\n  formats: [mp4]\n  frame: [641, 360]\n")
+    with pytest.raises(SceneError, match=r":4: output.frame: frame \[641, 360\] has an odd side"):
+        load_scene(path)
