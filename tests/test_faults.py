@@ -182,7 +182,8 @@ def test_the_loader_returns_a_scene_or_its_own_error(tmp_path, document):
         scene = load_scene(path)
     except SceneError as error:
         message = str(error)
-        assert message.startswith(str(path)) and "\n" not in message
+        # One line per problem, each naming the file (a scene with several problems has several).
+        assert message and all(line.startswith(f"{path}:") for line in message.splitlines()), message
     else:
         assert isinstance(scene, Scene)
 

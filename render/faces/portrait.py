@@ -6,7 +6,7 @@ run on the photo with a replicated border so that a face cut by the frame is sti
 are level.
 
 The framing is the Olivetti faces' own, measured by running the same detectors on the Olivetti set
-(upscaled to 256 px; medians; ``tests/test_portrait.py`` measures them again):
+(upscaled to 256 px; medians; ``tests/faces/test_portrait.py`` measures them again):
 
 - the face box is 1.13 frames wide, centred at 0.40 of the frame's height (399 of 400 faces), so the
   frame is the box shrunk to :data:`FRAME_PER_BOX` and moved down by :data:`FRAME_DROP` box widths;

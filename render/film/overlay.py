@@ -1,6 +1,6 @@
 """The overlay: a discreet readout of the chosen emotion's probability, drawn in a band below the face.
 
-The band is reserved by the canvas (:attr:`render.compose.Canvas.band`), so the face is never
+The band is reserved by the canvas (:attr:`render.film.compose.Canvas.band`), so the face is never
 covered: the overlay only ever draws inside it. Text is Pillow's scalable default font (an open
 TrueType font bundled with Pillow), anti-aliased.
 
