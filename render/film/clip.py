@@ -21,14 +21,14 @@ from render.film.reel import Film, write_film
 from render.film.sequence import Morph
 from render.film.stills import write_clip_stills
 from render.learn.basis import Basis
-from render.run.job import Finished, render_staged
+from render.run.job import FilmJob
 from render.scene import Scene
 
 __all__ = ["ClipJob", "render_clip"]
 
 
 @dataclass(frozen=True, eq=False)
-class ClipJob:
+class ClipJob(FilmJob):
     """One face's clip: its morph (projection already computed), the basis (for the viewer), the
     readout (what the model reads in each level), and what the manifest records of it."""
 
@@ -40,15 +40,6 @@ class ClipJob:
     from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the clip
     settings: str = ""  #: hash of every setting that shapes the clip
     source: str = ""  #: where the input came from
-
-    @property
-    def label(self) -> str:
-        return f"{self.scene.name}: {self.name}"
-
-    def __call__(self) -> Finished:
-        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
-                              fps=self.scene.output.fps)
-        return Finished(self.scene.name, self.name, entry)
 
     def write(self, staging: Path) -> int:
         return render_clip(self, staging)

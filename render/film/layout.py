@@ -18,7 +18,7 @@ import numpy as np
 from render.film.compose import Canvas, to_pixels
 from render.film.reel import Film, write_film
 from render.film.sequence import Morph
-from render.run.job import Finished, render_staged
+from render.run.job import FilmJob
 from render.scene import GridLayout, PlaylistLayout, Scene
 
 __all__ = ["LayoutJob", "render_layout", "grid_shape", "layout_name"]
@@ -30,26 +30,14 @@ def layout_name(scene: Scene) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class LayoutJob:
+class LayoutJob(FilmJob):
     """One film of many faces: every face's morph, in input order."""
 
     scene: Scene
     morphs: tuple[Morph, ...] = field(repr=False)
     settings: str = ""  #: hash of every setting that shapes the film
     source: str = ""  #: which faces, for the manifest
-
-    @property
-    def name(self) -> str:
-        return layout_name(self.scene)
-
-    @property
-    def label(self) -> str:
-        return f"{self.scene.name}: {self.name}"
-
-    def __call__(self) -> Finished:
-        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
-                              fps=self.scene.output.fps)
-        return Finished(self.scene.name, self.name, entry)
+    name: str = "grid"  #: ``grid`` or ``playlist`` (:func:`layout_name`)
 
     def write(self, staging: Path) -> int:
         return render_layout(list(self.morphs), self.scene, staging)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol
 from render.hashing import describe_files
 from render.run.staging import staged
 
-__all__ = ["Job", "Finished", "render_staged"]
+__all__ = ["Job", "Finished", "FilmJob", "render_staged"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,30 @@ class Job(Protocol):
     def label(self) -> str: ...
 
     def __call__(self) -> Finished: ...
+
+
+class FilmJob:
+    """A job that writes one film of a scene (its ``name``) with ``write(staging)``, published whole
+    into the scene's folder and recorded under its ``settings`` and ``source``. Subclasses are frozen
+    dataclasses with those fields."""
+
+    scene: Any  #: render.scene.Scene
+    name: str
+    settings: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.scene.name}: {self.name}"
+
+    def __call__(self) -> Finished:
+        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
+                              fps=self.scene.output.fps)
+        return Finished(self.scene.name, self.name, entry)
+
+    def write(self, staging: Path) -> int:
+        """Write the film's files into ``staging``; return its video frame count."""
+        raise NotImplementedError
 
 
 def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, settings: str,

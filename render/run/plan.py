@@ -71,7 +71,7 @@ def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> 
             return Plan(scene, manifest, [], [name], failures)
         names = ", ".join(s.name for s in subjects[:5]) + (", ..." if len(subjects) > 5 else "")
         morphs = tuple(Morph.of(s.face, learnt.basis, scene.morph) for s in subjects)
-        job = LayoutJob(scene, morphs, combined, f"{len(subjects)} faces: {names}")
+        job = LayoutJob(scene, morphs, combined, f"{len(subjects)} faces: {names}", name)
         return Plan(scene, manifest, [job], [], failures)
 
     todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]
