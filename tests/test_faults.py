@@ -190,7 +190,7 @@ def test_the_loader_returns_a_scene_or_its_own_error(tmp_path, document):
 
 @pytest.mark.slow
 def test_kill_9_while_the_cache_is_being_filled(tmp_path, olivetti_home):
-    scene = write_scene(tmp_path, "name: cold\nmorph: {levels: 5}\noutput: {dir: out, size: 64, formats: [frames]}\n")
+    scene = write_scene(tmp_path, "name: cold\nmorph: {levels: 5}\noutput: {dir: out, size: 64, formats: [frames, readout]}\n")
     cache = tmp_path / "cache"
     process = start(scene, cache)
     deadline = time.monotonic() + 60

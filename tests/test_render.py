@@ -232,3 +232,26 @@ def test_auto_device_says_once_that_it_runs_on_the_cpu(tmp_path, olivetti_home):
     refreshed = invoke(str(path), "--cache-dir", str(tmp_path / "cache"), "--refresh")
     assert refreshed.exit_code == 0 and "(cached scores)" not in refreshed.stderr
     assert "no GPU found" in refreshed.stderr
+
+
+def test_a_new_photo_with_no_readout_asked_for_never_loads_the_model(small, tmp_path, isolated_cache, photos):
+    """The basis is cached; the photo is new (no readout of it is cached): with no output that uses
+    the model's reading, TensorFlow is not imported at all."""
+    folder, _ = small
+    text = (folder.parent.parent / "scene.yaml").read_text()
+    scene = write_scene(tmp_path, text.replace("inputs: [{face: 0}, {face: 4}]", f"inputs: [{{image: {photos / 'biden.jpg'}}}]"))
+    assert "biden" in scene.read_text()
+    done = subprocess.run(
+        [sys.executable, "-c", HEAVY_PROBE, str(scene), "--output-dir", str(tmp_path / "o"), "--quiet"],
+        capture_output=True, text=True, env={**os.environ, "HAPPY_FACES_CACHE": str(isolated_cache)},
+    )
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+    assert (tmp_path / "o" / "small" / "biden.mp4").is_file()
+    assert not list((tmp_path / "o" / "small").glob("*-readout.*"))
+    with_readout = write_scene(tmp_path, scene.read_text().replace("formats: [", "formats: [readout, "), "r.yaml")
+    done = subprocess.run(
+        [sys.executable, "-c", HEAVY_PROBE, str(with_readout), "--output-dir", str(tmp_path / "r"), "--quiet"],
+        capture_output=True, text=True, env={**os.environ, "HAPPY_FACES_CACHE": str(isolated_cache)},
+    )
+    assert done.stdout.strip().startswith("0 [") and "tensorflow" in done.stdout, done.stdout + done.stderr
+    assert (tmp_path / "r" / "small" / "biden-readout.csv").is_file()

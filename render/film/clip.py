@@ -3,8 +3,9 @@
 The video (MP4) shows the levels in the order of :func:`render.film.timeline.timeline` (extended to
 the scene's minimum duration); the PNG frames and the GIF hold each level once. Each level is
 composed when it is needed, so a clip is never held in memory whole. The emotion model's reading of
-every level (the readout, computed once by the planner) is written beside the clip, charted, and
-drawn on the video and GIF when the scene's overlay asks; the PNG frames stay the bare film.
+every level (the readout, computed by the planner only when an output uses it) is written beside the
+clip and charted (format ``readout``), and drawn on the video and GIF when the scene's overlay asks;
+the PNG frames stay the bare film.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class ClipJob(FilmJob):
     name: str
     morph: Morph
     basis: dict[str, np.ndarray] = field(repr=False)
-    readout: np.ndarray = field(repr=False)
+    readout: np.ndarray | None = field(repr=False)  #: (levels, 7) probabilities, when an output uses them
     from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the clip
     settings: str = ""  #: hash of every setting that shapes the clip
     source: str = ""  #: where the input came from
@@ -49,11 +50,12 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     """Write the clip's files into ``staging``; return the number of video frames."""
     scene, name, morph, readout = job.scene, job.name, job.morph, job.readout
     spec, output = scene.morph, scene.output
-    write_readout(staging, name, readout, scene.filter.emotion)
+    if "readout" in output.formats:
+        write_readout(staging, name, readout, scene.filter.emotion)
     title = scene.title or f"{scene.name}: {name}"
 
     pad = (spec.padding, spec.pad_value)
-    overlaid = scene.overlay.readout != "none"
+    overlaid = scene.overlay.readout != "none" and readout is not None
     video_band = gif_band = 0
     face_side = output.size
     if overlaid:
@@ -94,5 +96,5 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     if job.from_photo:
         write_png(staging / "crops" / f"{name}.png", to_pixels(morph.face))
     if "stills" in output.formats:
-        write_clip_stills(staging, name, morph, readout, scene, title)
+        write_clip_stills(staging, name, morph, readout if "readout" in output.formats else None, scene, title)
     return count

@@ -76,7 +76,7 @@ def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> 
 
     todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]
     morphs = [Morph.of(s.face, learnt.basis, scene.morph) for s in todo]
-    readouts = read_morphs(morphs, learnt.model, learnt.identity, cache)
+    readouts = read_morphs(morphs, learnt.model, learnt.identity, cache) if scene.reads_frames else [None] * len(morphs)
     jobs: list[Job] = [
         ClipJob(scene, s.name, morph, learnt.state, readout, s.from_photo, settings[s.name], s.source)
         for s, morph, readout in zip(todo, morphs, readouts)

@@ -51,7 +51,10 @@ class OutputSpec(_Spec):
         "into <dir>/<name>/.",
     )
     formats: tuple[Format, ...] = Field(
-        ("mp4", "gif", "frames", "stills"), min_length=1, description="Files to write."
+        ("mp4", "gif", "frames", "stills"),
+        min_length=1,
+        description="Files to write: mp4, gif, frames (PNG), stills, html (the interactive viewer), readout "
+        "(what the emotion model reads in every frame: CSV, JSON and a chart).",
     )
     preset: Optional[Preset] = Field(
         None,

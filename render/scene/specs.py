@@ -181,11 +181,11 @@ class Scene(_Spec):
 
     @model_validator(mode="after")
     def _layouts_make_films(self) -> Scene:
-        if self.layout != "clips" and ("html" in self.output.formats or self.overlay.readout != "none"):
+        if self.layout != "clips" and ({"html", "readout"} & set(self.output.formats) or self.overlay.readout != "none"):
             raise PydanticCustomError(
                 "scene_limit", "{message}",
-                {"key": "layout", "message": "a grid or a playlist is one film of many faces: the html viewer "
-                 "and the readout overlay are made per face; leave them out, or use layout: clips"},
+                {"key": "layout", "message": "a grid or a playlist is one film of many faces: the html viewer, "
+                 "the readout and its overlay are made per face; leave them out, or use layout: clips"},
             )
         return self
 
@@ -225,6 +225,12 @@ class Scene(_Spec):
     def source(self) -> Path | None:
         """The scene file this scene was loaded from, if any."""
         return self._source
+
+    @property
+    def reads_frames(self) -> bool:
+        """Whether an output uses the model's reading of every frame (the readout files, the overlay):
+        only then is the model loaded for a clip."""
+        return "readout" in self.output.formats or self.overlay.readout != "none"
 
     @property
     def scene_dir(self) -> Path:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def scene_text(name: str, readout: str) -> str:
     return (f"name: {name}\ninputs: [{{face: 3}}]\nmorph: {{levels: 10}}\noverlay: {{readout: {readout}}}\n"
-            f"output: {{dir: out, size: 128, formats: [mp4, gif, frames, stills]}}\n")
+            f"output: {{dir: out, size: 128, formats: [mp4, gif, frames, stills, readout]}}\n")
 
 
 @pytest.fixture(scope="module")

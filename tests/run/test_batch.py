@@ -21,7 +21,7 @@ from render.errors import ExitCode
 pytestmark = pytest.mark.slow
 
 MANY = ("name: many\ninputs: [{face: 0}, {face: 1}, {face: 2}, {face: 3}, {face: 4}, {face: 5}]\n"
-        "morph: {levels: 20}\noutput: {dir: out, size: 96, formats: [mp4, gif]}\n")
+        "morph: {levels: 20}\noutput: {dir: out, size: 96, formats: [mp4, gif, readout]}\n")
 
 
 def decodes(folder, clips, levels=20):

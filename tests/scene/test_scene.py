@@ -29,7 +29,7 @@ def test_default_scene_is_the_original_artwork():
     assert scene.basis.components == 2
     assert [i.face for i in scene.inputs] == [0]
     assert (scene.morph.levels, scene.morph.padding, scene.morph.easing) == (50, 2, "linear")
-    assert scene.output.formats == ("mp4", "gif", "frames", "stills", "html")
+    assert scene.output.formats == ("mp4", "gif", "frames", "stills", "html", "readout")
     assert scene.scene_dir == REPO / "output" / "happy"
 
 
