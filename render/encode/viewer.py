@@ -19,17 +19,18 @@ import numpy as np
 
 from render.learn.basis import Basis
 
-__all__ = ["write_viewer"]
+__all__ = ["write_viewer", "viewer_data", "viewer_script"]
 
 
 def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode("ascii")
 
 
-def write_viewer(path: Path, *, face: np.ndarray, target: np.ndarray, basis: Basis, coefficients: np.ndarray,
-                 spread: np.ndarray, weights: np.ndarray, padding: int, pad_value: float, size: int,
-                 interpolation: str, emotion: str, title: str, idle_seconds: float) -> None:
-    """Write the viewer of one clip to ``path``."""
+def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficients: np.ndarray,
+                weights: np.ndarray, padding: int, pad_value: float, size: int, interpolation: str, emotion: str,
+                idle_seconds: float, readout: np.ndarray | None = None) -> dict:
+    """What the viewer's script draws a morph from (JSON-ready): the source arrays as base64 float32,
+    and, when given, the model's reading of ``emotion`` at each level."""
     height, width = face.shape
     data = {
         "width": width,
@@ -39,7 +40,7 @@ def write_viewer(path: Path, *, face: np.ndarray, target: np.ndarray, basis: Bas
         "mean": _b64(basis.mean_),
         "components": [_b64(c) for c in basis.components_],
         "coefficients": [float(c) for c in coefficients],
-        "spread": [float(s) for s in spread],
+        "spread": [float(s) for s in basis.spread_],
         "weights": [float(w) for w in weights],
         "padding": padding,
         "pad_value": float(np.float32(pad_value)),
@@ -48,10 +49,24 @@ def write_viewer(path: Path, *, face: np.ndarray, target: np.ndarray, basis: Bas
         "emotion": emotion,
         "idle_seconds": idle_seconds,
     }
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    if readout is not None:
+        data["readout"] = [round(float(p), 6) for p in readout]
+    return data
+
+
+def viewer_script() -> str:
+    """The viewer's script (``HappyViewer``), shared by the standalone pages and the kiosk."""
+    return resources.files("render.encode").joinpath("viewer.js").read_text(encoding="utf-8")
+
+
+def write_viewer(path: Path, *, title: str, **data: object) -> None:
+    """Write the viewer of one clip to ``path``: one self-contained page (see :func:`viewer_data` for
+    ``data``)."""
+    blob = json.dumps(viewer_data(**data), separators=(",", ":")).replace("</", "<\\/")  # type: ignore[arg-type]
     template = resources.files("render.encode").joinpath("viewer.html").read_text(encoding="utf-8")
-    page = (template.replace("__DATA__", blob).replace("__SIZE__", str(size))
-            .replace("__TITLE__", _escape(title)).replace("__EMOTION__", _escape(emotion)))
+    page = (template.replace("__VIEWER_JS__", viewer_script()).replace("__DATA__", blob)
+            .replace("__SIZE__", str(data["size"])).replace("__TITLE__", _escape(title))
+            .replace("__EMOTION__", _escape(str(data["emotion"]))))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
 

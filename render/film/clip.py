@@ -89,7 +89,7 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     if "html" in output.formats:
         basis = Basis.from_state(job.basis)
         write_viewer(staging / f"{name}.html", face=morph.face, target=morph.target, basis=basis,
-                     coefficients=morph.coefficients, spread=basis.spread_, weights=morph.weights,
+                     coefficients=morph.coefficients, weights=morph.weights,
                      padding=spec.padding, pad_value=spec.pad_value, size=output.size,
                      interpolation=output.interpolation, emotion=scene.filter.emotion, title=title,
                      idle_seconds=output.viewer.idle_seconds)

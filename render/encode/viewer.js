@@ -1,0 +1,198 @@
+"use strict";
+// The viewer's morph: the film's own formula, padding, OpenCV's resampling kernels and rounding, drawn
+// live on a canvas and moved by the wheel, the keys and dragging. Shared by the standalone viewer pages
+// (inlined) and the kiosk (served as /viewer.js): HappyViewer.start(data, {canvas, label}) returns a
+// controller with state() and stop().
+window.HappyViewer = { start(D, elements) {
+  const signal = new AbortController(), on = { signal: signal.signal };
+  const floats = (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return Float64Array.from(new Float32Array(bytes.buffer));
+  };
+  const face = floats(D.face), projection = floats(D.target), mean = floats(D.mean);
+  const components = D.components.map(floats);
+  const n = D.width * D.height, levels = D.weights.length, k = components.length;
+  const side = D.width + 2 * D.padding, size = D.size;
+
+  // Resampling taps, as OpenCV's resize computes them (same coordinate mapping and kernels).
+  function taps(src, dst, kind) {
+    const scale = src / dst, index = [], weight = [];
+    for (let d = 0; d < dst; d++) {
+      if (kind === "nearest") { index.push([Math.min(Math.floor(d * scale), src - 1)]); weight.push([1]); continue; }
+      const f = (d + 0.5) * scale - 0.5, s = Math.floor(f), x = f - s;
+      let ks, ws;
+      if (kind === "cubic") {
+        const A = -0.75;
+        const c0 = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
+        const c1 = ((A + 2) * x - (A + 3)) * x * x + 1;
+        const c2 = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
+        ks = [s - 1, s, s + 1, s + 2]; ws = [c0, c1, c2, 1 - c0 - c1 - c2];
+      } else if (kind === "lanczos") {
+        ks = []; ws = []; let sum = 0;
+        for (let i = 0; i < 8; i++) {
+          const t = x - (i - 3), y = Math.PI * t;
+          const v = t === 0 ? 1 : Math.sin(y) * Math.sin(y / 4) / (y * y / 4);
+          ks.push(s - 3 + i); ws.push(v); sum += v;
+        }
+        ws = ws.map((v) => v / sum);
+      } else {  // linear (the viewer also draws "area" this way)
+        ks = [s, s + 1]; ws = [1 - x, x];
+      }
+      index.push(ks.map((i) => Math.min(Math.max(i, 0), src - 1))); weight.push(ws);
+    }
+    return { index, weight };
+  }
+  const same = side === size;
+  const T = same ? null : taps(side, size, D.interpolation);
+
+  const canvas = elements.canvas, label = elements.label;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  const image = context.createImageData(size, size);
+  const padded = new Float64Array(side * side), across = new Float64Array(side * size);
+  const offsets = new Float64Array(k);
+  let target = projection, chosen = 0;
+
+  function rint(v) {  // round half to even, as numpy's rint
+    const r = Math.round(v);
+    return (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) ? r - 1 : r;
+  }
+  function readoutAt(level) {  // the model's reading of the chosen emotion, between levels as the weights
+    const lo = Math.floor(level), hi = Math.min(lo + 1, levels - 1), t = level - lo;
+    return D.readout[lo] * (1 - t) + D.readout[hi] * t;
+  }
+  function weightAt(level) {
+    const lo = Math.floor(level), hi = Math.min(lo + 1, levels - 1), t = level - lo;
+    return D.weights[lo] * (1 - t) + D.weights[hi] * t;
+  }
+  function retarget() {
+    if (offsets.every((v) => v === 0)) { target = projection; return; }
+    const out = Float64Array.from(mean);
+    for (let c = 0; c < k; c++) {
+      const coefficient = D.coefficients[c] + offsets[c] * D.spread[c];
+      for (let i = 0; i < n; i++) out[i] += coefficient * components[c][i];
+    }
+    target = Float64Array.from(new Float32Array(out));
+  }
+  function draw(level) {
+    const w = weightAt(level);
+    padded.fill(D.pad_value);
+    for (let y = 0; y < D.height; y++) {
+      for (let x = 0; x < D.width; x++) {
+        const i = y * D.width + x;
+        padded[(y + D.padding) * side + x + D.padding] = Math.fround((1 - w) * face[i] + w * target[i]);
+      }
+    }
+    const pixels = image.data;
+    const put = (p, v) => {
+      const g = rint(Math.min(Math.max(v, 0), 1) * 255);
+      pixels[4 * p] = pixels[4 * p + 1] = pixels[4 * p + 2] = g; pixels[4 * p + 3] = 255;
+    };
+    if (same) {
+      for (let p = 0; p < size * size; p++) put(p, padded[p]);
+    } else {
+      for (let y = 0; y < side; y++) {
+        for (let x = 0; x < size; x++) {
+          const ix = T.index[x], wx = T.weight[x];
+          let v = 0;
+          for (let t = 0; t < ix.length; t++) v += padded[y * side + ix[t]] * wx[t];
+          across[y * size + x] = v;
+        }
+      }
+      for (let y = 0; y < size; y++) {
+        const iy = T.index[y], wy = T.weight[y];
+        for (let x = 0; x < size; x++) {
+          let v = 0;
+          for (let t = 0; t < iy.length; t++) v += across[iy[t] * size + x] * wy[t];
+          put(y * size + x, v);
+        }
+      }
+    }
+    context.putImageData(image, 0, 0);
+    const moved = offsets.some((v) => v !== 0)
+      ? " \u00b7 weights " + Array.from(offsets, (v, c) => (c === chosen ? "[" : "") + (v >= 0 ? "+" : "") + v.toFixed(2) + "\u03c3" + (c === chosen ? "]" : "")).join(" ")
+      : (k > 1 ? " \u00b7 component " + (chosen + 1) : "");
+    const reading = D.readout ? " \u00b7 p " + readoutAt(level).toFixed(2) : "";
+    label.textContent = D.emotion + " \u00b7 level " + Math.round(level) + " / " + (levels - 1) + reading + moved;
+  }
+
+  // The displayed level eases toward the asked one, one animation frame at a time.
+  let shown = 0, asked = 0, dirty = true, idle = false, direction = 1, lastInput = performance.now();
+  const clamp = (v) => Math.min(Math.max(v, 0), levels - 1);
+  function invalidate() { dirty = true; document.body.dataset.settled = "no"; }
+  function ask(level) { asked = clamp(Math.round(level)); invalidate(); }
+  function touched() {
+    lastInput = performance.now();
+    if (idle) { idle = false; document.body.dataset.idle = "still"; document.body.classList.remove("kiosk"); }
+  }
+  function tick(now) {
+    if (D.idle_seconds > 0 && !idle && now - lastInput > D.idle_seconds * 1000) {
+      idle = true; document.body.dataset.idle = "playing"; document.body.classList.add("kiosk");
+      direction = shown >= levels - 1 ? -1 : 1;
+    }
+    if (idle && shown === asked) {
+      if (asked >= levels - 1) direction = -1; else if (asked <= 0) direction = 1;
+      ask(asked + direction);
+    }
+    if (shown !== asked || dirty) {
+      const step = (asked - shown) * (idle ? 0.5 : 0.35);
+      shown = Math.abs(asked - shown) < 0.02 ? asked : shown + step;
+      draw(shown);
+      dirty = false;
+      document.body.dataset.level = String(Math.round(shown));
+      document.body.dataset.settled = shown === asked ? "yes" : "no";
+    }
+    frame = requestAnimationFrame(tick);
+  }
+
+  function nudge(c, amount) {
+    offsets[c] = Math.round((offsets[c] + amount) * 100) / 100;
+    retarget(); invalidate();
+  }
+  window.addEventListener("wheel", (event) => {
+    event.preventDefault(); touched();
+    const steps = Math.max(1, Math.round(Math.abs(event.deltaY) / 50));
+    ask(asked + Math.sign(event.deltaY) * steps);
+  }, { passive: false, signal: signal.signal });
+  window.addEventListener("keydown", (event) => {
+    touched();
+    const key = event.key;
+    if (key === "ArrowUp" || key === "PageUp") ask(asked + (key === "PageUp" ? 10 : 1));
+    else if (key === "ArrowDown" || key === "PageDown") ask(asked - (key === "PageDown" ? 10 : 1));
+    else if (key === "Home") ask(0);
+    else if (key === "End") ask(levels - 1);
+    else if (key === "ArrowRight" || key === "ArrowLeft") { if (k) nudge(chosen, key === "ArrowRight" ? 0.25 : -0.25); }
+    else if (/^[1-9]$/.test(key) && Number(key) <= k) { chosen = Number(key) - 1; invalidate(); }
+    else if (key === "0") { offsets.fill(0); retarget(); invalidate(); }
+    else if (key === "f" || key === "F") toggleFullscreen();
+    else return;
+    event.preventDefault();
+  }, on);
+  let drag = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    touched(); drag = { x: event.clientX, y: event.clientY, level: asked, offset: offsets[chosen] || 0 };
+    canvas.setPointerCapture(event.pointerId);
+  }, on);
+  canvas.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    touched();
+    const height = canvas.getBoundingClientRect().height;
+    ask(drag.level + (drag.y - event.clientY) / height * (levels - 1));
+    if (k) {
+      offsets[chosen] = Math.round((drag.offset + (event.clientX - drag.x) / height * 4) * 100) / 100;
+      retarget(); invalidate();
+    }
+  }, on);
+  canvas.addEventListener("pointerup", () => { drag = null; }, on);
+  canvas.addEventListener("dblclick", () => toggleFullscreen(), on);
+  function toggleFullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
+  }
+
+  draw(0);
+  let frame = requestAnimationFrame(tick);
+  return {
+    state: () => ({ level: shown, asked, idle, chosen, offsets: Array.from(offsets), levels }),
+    stop: () => { signal.abort(); cancelAnimationFrame(frame); },
+  };
+} };
