@@ -7,20 +7,20 @@ how to see its traceback. With ``--debug`` every exception goes on up, traceback
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Callable
 
 from render.errors import ExitCode, RenderError
-from render.run.program import Options, Program, error_lines, say
+from render.run.program import error_lines, say
 
 __all__ = ["main"]
 
 
-def main(paths: list[Path], options: Options) -> int:
-    """Render the scene files ``paths``; return the process's exit code."""
+def main(work: Callable[[], int], debug: bool = False) -> int:
+    """Run ``work`` (a render, the kiosk, a watch); return the process's exit code."""
     try:
-        return Program(options).run(paths)
+        return work()
     except (Exception, KeyboardInterrupt) as exc:
-        if options.debug:
+        if debug:
             raise
         code, message = _explain(exc)
         say(message)

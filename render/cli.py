@@ -79,41 +79,95 @@ def _executor(value: Optional[str]) -> Optional[str]:
     return value
 
 
+OutputDir = Annotated[
+    Optional[Path], typer.Option("--output-dir", "-o", help="Write under DIR instead of the scene's output.dir.")
+]
+DeviceOption = Annotated[
+    Optional[Device], typer.Option("--device", help="Where the emotion model runs; replaces the scene's filter.device.")
+]
+Refresh = Annotated[bool, typer.Option("--refresh", help="Ignore cached scores and bases; recompute and store them.")]
+Jobs = Annotated[
+    Optional[int],
+    typer.Option("--jobs", "-j", min=1, help="Films rendered at once, in worker processes (default: the cores)."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")]
+
+
+def _options(output_dir: Optional[Path], device: Optional[Device], cache_dir: Optional[Path], refresh: bool,
+             quiet: bool, debug: bool, jobs: Optional[int], executor: Optional[str] = None, force: bool = False):
+    from render.run.batch import cores
+    from render.run.program import Options
+
+    return Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
+                   jobs or cores(), executor if executor != "local" else None, force)
+
+
 @cli.command(_RENDER, help="Render one or more scene files (the default command).")
 def render_scenes(
     scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False)],
-    output_dir: Annotated[
-        Optional[Path],
-        typer.Option("--output-dir", "-o", help="Write under DIR instead of the scene's output.dir."),
-    ] = None,
-    device: Annotated[
-        Optional[Device],
-        typer.Option("--device", help="Where the emotion model runs; replaces the scene's filter.device."),
-    ] = None,
+    output_dir: OutputDir = None,
+    device: DeviceOption = None,
     cache_dir: CacheDir = None,
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="Ignore cached scores and bases; recompute and store them.")
-    ] = False,
-    jobs: Annotated[
-        Optional[int],
-        typer.Option("--jobs", "-j", min=1, help="Clips rendered at once, in worker processes (default: the cores)."),
-    ] = None,
+    refresh: Refresh = False,
+    jobs: Jobs = None,
     executor: Annotated[
         Optional[str],
         typer.Option("--executor", callback=_executor,
                      help="Where clips render: 'local' (default), or dask://host:port (a Dask cluster)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every clip, even those up to date.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
 ) -> None:
     from render.app import main
-    from render.run.batch import cores
-    from render.run.program import Options
+    from render.run.program import Program
 
-    options = Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
-                      jobs or cores(), executor if executor != "local" else None, force)
-    raise typer.Exit(main(scenes, options))
+    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force)
+    raise typer.Exit(main(lambda: Program(options).run(scenes), debug))
+
+
+@cli.command("serve", help="Serve the live kiosk: each visitor's photo drawn into the happy eigenface at once.")
+def serve(
+    scene: Annotated[Path, typer.Argument(help="The scene file (YAML) the kiosk renders.", show_default=False)],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; other than 127.0.0.1, other machines can reach it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    token: Annotated[
+        Optional[str],
+        typer.Option("--token", envvar="HAPPY_FACES_TOKEN", show_default=False,
+                     help="Access token every /api/ request must carry (or set $HAPPY_FACES_TOKEN)."),
+    ] = None,
+    output_dir: OutputDir = None,
+    device: DeviceOption = None,
+    cache_dir: CacheDir = None,
+    refresh: Refresh = False,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    from render.app import main
+    from render.serve.server import serve_scene
+
+    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs)
+    raise typer.Exit(main(lambda: serve_scene(scene, options, host, port, token), debug))
+
+
+@cli.command("watch", help="Watch the scene's folder inputs (a photo booth's hot folder): render each new photo once.")
+def watch(
+    scene: Annotated[Path, typer.Argument(help="The scene file (YAML); its {folder: ...} inputs are watched.", show_default=False)],
+    output_dir: OutputDir = None,
+    device: DeviceOption = None,
+    cache_dir: CacheDir = None,
+    refresh: Refresh = False,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    from render.app import main
+    from render.serve.watch import watch_scene
+
+    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs)
+    raise typer.Exit(main(lambda: watch_scene(scene, options), debug))
 
 
 @cli.command("schema", help="Print the JSON Schema of scene files (for editors).")

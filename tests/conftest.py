@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,20 @@ def emotion_model():
     from render.learn.classifier import EmotionModel, default_model_path
 
     return EmotionModel(default_model_path())
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium(p, *extra: str):
+    """Debian's headless Chromium through Playwright's ``p``; skips (fails in CI) without it."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium is not installed: apt-get install chromium (.ci/run does)")
+    return p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *extra])
 
 
 def invoke(*args: str):

@@ -19,10 +19,11 @@ import numpy as np
 
 from render.learn.basis import Basis
 
-__all__ = ["write_viewer", "viewer_data", "viewer_script"]
+__all__ = ["write_viewer", "viewer_data", "viewer_script", "b64"]
 
 
-def _b64(array: np.ndarray) -> str:
+def b64(array: np.ndarray) -> str:
+    """An array as base64 of its little-endian float32 bytes, as the viewer reads them."""
     return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode("ascii")
 
 
@@ -35,10 +36,10 @@ def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficie
     data = {
         "width": width,
         "height": height,
-        "face": _b64(face),
-        "target": _b64(target),
-        "mean": _b64(basis.mean_),
-        "components": [_b64(c) for c in basis.components_],
+        "face": b64(face),
+        "target": b64(target),
+        "mean": b64(basis.mean_),
+        "components": [b64(c) for c in basis.components_],
         "coefficients": [float(c) for c in coefficients],
         "spread": [float(s) for s in basis.spread_],
         "weights": [float(w) for w in weights],

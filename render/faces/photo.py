@@ -13,7 +13,7 @@ import numpy as np
 
 from render.errors import InputError
 
-__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "photos_in"]
+__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
 
 #: Largest photo accepted (width x height): 50 megapixels, beyond any camera a visitor carries and
 #: far below what would exhaust memory (a decompression bomb is refused before it is decoded).
@@ -28,34 +28,50 @@ def photos_in(folder: Path) -> list[Path]:
 
 
 def read_photo(path: Path) -> np.ndarray:
-    """A photo as a (height, width) float32 gray image in [0, 1]."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
+    """A photo file as a (height, width) float32 gray image in [0, 1]."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
     if size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes); use a JPEG or PNG photo")
+    return _decode(path, str(path))
+
+
+def read_photo_bytes(data: bytes, name: str = "the photo") -> np.ndarray:
+    """A photo's bytes (as uploaded) as a gray image; ``name`` stands for it in messages. The bytes
+    are sniffed: only a JPEG or PNG is decoded, whatever it is called or said to be."""
+    import io
+
+    if not data:
+        raise InputError(f"{name}: empty (0 bytes); send a JPEG or PNG photo")
+    if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+        raise InputError(f"{name}: not a JPEG or PNG photo (its first bytes say otherwise); send a JPEG or PNG")
+    return _decode(io.BytesIO(data), name)
+
+
+def _decode(source, name: str) -> np.ndarray:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             if image.format not in _FORMATS:
-                raise InputError(f"{path}: a {image.format} image; use a JPEG or PNG photo")
+                raise InputError(f"{name}: a {image.format} image; use a JPEG or PNG photo")
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise InputError(
-                    f"{path}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+                    f"{name}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
                     f"{MAX_PIXELS / 1e6:.0f}-megapixel limit; scale the photo down"
                 )
             image.load()
             upright = ImageOps.exif_transpose(image)
             gray = _to_gray(upright)
     except UnidentifiedImageError:
-        raise InputError(f"{path}: not an image Pillow can read; use a JPEG or PNG photo") from None
+        raise InputError(f"{name}: not an image Pillow can read; use a JPEG or PNG photo") from None
     except Image.DecompressionBombError:
-        raise InputError(f"{path}: refused as a decompression bomb; use a real photo") from None
+        raise InputError(f"{name}: refused as a decompression bomb; use a real photo") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{path}: damaged or truncated image ({exc}); export the photo again") from None
+        raise InputError(f"{name}: damaged or truncated image ({exc}); export the photo again") from None
     return gray
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from render.errors import DetectorError, InputError
 from render.faces.photo import read_photo
 
-__all__ = ["Box", "Eyes", "Portraits", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "PORTRAIT_VERSION", "match_tone"]
+__all__ = ["NoFaceError", "Box", "Eyes", "Portraits", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "PORTRAIT_VERSION", "match_tone"]
 
 FRAME_PER_BOX = 1 / 1.1328  #: frame side / detected box side, measured on Olivetti
 FRAME_DROP = (0.5 - 0.3965) / 1.1328  #: frame centre below box centre, in box widths
@@ -36,6 +36,10 @@ EYES_AT = (0.491, 0.264)  #: the eyes' midpoint in the frame, as fractions of it
 MAX_TILT = 30.0  #: degrees; eyes found at a steeper angle are taken as a misdetection
 #: Changes whenever detection, alignment or framing change: part of the cache key of folder datasets.
 PORTRAIT_VERSION = "haar-alt2+eyes/2"
+
+
+class NoFaceError(InputError):
+    """A photo in which the face asked for is not found."""
 
 
 @dataclass(frozen=True)
@@ -86,25 +90,28 @@ class Portraits:
             )
 
     def framed(self, photo: Path, person: int | str = "largest") -> np.ndarray:
-        """A photo's face, read, found, levelled and framed, (size, size) float32: the ``largest``,
-        or the ``person``-th from the left.
+        """A photo file's face, read, found, levelled and framed: see :meth:`frame`."""
+        return self.frame(read_photo(photo), str(photo), person)
+
+    def frame(self, pixels: np.ndarray, name: str, person: int | str = "largest") -> np.ndarray:
+        """A gray photo's face, found, levelled and framed, (size, size) float32: the ``largest``, or
+        the ``person``-th from the left. ``name`` stands for the photo in messages.
 
         Raises
         ------
-        InputError
-            When the photo cannot be read, has no face, or not that many.
+        NoFaceError
+            When the photo has no face, or not that many.
         """
-        pixels = read_photo(photo)
         boxes = self.faces(pixels)
         if not boxes:
-            raise InputError(f"{photo}: no face found; use a photo of a face seen from the front")
+            raise NoFaceError(f"{name}: no face found; use a photo of a face seen from the front")
         if person == "largest":
             box = max(boxes, key=lambda b: b.side)
         elif int(person) < len(boxes):
             box = boxes[int(person)]
         else:
-            raise InputError(
-                f"{photo}: person {person} asked for, but {len(boxes)} face(s) found, numbered from the "
+            raise NoFaceError(
+                f"{name}: person {person} asked for, but {len(boxes)} face(s) found, numbered from the "
                 f"left 0 to {len(boxes) - 1}"
             )
         return self.crop(pixels, box, self.eyes(pixels, box))

@@ -19,7 +19,7 @@ from render.errors import InputError
 from render.faces.photo import photos_in
 from render.scene import FaceInput, FolderInput, ImageInput, Scene
 
-__all__ = ["Subject", "resolve_subjects"]
+__all__ = ["Subject", "resolve_subjects", "dataset_tone", "clip_name"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +37,7 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
     _check_indices(scene, len(kept))
     subjects: list[Subject] = []
     failures: list[str] = []
-    tone = (float(kept.mean(axis=(1, 2)).mean()), float(kept.std(axis=(1, 2)).mean()))
+    tone = dataset_tone(kept)
     portraits = None
     for i, spec in enumerate(scene.inputs):
         if isinstance(spec, FaceInput):
@@ -62,8 +62,13 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
                 failures.append(f"{scene.where('inputs', i, key)}: {exc}")
                 continue
             suffix = "" if person == "largest" else f"-person-{person}"
-            subjects.append(Subject(_clip_name(photo) + suffix, face, True, f"{photo} (person: {person})"))
+            subjects.append(Subject(clip_name(photo) + suffix, face, True, f"{photo} (person: {person})"))
     return _unique(subjects), failures
+
+
+def dataset_tone(kept: np.ndarray) -> tuple[float, float]:
+    """The kept faces' mean brightness and contrast, which a photo's face is matched to."""
+    return float(kept.mean(axis=(1, 2)).mean()), float(kept.std(axis=(1, 2)).mean())
 
 
 def _check_indices(scene: Scene, kept: int) -> None:
@@ -82,7 +87,7 @@ def _face_from(photo: Path, person: int | str, portraits, tone: tuple[float, flo
     return match_tone(portraits.framed(photo, person), *tone)
 
 
-def _clip_name(photo: Path) -> str:
+def clip_name(photo: Path) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", photo.stem).strip("-.") or "photo"
     return name[:80]
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 from render.errors import ExecutorError
 from render.run.job import Finished, Job
 
-__all__ = ["executor_for", "run_jobs", "cores"]
+__all__ = ["executor_for", "run_jobs", "submit", "cores"]
 
 
 class InlineExecutor(Executor):
@@ -108,11 +108,16 @@ def _run(job: Job) -> Finished:
         _busy = False
 
 
+def submit(executor: Executor, job: Job) -> Future:
+    """Start one job on ``executor``; its future gives the :class:`Finished` record, or the exception."""
+    return executor.submit(_run, job)
+
+
 def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None],
              finished: Callable[[Job, Finished | None, Exception | None], None]) -> None:
     """Submit every job; report each as it starts running and as it finishes (with its result, or
     the exception that stopped it). A Ctrl-C in a worker comes back here as one."""
-    futures: dict[Future, Job] = {executor.submit(_run, job): job for job in jobs}
+    futures: dict[Future, Job] = {submit(executor, job): job for job in jobs}
     pending, told = set(futures), set()
     while pending:
         done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

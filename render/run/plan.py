@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from render import __version__
 from render.cache import Cache
 from render.errors import InputError
-from render.faces.subjects import Subject, resolve_subjects
+from render.faces.subjects import resolve_subjects
 from render.film.clip import ClipJob
 from render.film.layout import LayoutJob, layout_name
 from render.film.sequence import Morph
@@ -28,7 +30,7 @@ from render.run.manifest import Manifest
 from render.run.staging import staged
 from render.scene import Scene
 
-__all__ = ["Plan", "plan_scene"]
+__all__ = ["Plan", "plan_scene", "scene_settings", "clip_settings"]
 
 Log = Callable[[str], None]
 
@@ -61,8 +63,8 @@ def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> 
         if "stills" in scene.output.formats:
             write_scene_stills(staging, scene, learnt.basis, learnt.kept)
     manifest = Manifest.load(scene.scene_dir, scene.name, warn)
-    shared = _scene_settings(scene, learnt)
-    settings = {s.name: _clip_settings(shared, s) for s in subjects}
+    shared = scene_settings(scene, learnt)
+    settings = {s.name: clip_settings(shared, s.name, s.face) for s in subjects}
 
     if scene.layout != "clips":  # one film of every face
         name = layout_name(scene)
@@ -85,13 +87,13 @@ def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> 
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
 
 
-def _scene_settings(scene: Scene, learnt: Learnt) -> str:
+def scene_settings(scene: Scene, learnt: Learnt) -> str:
     """Hash of what every film of the scene shares: its settings (not its paths, name or inputs),
     the data and model it learnt from, the basis itself, and this program's version."""
     shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "output": {"dir"}})
     return Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state))).hexdigest()
 
 
-def _clip_settings(shared: str, subject: Subject) -> str:
+def clip_settings(shared: str, name: str, face: np.ndarray) -> str:
     """Hash of one face's clip: the scene's settings, the clip's name and its face."""
-    return Digest(shared).text(subject.name).arrays(subject.face.astype("<f4")).hexdigest()
+    return Digest(shared).text(name).arrays(face.astype("<f4")).hexdigest()

@@ -21,6 +21,7 @@ from render.scene.specs import (
     OutputSpec,
     GifSpec,
     ViewerSpec,
+    ServeSpec,
 )
 
-__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema", "EMOTIONS", "EASINGS", "FORMATS", "Scene", "FilterSpec", "BasisSpec", "FaceInput", "ImageInput", "FolderInput", "FolderDataset", "GridLayout", "PlaylistLayout", "MorphSpec", "OutputSpec", "GifSpec", "ViewerSpec"]
+__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema", "EMOTIONS", "EASINGS", "FORMATS", "Scene", "FilterSpec", "BasisSpec", "FaceInput", "ImageInput", "FolderInput", "FolderDataset", "GridLayout", "PlaylistLayout", "MorphSpec", "OutputSpec", "GifSpec", "ViewerSpec", "ServeSpec"]

@@ -36,6 +36,7 @@ __all__ = [
     "OutputSpec",
     "GifSpec",
     "ViewerSpec",
+    "ServeSpec",
 ]
 
 
@@ -132,6 +133,30 @@ class MorphSpec(_Spec):
     )
 
 
+class ServeSpec(_Spec):
+    """The live kiosk (``render serve``): what is kept of each visitor, and the upload's limits."""
+
+    keep: Literal["none", "crops", "photos"] = Field(
+        "crops",
+        description="What is written of a visitor beyond their film: 'none', 'crops' (the framed 64x64 face, "
+        "beside the film) or 'photos' (the crop and the original photo). A visitor's photo is personal data: "
+        "with 'none' or 'crops' it is never written to disk.",
+    )
+    max_upload_mb: StrictFloat = Field(
+        15.0, gt=0.0, le=200.0, description="Largest photo upload accepted, in megabytes (above: HTTP 413)."
+    )
+    public_url: Optional[str] = Field(
+        None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The address visitors' phones reach the kiosk at (e.g. http://kiosk.local:8000), for the "
+        "QR codes; default: the address the kiosk page was opened at.",
+    )
+    visitor_seconds: StrictFloat = Field(
+        120.0, ge=5.0, le=3600.0,
+        description="Seconds a visitor's morph stays on the kiosk screen, untouched, before it is ready for "
+        "the next visitor.",
+    )
+
+
 class OverlaySpec(_Spec):
     """What is drawn on the video and GIF frames, in a band below the face (never on it)."""
 
@@ -168,6 +193,7 @@ class Scene(_Spec):
     # against the folder the module happened to be imported from.
     output: OutputSpec = Field(default_factory=OutputSpec)
     overlay: OverlaySpec = OverlaySpec()
+    serve: ServeSpec = ServeSpec()
     layout: Layout = Field(
         "clips",
         description="'clips': one clip per face; 'grid' (or {grid: {rows, cols, gap}}): all the faces in "

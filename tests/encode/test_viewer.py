@@ -12,26 +12,17 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import invoke, write_scene
+from conftest import chromium, invoke, write_scene
 from mediafiles import png
 from render.film.compose import Canvas
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
-        pytest.skip("Chromium is not installed: apt-get install chromium (.ci/run does)")
     playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extras)")
     with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        launched = chromium(p)
         yield launched
         launched.close()
 

@@ -1,0 +1,48 @@
+"""``render serve``: the studio warmed once, then the kiosk's HTTP interface served by uvicorn."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from render.cache import Cache, default_cache_dir
+from render.run.program import Options, say
+from render.scene import load_scene
+
+__all__ = ["serve_scene"]
+
+
+def serve_scene(path: Path, options: Options, host: str, port: int, token: str | None) -> int:
+    """Warm the scene's studio and serve it until Ctrl-C; return the exit code (0)."""
+    import uvicorn
+
+    from render.serve.http import kiosk_app
+    from render.serve.studio import Studio
+
+    log = (lambda message: None) if options.quiet else say
+    scene = load_scene(path, options.overrides())
+    cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=lambda m: say(f"warning: {m}"))
+    # Films render on threads of this process (each encodes through its own ffmpeg process): the
+    # warm model and basis stay here, and one visitor's film failing never touches another's.
+    with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="film") as executor:
+        studio = Studio(scene, cache, executor, log, lambda m: say(f"warning: {m}"))
+        address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+        if not _loopback(host):
+            say(f"warning: listening on {host}: the kiosk is reachable from other machines"
+                + ("" if token else "; anyone who reaches it can send photos (set --token)"))
+        log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
+        config = uvicorn.Config(kiosk_app(studio, token), host=host, port=port, log_level="warning",
+                                access_log=False, server_header=False, lifespan="off")
+        uvicorn.Server(config).run()
+        log("stopping: the films in progress are finished first")
+    return 0
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).is_loopback
+    return False

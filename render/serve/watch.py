@@ -1,0 +1,132 @@
+"""``render watch``: a photo booth's hot folder, each new or replaced photo rendered once.
+
+The scene's ``{folder: ...}`` inputs are rendered as a batch first (what is up to date is skipped),
+then watched (watchdog): a photo that appears, or is replaced, is rendered as soon as it has stopped
+growing (a file still being copied is waited for); a removed photo's films are left alone; a photo
+without a usable face is named in one line and the watch goes on. Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from render.cache import Cache, default_cache_dir
+from render.errors import InputError, RenderError, SceneError
+from render.faces.photo import PHOTO_SUFFIXES, photos_in
+from render.faces.portrait import match_tone
+from render.faces.subjects import clip_name
+from render.film.sequence import Morph
+from render.run.program import Options, Program, error_lines, say
+from render.scene import FolderInput, load_scene
+
+__all__ = ["watch_scene", "SETTLE_SECONDS"]
+
+#: A photo whose size and modification time have not changed for this long is taken as complete.
+SETTLE_SECONDS = 1.0
+
+
+def watch_scene(path: Path, options: Options) -> int:
+    """Render the scene, then every photo that arrives in its folders, until Ctrl-C; return 0."""
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    from render.serve.studio import Studio
+
+    scene = load_scene(path, options.overrides())
+    folders = [spec.folder for spec in scene.inputs if isinstance(spec, FolderInput)]
+    if not folders:
+        raise SceneError(f"{scene.where('inputs')}: render watch watches {{folder: path}} inputs and this scene "
+                         f"has none; add one, e.g. inputs: [{{folder: booth}}]")
+    if scene.layout != "clips":
+        raise SceneError(f"{scene.where('layout')}: render watch makes one clip per photo; use layout: clips")
+    log = (lambda message: None) if options.quiet else say
+    Program(options).run([path])  # what is there already, as a batch
+
+    arrived: queue.Queue[Path] = queue.Queue()
+
+    class Arrivals(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:  # created, modified, moved in: the path it ends at
+            if event.event_type in ("created", "modified", "moved", "closed"):
+                arrived.put(Path(getattr(event, "dest_path", "") or event.src_path))
+
+    cache = Cache(options.cache_dir or default_cache_dir(), warn=lambda m: say(f"warning: {m}"))
+    observer = Observer()
+    for folder in folders:
+        observer.schedule(Arrivals(), str(folder), recursive=False)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="film") as executor:
+        studio = Studio(scene, cache, executor, log, lambda m: say(f"warning: {m}"), warm=scene.reads_frames)
+        observer.start()
+        log(f"watching {', '.join(map(str, folders))} for new photos (Ctrl-C stops)")
+        try:
+            _loop(arrived, studio, set(folders), options)
+        except KeyboardInterrupt:
+            log("stopped watching")
+        finally:
+            observer.stop()
+            observer.join()
+    return 0
+
+
+def _loop(arrived, studio, folders: set[Path], options: Options) -> None:
+    waiting: dict[Path, tuple[tuple[int, int], float]] = {}  # photo -> (size, mtime), since when unchanged
+    while True:
+        try:
+            photo = arrived.get(timeout=0.2)
+            if photo.parent in folders and photo.suffix.lower() in PHOTO_SUFFIXES:
+                waiting[photo] = ((-1, -1), time.monotonic())
+            continue
+        except queue.Empty:
+            pass
+        now = time.monotonic()
+        for photo, (seen, since) in list(waiting.items()):
+            try:
+                stat = photo.stat()
+            except FileNotFoundError:  # removed before it settled: nothing to do
+                del waiting[photo]
+                continue
+            current = (stat.st_size, stat.st_mtime_ns)
+            if current != seen:
+                waiting[photo] = (current, now)
+            elif now - since >= SETTLE_SECONDS:
+                del waiting[photo]
+                _render(photo, studio, options)
+
+
+def _render(photo: Path, studio, options: Options) -> None:
+    """Render one settled photo, unless its film is already up to date; a failure is said, not raised."""
+    scene = studio.scene
+    label = f"{scene.name}: {_name(photo)}"
+    try:
+        face = match_tone(studio.portraits.framed(photo), *studio.tone)
+        morph = Morph.of(face, studio.basis, scene.morph)
+        job = studio.clip(_name(photo), morph, studio.read(morph) if scene.reads_frames else None,
+                          f"{photo} (person: largest)")
+        if not options.force and studio.manifest.up_to_date(job.name, job.settings):
+            if not options.quiet:
+                say(f"{label}: up to date, skipped")
+            return
+        studio.film(job).result()
+    except InputError as exc:
+        say(error_lines(str(exc)))
+        return
+    except RenderError as exc:
+        if options.debug:
+            raise
+        say(error_lines(f"{label}: {exc}"))
+        return
+    if not options.quiet:
+        say(f"{label}: done")
+
+
+def _name(photo: Path) -> str:
+    """The photo's clip name, made unique among its folder's photos as a batch makes it."""
+    seen: dict[str, int] = {}
+    for other in photos_in(photo.parent):
+        base = clip_name(other)
+        seen[base] = seen.get(base, 0) + 1
+        if other == photo:
+            return base if seen[base] == 1 else f"{base}-{seen[base]}"
+    return clip_name(photo)

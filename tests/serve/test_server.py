@@ -1,0 +1,175 @@
+"""The kiosk's HTTP interface on a real server (uvicorn on 127.0.0.1): visitors' photos in, their
+projection and readout at once, their films in the background; bad uploads answered with a 4xx and
+one sentence, the server serving on."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+
+from conftest import write_scene
+from mediafiles import mp4_frames, png
+from render.film.compose import Canvas
+
+from servers import kiosk, wait_done
+
+httpx = pytest.importorskip("httpx", reason="pip install httpx (the dev extras)")
+pytestmark = pytest.mark.slow
+
+LEVELS = 20
+SCENE = (f"name: booth\nmorph: {{levels: {LEVELS}}}\n"
+         "output: {dir: out, size: 128, formats: [mp4, frames, readout]}\n"
+         "serve: {max_upload_mb: 2}\n")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, olivetti_home, isolated_cache):
+    folder = tmp_path_factory.mktemp("kiosk")
+    with kiosk(write_scene(folder, SCENE), isolated_cache) as (base, process):
+        yield base, folder / "out" / "booth", folder
+
+
+def floats(b64: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), "<f4")
+
+
+def post(base: str, data: bytes, name: str = "photo.jpg", field: str = "photo", headers: dict | None = None):
+    return httpx.post(f"{base}/api/visitors", files={field: (name, data, "image/jpeg")}, headers=headers or {},
+                      timeout=60)
+
+
+@pytest.mark.parametrize("photo", ["obama.jpg", "biden.jpg", "two_people.jpg", "speaker_rgba.png",
+                                   "obama_partial_face.jpg"])
+def test_a_face_gives_its_projection_and_readout_then_a_film_that_decodes(server, photos, photo):
+    base, folder, _ = server
+    answer = post(base, (photos / photo).read_bytes(), photo)
+    assert answer.status_code == 201, answer.text
+    reply = answer.json()
+    face, projection = floats(reply["face"]), floats(reply["projection"])
+    assert reply["size"] == [64, 64] and face.size == projection.size == 64 * 64
+    assert len(reply["weights"]) == LEVELS and reply["weights"][0] == 0 and reply["weights"][-1] == 1
+    levels = np.array(reply["readout"]["levels"])
+    assert levels.shape == (LEVELS, 7) and np.allclose(levels.sum(axis=1), 1, atol=1e-4)
+    # The projection is the face's reconstruction on the basis the page is given: mean + sum c_i * component_i.
+    viewer = reply["viewer"]
+    mean, components = floats(viewer["mean"]), [floats(c) for c in viewer["components"]]
+    rebuilt = mean + sum(c * comp for c, comp in zip(reply["coefficients"], components))
+    np.testing.assert_allclose(projection, rebuilt, atol=1e-5)
+    assert viewer["readout"] == pytest.approx(levels[:, 3].tolist(), abs=1e-6)  # happy's column, per level
+
+    state = wait_done(base, reply["id"])
+    assert state["state"] == "done", state
+    name = f"visitor-{reply['id']}"
+    film = httpx.get(base + state["files"][f"{name}.mp4"])
+    assert film.status_code == 200
+    (folder.parent / f"{name}.mp4").write_bytes(film.content)
+    _, frames = mp4_frames(folder.parent / f"{name}.mp4")
+    assert len(frames) == LEVELS
+    # The film's first PNG frame is the face the page was given, composed as every film is.
+    expected = Canvas(2, 0.0, 128)(face.reshape(64, 64))
+    np.testing.assert_array_equal(png(folder / "frames" / name / "0000.png"), expected)
+    assert json.loads((folder / "manifest.json").read_text())["clips"][name]["input"] == f"visitor {reply['id']}"
+    assert (folder / "crops" / f"{name}.png").is_file()  # keep: crops (the default)
+
+
+def _jpeg_of(pixels: np.ndarray) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _bad_uploads(photos):
+    from PIL import Image
+
+    noise = _jpeg_of((np.random.default_rng(1).random((300, 400)) * 255).astype(np.uint8))
+    big = io.BytesIO()
+    Image.new("L", (8000, 7000), 128).save(big, format="PNG")  # 56 megapixels, a small file
+    whole = (photos / "obama.jpg").read_bytes()
+    return {
+        "no face": (noise, 422, "no face found in the photo: step closer and face the camera"),
+        "truncated JPEG": (whole[: len(whole) // 3], 422, "damaged or truncated"),
+        "a text file": (b"hello, this is not a photo\n", 415, "not a JPEG or PNG photo"),
+        "over the pixel limit": (big.getvalue(), 422, "over the 50-megapixel limit"),
+        "a huge body": (b"\xff\xd8\xff" + bytes(3_000_000), 413, "over the 2 MB limit"),
+    }
+
+
+@pytest.mark.parametrize("case", ["no face", "truncated JPEG", "a text file", "over the pixel limit", "a huge body"])
+def test_a_bad_upload_gets_its_4xx_and_one_sentence(server, photos, case):
+    base, _, _ = server
+    data, status, words = _bad_uploads(photos)[case]
+    answer = post(base, data)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert words in error and "\n" not in error and "Traceback" not in error
+    assert httpx.get(f"{base}/healthz").status_code == 200
+
+
+def test_requests_without_a_photo_are_told_what_to_send(server):
+    base, _, _ = server
+    empty = httpx.post(f"{base}/api/visitors", headers={"Content-Type": "multipart/form-data; boundary=x"}, content=b"")
+    assert empty.status_code == 400 and "empty" in empty.json()["error"]
+    other = post(base, b"\xff\xd8\xff", field="picture")
+    assert other.status_code == 400 and "no field named 'photo'" in other.json()["error"]
+    plain = httpx.post(f"{base}/api/visitors", json={"photo": "x"})
+    assert plain.status_code == 400 and "multipart/form-data" in plain.json()["error"]
+
+
+def test_the_server_serves_on_after_bad_uploads(server, photos):
+    base, _, _ = server
+    for data, _, _ in _bad_uploads(photos).values():
+        post(base, data)
+    assert post(base, (photos / "obama.jpg").read_bytes()).status_code == 201
+
+
+def test_files_are_only_those_a_visitor_has(server, photos):
+    base, folder, _ = server
+    reply = post(base, (photos / "obama.jpg").read_bytes()).json()
+    wait_done(base, reply["id"])
+    for path in ("manifest.json", "../manifest.json", "..%2F..%2Fmanifest.json", "frames", "visitor-x.mp4"):
+        assert httpx.get(f"{base}/api/visitors/{reply['id']}/{path}").status_code == 404, path
+    assert httpx.get(f"{base}/api/visitors/0123456789abcdef").status_code == 404
+    assert httpx.get(f"{base}/api/visitors/{reply['id']}/qr.svg").text.lstrip().startswith("<svg")
+
+
+def test_delete_removes_everything_kept_of_a_visitor(server, photos):
+    base, folder, _ = server
+    reply = post(base, (photos / "biden.jpg").read_bytes()).json()
+    state = wait_done(base, reply["id"])
+    name = f"visitor-{reply['id']}"
+    assert (folder / f"{name}.mp4").is_file() and (folder / "crops" / f"{name}.png").is_file()
+    assert httpx.delete(f"{base}/api/visitors/{reply['id']}").status_code == 204
+    assert not [p for p in folder.rglob(f"*{name}*")], "files of the deleted visitor remain"
+    assert name not in json.loads((folder / "manifest.json").read_text())["clips"]
+    assert httpx.get(f"{base}/api/visitors/{reply['id']}").status_code == 404
+    assert all(httpx.get(base + url).status_code == 404 for url in state["files"].values())
+
+
+def test_the_photo_itself_is_never_written(server, photos):
+    base, folder, _ = server
+    data = (photos / "two_people.jpg").read_bytes()
+    wait_done(base, post(base, data).json()["id"])
+    assert not any(p.read_bytes() == data for p in folder.parent.rglob("*") if p.is_file())
+
+
+def test_a_token_guards_the_api_and_keep_photos_keeps_them(tmp_path, olivetti_home, isolated_cache, photos):
+    scene = write_scene(tmp_path, SCENE.replace("serve: {max_upload_mb: 2}", "serve: {keep: photos}"))
+    with kiosk(scene, isolated_cache, "--token", "s3cret") as (base, _):
+        data = (photos / "obama.jpg").read_bytes()
+        refused = post(base, data)
+        assert refused.status_code == 401 and "token" in refused.json()["error"]
+        assert post(base, data, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        auth = {"Authorization": "Bearer s3cret"}
+        reply = post(base, data, headers=auth).json()
+        wait_done(base, reply["id"], auth)
+        kept = tmp_path / "out" / "booth" / "photos" / f"visitor-{reply['id']}.jpg"
+        assert kept.read_bytes() == data
+        assert httpx.get(f"{base}/healthz").status_code == 200  # the health check needs no token
+    log = scene.with_suffix(".log").read_text()
+    assert "http://127.0.0.1:" in log and "reachable from other machines" not in log
