@@ -46,6 +46,7 @@ window.HappyViewer = { start(D, elements) {
   const T = same ? null : taps(side, size, D.interpolation);
 
   const canvas = elements.canvas, label = elements.label;
+  canvas.width = canvas.height = size;
   const context = canvas.getContext("2d", { willReadFrequently: true });
   const image = context.createImageData(size, size);
   const padded = new Float64Array(side * side), across = new Float64Array(side * size);
