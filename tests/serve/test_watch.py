@@ -1,0 +1,87 @@
+"""``render watch``: photos copied into a hot folder (one slowly, in chunks) each become a film once;
+a photo without a face is named and the watch goes on; Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import REPO, write_scene
+from mediafiles import mp4_frames
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_hot_folder_renders_each_new_photo_once(tmp_path, photos, olivetti_home, isolated_cache):
+    from PIL import Image
+
+    booth = tmp_path / "booth"
+    booth.mkdir()
+    (booth / "first.jpg").write_bytes((photos / "obama.jpg").read_bytes())  # there before the watch
+    scene = write_scene(tmp_path, "name: booth\ninputs: [{folder: booth}]\nmorph: {levels: 12}\n"
+                                  "output: {dir: out, size: 64, formats: [mp4]}\n")
+    out = tmp_path / "out" / "booth"
+    log = (tmp_path / "watch.log").open("w+")
+    process = subprocess.Popen([sys.executable, "-m", "render", "watch", str(scene), "--cache-dir", str(isolated_cache)],
+                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def said() -> str:
+        log.seek(0)
+        return log.read()
+
+    try:
+        wait_for(lambda: "watching" in said(), 120, "the watch to start")
+        assert (out / "first.mp4").is_file(), said()  # the batch pass rendered what was there
+
+        # A photo copied slowly, in chunks: it is rendered once it is whole, not before.
+        data = (photos / "biden.jpg").read_bytes()
+        with (booth / "slow.jpg").open("wb") as f:
+            for start in range(0, len(data), len(data) // 5 + 1):
+                f.write(data[start : start + len(data) // 5 + 1])
+                f.flush()
+                time.sleep(0.4)
+        Image.fromarray((np.random.default_rng(2).random((200, 300)) * 255).astype(np.uint8)).save(booth / "wall.jpg")
+        (booth / "two.png").write_bytes((photos / "speaker_rgba.png").read_bytes())
+        wait_for(lambda: (out / "slow.mp4").is_file() and (out / "two.mp4").is_file(), 90, "the new films")
+        wait_for(lambda: "wall.jpg: no face found" in said(), 30, "the faceless photo to be named")
+        assert said().count("booth: slow: done") == 1, said()
+        _, frames = mp4_frames(out / "slow.mp4")
+        assert len(frames) == 12
+        assert not (out / "wall.mp4").exists()
+
+        (booth / "first.jpg").unlink()  # a removed photo's film is left alone
+        time.sleep(1.5)
+        assert (out / "first.mp4").is_file()
+        clips = json.loads((out / "manifest.json").read_text())["clips"]
+        assert {"first", "slow", "two"} <= set(clips)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        log.close()
+    assert process.returncode == 0, said()
+    assert "stopped watching" in (tmp_path / "watch.log").read_text()
+
+
+def test_watching_a_scene_without_a_folder_input_is_refused(tmp_path):
+    from conftest import invoke
+    from render.errors import ExitCode
+
+    result = invoke("watch", str(write_scene(tmp_path, "name: nothing\ninputs: [{face: 0}]\n")))
+    assert result.exit_code == ExitCode.SCENE
+    assert "render watch watches {folder: path} inputs and this scene has none" in result.stderr
