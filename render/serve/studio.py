@@ -76,6 +76,7 @@ class Studio:
         self.visitors: dict[str, Visitor] = {}
         self._lock = threading.Lock()  # the registry and the manifest
         self._model_lock = threading.Lock()  # one prediction at a time
+        self._detector_lock = threading.Lock()  # OpenCV's cascade classifiers are not thread-safe
         if warm:  # load the model and run it once now, not for the first visitor
             self.read(Morph.of(learnt.kept[0], self.basis, scene.morph))
 
@@ -94,7 +95,10 @@ class Studio:
             When the bytes are not a usable JPEG or PNG photo (NoFaceError: no face in it).
         """
         scene = self.scene
-        face = match_tone(self.portraits.frame(read_photo_bytes(photo), "the photo"), *self.tone)
+        pixels = read_photo_bytes(photo)
+        with self._detector_lock:
+            framed = self.portraits.frame(pixels, "the photo")
+        face = match_tone(framed, *self.tone)
         morph = Morph.of(face, self.basis, scene.morph)
         readout = self.read(morph)
         visitor = Visitor(secrets.token_hex(8))

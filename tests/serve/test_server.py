@@ -173,3 +173,18 @@ def test_a_token_guards_the_api_and_keep_photos_keeps_them(tmp_path, olivetti_ho
         assert httpx.get(f"{base}/healthz").status_code == 200  # the health check needs no token
     log = scene.with_suffix(".log").read_text()
     assert "http://127.0.0.1:" in log and "reachable from other machines" not in log
+
+
+def test_visitors_arriving_at_once_are_each_answered(server, photos):
+    """Eight uploads at a time, good and bad mixed: each gets its answer (the face detector is not
+    thread-safe: unguarded, this crashed the server), and every film is made."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, _, _ = server
+    uploads = [(photos / n).read_bytes() for n in ("obama.jpg", "biden.jpg", "two_people.jpg")] + [b"nope"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda data: post(base, data), uploads * 4))
+    assert [a.status_code for a in answers] == [201, 201, 201, 415] * 4
+    for answer in answers[:3]:
+        assert wait_done(base, answer.json()["id"])["state"] == "done"
+    assert httpx.get(f"{base}/healthz").status_code == 200
