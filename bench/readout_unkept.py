@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from render.learn.basis import Basis  # noqa: E402
 from render.cache import Cache  # noqa: E402
 from render.faces.dataset import load_dataset  # noqa: E402
-from render.learn.classifier import emotion_model
+from render.learn.classifier import emotion_model  # noqa: E402
 from render.learn.filter import EmotionFilter  # noqa: E402
 from render.scene import EMOTIONS, FilterSpec  # noqa: E402
 

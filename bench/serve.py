@@ -61,6 +61,17 @@ def bad_files() -> list[bytes]:
     return [out.getvalue(), whole[: len(whole) // 3], b"not a photo\n", b""]
 
 
+def _as_kiosk_sends(data: bytes) -> bytes:
+    """A photo as the kiosk page sends a capture: its longer side at most 960 px, JPEG quality 92."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image.thumbnail((960, 960))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 def wait(client, base: str, visitor: str, timeout: float = 120) -> tuple[str, float]:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
@@ -85,23 +96,26 @@ def main() -> None:
         scene.write_text(yaml.safe_dump({"name": "kiosk", "morph": {"levels": 50},
                                          "output": {"dir": str(work / "out"), "size": 512, "formats": ["mp4"]}}))
         with kiosk(scene, work / "cache") as (base, process), httpx.Client(timeout=120) as client:
-            json_ms, film_s = [], []
-            for name in itertools.islice(itertools.cycle(GOOD), args.latency):
-                start = time.perf_counter()
-                answer = client.post(f"{base}/api/visitors", files={"photo": (name, photos[name])})
-                json_ms.append((time.perf_counter() - start) * 1000)
-                assert answer.status_code == 201, answer.text
-                state, ready = wait(client, base, answer.json()["id"])
-                assert state == "done", state
-                film_s.append(ready - start)
-            json_ms.sort()
-            p95 = json_ms[int(round(0.95 * (len(json_ms) - 1)))]
-            print(f"latency over {len(json_ms)} photos, one at a time (512 px, 50 levels, MP4):")
-            print(f"  POST -> JSON: median {statistics.median(json_ms):.0f} ms, p95 {p95:.0f} ms "
-                  f"(target <= 150 ms: {'met' if p95 <= 150 else 'NOT met'})")
-            slowest = max(film_s)
-            print(f"  POST -> MP4 ready: median {statistics.median(film_s):.2f} s, max {slowest:.2f} s "
-                  f"(target <= 1.5 s: {'met' if slowest <= 1.5 else 'NOT met'})")
+            captures = {name: _as_kiosk_sends(data) for name, data in photos.items()}
+            for what, sent in (("the shared photos as they are (0.6-2.1 MP)", photos),
+                               ("as the kiosk page sends them (at most 960 px, JPEG)", captures)):
+                json_ms, film_s = [], []
+                for name in itertools.islice(itertools.cycle(GOOD), args.latency):
+                    start = time.perf_counter()
+                    answer = client.post(f"{base}/api/visitors", files={"photo": (name, sent[name])})
+                    json_ms.append((time.perf_counter() - start) * 1000)
+                    assert answer.status_code == 201, answer.text
+                    state, ready = wait(client, base, answer.json()["id"])
+                    assert state == "done", state
+                    film_s.append(ready - start)
+                json_ms.sort()
+                p95 = json_ms[int(round(0.95 * (len(json_ms) - 1)))]
+                print(f"latency, {what}, {len(json_ms)} one at a time (512 px, 50 levels, MP4):")
+                print(f"  POST -> JSON: median {statistics.median(json_ms):.0f} ms, p95 {p95:.0f} ms "
+                      f"(target <= 150 ms: {'met' if p95 <= 150 else 'NOT met'})")
+                slowest = max(film_s)
+                print(f"  POST -> MP4 ready: median {statistics.median(film_s):.2f} s, max {slowest:.2f} s "
+                      f"(target <= 1.5 s: {'met' if slowest <= 1.5 else 'NOT met'})")
 
             uploads = [("good", photos[n]) for n in GOOD] + [("bad", b) for b in bad_files()]
             statuses: list[int] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from render.errors import ExitCode, RenderError
+from render.errors import RenderError, explain
 from render.run.program import error_lines, say
 
 __all__ = ["main"]
@@ -22,14 +22,6 @@ def main(work: Callable[[], int], debug: bool = False) -> int:
     except (Exception, KeyboardInterrupt) as exc:
         if debug:
             raise
-        code, message = _explain(exc)
-        say(message)
+        code, message = explain(exc)
+        say(error_lines(message) if isinstance(exc, RenderError) else message)
         return code
-
-
-def _explain(exc: BaseException) -> tuple[ExitCode, str]:
-    if isinstance(exc, RenderError):
-        return exc.exit_code, error_lines(str(exc))
-    if isinstance(exc, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED, "interrupted; finished clips are kept and recorded, clips in progress were not published"
-    return ExitCode.ERROR, f"internal error: {type(exc).__name__}: {exc}; rerun with --debug and report the traceback"

@@ -23,11 +23,11 @@ import numpy as np
 from render.errors import OutputError
 from render.hashing import sha256_arrays, sha256_json
 
-__all__ = ["FORMATS", "Cache", "CacheEntry", "default_cache_dir", "CACHE_ENV"]
+__all__ = ["FORMAT_VERSIONS", "Cache", "CacheEntry", "default_cache_dir", "CACHE_ENV"]
 
 #: Each kind of entry's format version: raising one invalidates that kind's entries alone. All began
 #: at 3, the single version they replaced (basis 2: it records its spread; 3: fitted in float64).
-FORMATS: dict[str, int] = {"dataset": 3, "scores": 3, "basis": 3, "readout": 3}
+FORMAT_VERSIONS: dict[str, int] = {"dataset": 3, "scores": 3, "basis": 3, "readout": 3}
 CACHE_ENV = "HAPPY_FACES_CACHE"
 
 Arrays = dict[str, np.ndarray]
@@ -68,7 +68,7 @@ class Cache:
     @staticmethod
     def key(kind: str, parts: Mapping[str, Any]) -> str:
         """sha256 of the kind, its format version and the parts (JSON, keys sorted)."""
-        return sha256_json({"kind": kind, "format": FORMATS[kind], "parts": dict(parts)})
+        return sha256_json({"kind": kind, "format": FORMAT_VERSIONS[kind], "parts": dict(parts)})
 
     def fetch(self, kind: str, parts: Mapping[str, Any], build: Callable[[], Arrays]) -> tuple[Arrays, bool]:
         """The entry's arrays, built by ``build`` and stored when missing or damaged.
@@ -122,7 +122,7 @@ class Cache:
             return None
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("key") != key or meta.get("format") != FORMATS[kind]:
+            if meta.get("key") != key or meta.get("format") != FORMAT_VERSIONS[kind]:
                 raise ValueError("its metadata belongs to another entry")
             with np.load(npz_path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
@@ -137,7 +137,7 @@ class Cache:
         meta = {
             "kind": kind,
             "key": key,
-            "format": FORMATS[kind],
+            "format": FORMAT_VERSIONS[kind],
             "parts": dict(parts),
             "created": time.time(),
             "arrays": {name: _describe(a) for name, a in arrays.items()},

@@ -1,7 +1,10 @@
 """Command-line arguments, and nothing else: :mod:`render.app` is the error boundary and
 :mod:`render.run.program` the work.
 
-    render SCENE.yaml [SCENE.yaml ...] [--output-dir DIR] [--device D] [--cache-dir DIR] [--refresh]
+    render SCENE.yaml|FOLDER [...] [--output-dir DIR] [--device D] [--cache-dir DIR] [--refresh]
+                                   [--jobs N] [--executor local|dask://host:port] [--force] [--quiet] [--debug]
+    render serve SCENE.yaml [--host H] [--port P] [--token T] [...]
+    render watch SCENE.yaml [...]
     render schema
     render cache list|clear [--cache-dir DIR]
 
@@ -73,8 +76,13 @@ def _executor(value: Optional[str]) -> Optional[str]:
         return value
     from urllib.parse import urlsplit
 
-    parts = urlsplit(value)
-    if parts.scheme != "dask" or not parts.hostname or parts.path not in ("", "/") or parts.query:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (reading it checks it is a number)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme != "dask" or not parts.hostname or parts.path not in ("", "/")
+            or parts.query or parts.fragment or parts.username):
         raise typer.BadParameter(f"{value!r} is neither 'local' nor dask://host:port (a Dask scheduler's address)")
     return value
 

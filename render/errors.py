@@ -2,7 +2,8 @@
 
 Every failure a user can cause is a :class:`RenderError` subclass whose message is a single line
 saying where (file, key, line), what was wrong and what to do. The CLI's error boundary maps each
-class to its :class:`ExitCode`; nothing below the boundary catches broad exceptions.
+class to its :class:`ExitCode` (:func:`explain`); below the boundary only the executor that runs jobs
+in this process catches broad exceptions, to hand them to the caller as any executor does.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "explain",
     "ExitCode",
     "RenderError",
     "SceneError",
@@ -37,6 +39,16 @@ class ExitCode(enum.IntEnum):
     EXECUTOR = 9  #: the executor (a Dask cluster) cannot be reached or used
     DETECTOR = 10  #: the face detector (OpenCV's Haar cascades) is missing or unusable
     INTERRUPTED = 130  #: Ctrl-C
+
+
+def explain(exc: BaseException) -> tuple[ExitCode, str]:
+    """The exit code and the message a failure is reported with: a :class:`RenderError` in its own
+    words, Ctrl-C as an interruption, anything else as the bug it is."""
+    if isinstance(exc, RenderError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED, "interrupted; finished clips are kept and recorded, clips in progress were not published"
+    return ExitCode.ERROR, f"internal error: {type(exc).__name__}: {exc}; rerun with --jobs 1 --debug and report the traceback"
 
 
 class RenderError(Exception):

@@ -19,7 +19,7 @@ from render.errors import InputError
 from render.faces.photo import photos_in
 from render.scene import FaceInput, FolderInput, ImageInput, Scene
 
-__all__ = ["Subject", "resolve_subjects", "dataset_tone", "clip_name"]
+__all__ = ["Subject", "resolve_subjects", "dataset_tone", "clip_name", "check_indices"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +34,6 @@ class Subject:
 
 def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], list[str]]:
     """The scene's subjects in input order, and one message per input that gave no usable face."""
-    _check_indices(scene, len(kept))
     subjects: list[Subject] = []
     failures: list[str] = []
     tone = dataset_tone(kept)
@@ -71,7 +70,7 @@ def dataset_tone(kept: np.ndarray) -> tuple[float, float]:
     return float(kept.mean(axis=(1, 2)).mean()), float(kept.std(axis=(1, 2)).mean())
 
 
-def _check_indices(scene: Scene, kept: int) -> None:
+def check_indices(scene: Scene, kept: int) -> None:
     """Every ``{face: N}`` input must name a kept face."""
     for i, spec in enumerate(scene.inputs):
         if isinstance(spec, FaceInput) and spec.face != "all" and spec.face >= kept:

@@ -22,7 +22,7 @@ from render.film.reel import Film, write_film
 from render.film.sequence import Morph
 from render.film.stills import write_clip_stills
 from render.learn.basis import Basis
-from render.run.job import FilmJob
+from render.film.job import FilmJob
 from render.scene import Scene
 
 __all__ = ["ClipJob", "render_clip"]

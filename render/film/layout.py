@@ -18,8 +18,8 @@ import numpy as np
 from render.film.compose import Canvas, to_pixels
 from render.film.reel import Film, write_film
 from render.film.sequence import Morph
-from render.run.job import FilmJob
-from render.scene import GridLayout, PlaylistLayout, Scene
+from render.film.job import FilmJob
+from render.scene import GridLayout, Scene
 
 __all__ = ["LayoutJob", "render_layout", "grid_shape", "layout_name"]
 
@@ -35,12 +35,12 @@ class LayoutJob(FilmJob):
 
     scene: Scene
     morphs: tuple[Morph, ...] = field(repr=False)
-    settings: str = ""  #: hash of every setting that shapes the film
-    source: str = ""  #: which faces, for the manifest
-    name: str = "grid"  #: ``grid`` or ``playlist`` (:func:`layout_name`)
+    settings: str  #: hash of every setting that shapes the film
+    source: str  #: which faces, for the manifest
+    name: str  #: ``grid`` or ``playlist`` (:func:`layout_name`)
 
     def write(self, staging: Path) -> int:
-        return render_layout(list(self.morphs), self.scene, staging)
+        return render_layout(list(self.morphs), self.scene, staging, self.name)
 
 
 def grid_shape(count: int, rows: int | None, cols: int | None) -> tuple[int, int]:
@@ -55,9 +55,8 @@ def grid_shape(count: int, rows: int | None, cols: int | None) -> tuple[int, int
     return math.ceil(count / cols), cols
 
 
-def render_layout(morphs: list[Morph], scene: Scene, staging: Path) -> int:
-    """Write the scene's grid or playlist film into ``staging``; return its video frame count."""
-    name = layout_name(scene)
+def render_layout(morphs: list[Morph], scene: Scene, staging: Path, name: str) -> int:
+    """Write the scene's grid or playlist film ``name`` into ``staging``; return its video frame count."""
     title = scene.title or f"{scene.name}: {name}"
     film = _grid(morphs, scene) if isinstance(scene.layout, GridLayout) else _playlist(morphs, scene)
     return write_film(film, name, staging, scene, title)

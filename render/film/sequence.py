@@ -11,12 +11,7 @@ from render.film.easing import ease
 from render.learn.basis import Basis
 from render.scene import MorphSpec
 
-__all__ = ["Morph", "target_face", "morph_weights"]
-
-
-def target_face(face: np.ndarray, basis: Basis, target: str) -> np.ndarray:
-    """The face the morph ends on: the input's projection on the basis, or the mean face."""
-    return _target(face, basis, target)[1]
+__all__ = ["Morph", "morph_weights"]
 
 
 def _target(face: np.ndarray, basis: Basis, target: str) -> tuple[np.ndarray, np.ndarray]:

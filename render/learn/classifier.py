@@ -191,7 +191,9 @@ class EmotionModel:
         x = self.preprocess(faces)
         scope = self._device_scope()
         with _stderr_to_file(), scope:  # TensorFlow's C++ side chatters here
-            raw = np.asarray(model.predict(x, batch_size=self.batch_size, verbose=0), dtype=np.float64)
+            # One batch (a clip's levels, a visitor) skips predict's data pipeline: half the time.
+            raw = np.asarray(model.predict_on_batch(x) if len(x) <= self.batch_size else
+                             model.predict(x, batch_size=self.batch_size, verbose=0), dtype=np.float64)
         if raw.min() < 0 or not np.allclose(raw.sum(axis=1), 1.0, atol=1e-3):
             raw = np.exp(raw - raw.max(axis=1, keepdims=True))
             raw /= raw.sum(axis=1, keepdims=True)

@@ -15,6 +15,7 @@ import numpy as np
 from render.cache import Cache
 from render.errors import InputError
 from render.faces.dataset import FaceSet, load_dataset
+from render.faces.subjects import check_indices
 from render.learn.basis import Basis, max_components
 from render.learn.classifier import EmotionModel, emotion_model
 from render.learn.filter import EmotionFilter
@@ -54,6 +55,7 @@ def learn(scene: Scene, cache: Cache, log: Log, warn: Log) -> Learnt:
     log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
         f"{scene.filter.emotion}{' (cached scores)' if hit else ''}")
     _check_supports(scene, len(kept))
+    check_indices(scene, len(kept))  # before the basis is fitted: a face past the end fails at once
     selected = {"emotion": scene.filter.emotion, "min_probability": scene.filter.min_probability}
     state, _ = cache.fetch("basis", {**scored, **selected, "components": scene.basis.components},
                            lambda: Basis(scene.basis.components).fit(kept).state())

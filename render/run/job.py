@@ -1,22 +1,17 @@
 """Jobs: the units of work a batch runs, whatever their kind.
 
 A job is a small picklable object that carries exactly what its worker needs (never a model, never a
-cache) and renders itself when called: into its own staging folder, published whole when complete,
-and described for the manifest. Each kind lives with the stage that owns its work (a clip in
-:mod:`render.film.clip`, a grid or playlist in :mod:`render.film.layout`); the batch runs any of them
-through this protocol and knows nothing of their kinds.
+cache) and does its work when called, returning the record the manifest keeps of it. Each kind lives
+with the stage that owns its work (films of a scene in :mod:`render.film.job`: a clip, a grid or a
+playlist); the batch runs any of them through this protocol and knows nothing of their kinds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
-from render.hashing import describe_files
-from render.run.staging import staged
-
-__all__ = ["Job", "Finished", "FilmJob", "render_staged"]
+__all__ = ["Job", "Finished"]
 
 
 @dataclass(frozen=True)
@@ -36,40 +31,3 @@ class Job(Protocol):
     def label(self) -> str: ...
 
     def __call__(self) -> Finished: ...
-
-
-class FilmJob:
-    """A job that writes one film of a scene (its ``name``) with ``write(staging)``, published whole
-    into the scene's folder and recorded under its ``settings`` and ``source``. Subclasses are frozen
-    dataclasses with those fields."""
-
-    scene: Any  #: render.scene.Scene
-    name: str
-    settings: str
-    source: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.scene.name}: {self.name}"
-
-    def __call__(self) -> Finished:
-        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
-                              fps=self.scene.output.fps)
-        return Finished(self.scene.name, self.name, entry)
-
-    def write(self, staging: Path) -> int:
-        """Write the film's files into ``staging``; return its video frame count."""
-        raise NotImplementedError
-
-
-def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, settings: str,
-                  fps: float) -> dict[str, Any]:
-    """Run ``write(staging)`` (it returns the film's frame count) in a staging folder of ``folder``,
-    publish what it wrote, and return the manifest entry that describes it."""
-    with staged(folder, sweep=False) as staging:
-        count = write(staging)
-        # Described here, before publishing: once published, another render of the same scene may
-        # already be replacing these files with its own (identical) ones.
-        files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
-    return {"input": source, "settings": settings, "frames": count, "duration_s": round(count / fps, 6),
-            "files": files}

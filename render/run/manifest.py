@@ -3,8 +3,8 @@
 For each clip: the input it came from, the hash of every setting that shapes it, its files (bytes
 and sha256), its frames and duration. A re-run skips a clip whose settings hash is the same and
 whose files are all there, whole (same bytes, same sha256); it redoes clips that are missing,
-changed or damaged. The manifest is rewritten atomically after each clip finishes, so a batch killed
-half way keeps the record of every clip it finished.
+changed or damaged. The manifest is rewritten atomically as clips finish (at most once a second during
+a batch, and at its end), so a batch killed half way keeps the record of the clips it finished.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
-from render.errors import ExitCode, InputError, RenderError, SceneError
+from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain
 from render.run.batch import executor_for, run_jobs
 from render.run.job import Finished, Job
 from render.run.plan import Plan, plan_scene
@@ -93,6 +93,8 @@ class Program:
             # No more workers than jobs: a single job runs right here, with no pool to start.
             with executor_for(self.options.executor, min(self.options.jobs, len(jobs))) as executor:
                 run_jobs(jobs, executor, lambda job: self.report.running(job.label), finished)
+        except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
+            self.failed(exc)
         finally:  # what finished is recorded, even when the batch is interrupted
             for plan in plans.values():
                 plan.manifest.flush()
@@ -102,8 +104,7 @@ class Program:
         ``--debug``, raise it instead, with its own traceback."""
         if self.options.debug:
             raise error
-        message = str(error) if isinstance(error, RenderError) else (
-            f"internal error: {type(error).__name__}: {error}; rerun with --jobs 1 --debug and report the traceback")
+        _, message = explain(error)
         self.failures.append(error)
         say(error_lines(message))
         return message
@@ -111,7 +112,7 @@ class Program:
     @property
     def exit_code(self) -> ExitCode:
         """OK; else the code of the one kind of failure; a bug wins over the rest; else MIXED."""
-        codes = {exc.exit_code if isinstance(exc, RenderError) else ExitCode.ERROR for exc in self.failures}
+        codes = {explain(exc)[0] for exc in self.failures}
         if not codes:
             return ExitCode.OK
         if ExitCode.ERROR in codes:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
 
-__all__ = ["EMOTIONS", "EASINGS", "FORMATS", "StrictInt", "StrictFloat"]
+__all__ = ["EMOTIONS", "EASINGS", "FORMATS", "StrictInt", "StrictFloat", "scene_limits"]
 
 
 Emotion = Literal["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -56,3 +56,12 @@ def _existing(path: Path, info: ValidationInfo, kind: str) -> Path:
     if not os.access(resolved, os.R_OK):
         raise ValueError(f"{resolved} cannot be read (permission denied); check its permissions")
     return resolved
+
+
+def scene_limits(problems: list[tuple[str, str]]) -> Exception:
+    """One validation error carrying every broken rule across keys, each as (dotted key, message):
+    the loader reports each on its own line, at its key's line."""
+    from pydantic_core import PydanticCustomError
+
+    (key, message), *more = problems
+    return PydanticCustomError("scene_limit", "{message}", {"key": key, "message": message, "more": [list(p) for p in more]})

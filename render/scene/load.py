@@ -154,10 +154,15 @@ def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
         e for e in errors
         if not (e["type"] == "too_short" and any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors))
     ]
-    described = []
+    expanded = []
     for error in errors:
-        if error["type"] == "scene_limit":  # a rule across keys names the key it is about
-            error = {**error, "loc": tuple(error["ctx"]["key"].split("."))}
+        if error["type"] == "scene_limit":  # rules across keys name the keys they are about
+            for key, message in [(error["ctx"]["key"], error["ctx"]["message"]), *error["ctx"].get("more", [])]:
+                expanded.append({**error, "loc": tuple(key.split(".")), "msg": message})
+        else:
+            expanded.append(error)
+    described = []
+    for error in expanded:
         message = _explain(tuple(error["loc"]), error)
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))
         described.append((_line_of(lines, loc), f"{_where(path, lines, loc)}: {message}"))
@@ -188,7 +193,12 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     if kind == "scene_limit":
         return message
     if kind in ("input_kind", "dataset_kind", "layout_kind"):
-        return f"{message}, got {json.dumps(got, default=str)}"
+        message = f"{message}, got {json.dumps(got, default=str)}"
+        words = {"input_kind": ["face", "image", "folder"], "dataset_kind": ["olivetti"],
+                 "layout_kind": ["clips", "grid", "playlist"]}[kind]
+        typed = got if isinstance(got, str) else next(iter(got), None) if isinstance(got, dict) and len(got) == 1 else None
+        close = _closest(str(typed), words) if typed is not None else []
+        return f"{message}; did you mean {' or '.join(map(repr, close))}?" if close else message
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
         message += f", got {json.dumps(got, default=str)}"
@@ -199,7 +209,7 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
     described = _description_at(tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<"))))
     if not described:
         return message
-    if described[1:2].islower():
+    if not described[1:2].isupper():  # "A face is kept" reads on after a semicolon; "JPEG" stays
         described = described[0].lower() + described[1:]
     return f"{message}; {described.rstrip('.')}"
 

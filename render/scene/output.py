@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from render.scene.presets import LIMITS, PRESETS
-from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec
+from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec, scene_limits
 
 __all__ = ["GifSpec", "ViewerSpec", "OutputSpec"]
 
@@ -131,10 +130,11 @@ class OutputSpec(_Spec):
     @model_validator(mode="after")
     def _fits_its_formats_and_preset(self) -> OutputSpec:
         """Rules across keys, checked once the whole section is read (whatever order its keys came in)."""
-        for key, problem in (("frame", self._frame_problem()), ("size", self._size_problem()),
-                             ("fps", self._fps_problem())):
-            if problem:
-                raise PydanticCustomError("scene_limit", "{message}", {"key": f"output.{key}", "message": problem})
+        problems = [(f"output.{key}", problem) for key, problem in
+                    (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()))
+                    if problem]
+        if problems:
+            raise scene_limits(problems)
         return self
 
     def _frame_problem(self) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
+from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec, scene_limits
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
@@ -206,43 +206,42 @@ class Scene(_Spec):
         return layout_default(value)
 
     @model_validator(mode="after")
-    def _layouts_make_films(self) -> Scene:
-        if self.layout != "clips" and ({"html", "readout"} & set(self.output.formats) or self.overlay.readout != "none"):
-            raise PydanticCustomError(
-                "scene_limit", "{message}",
-                {"key": "layout", "message": "a grid or a playlist is one film of many faces: the html viewer, "
-                 "the readout and its overlay are made per face; leave them out, or use layout: clips"},
-            )
+    def _rules_across_sections(self) -> Scene:
+        """Rules between sections, checked once the scene is whole; every broken one is reported."""
+        problems = [problem for problem in (self._layout_problem(), self._duration_problem()) if problem]
+        if problems:
+            raise scene_limits(problems)
         return self
 
-    @model_validator(mode="after")
-    def _duration_limit(self) -> Scene:
+    def _layout_problem(self) -> tuple[str, str] | None:
+        if self.layout != "clips" and ({"html", "readout"} & set(self.output.formats) or self.overlay.readout != "none"):
+            return ("layout", "a grid or a playlist is one film of many faces: the html viewer, the readout and "
+                    "its overlay are made per face; leave them out, or use layout: clips")
+        return None
+
+    def _duration_problem(self) -> tuple[str, str] | None:
         preset = self.output.preset
         if preset is None:
-            return self
+            return None
         from render.film.timeline import timeline
 
         limits, output, levels = LIMITS[preset], self.output, self.morph.levels
         seconds = levels / output.fps
         if seconds > limits.max_duration:
-            message = (f"{levels} levels at {output.fps:g} fps last {seconds:.1f} s, longer than {preset} "
-                       f"accepts ({limits.max_duration:g} s); use fewer levels or a higher output.fps")
-            raise PydanticCustomError("scene_limit", "{message}", {"key": "morph.levels", "message": message})
+            return ("morph.levels", f"{levels} levels at {output.fps:g} fps last {seconds:.1f} s, longer than {preset} "
+                    f"accepts ({limits.max_duration:g} s); use fewer levels or a higher output.fps")
         if output.min_duration > limits.max_duration:
-            message = (f"min_duration {output.min_duration:g} s is longer than {preset} accepts "
-                       f"({limits.max_duration:g} s); use at most {limits.max_duration:g}")
-            raise PydanticCustomError("scene_limit", "{message}", {"key": "output.min_duration", "message": message})
+            return ("output.min_duration", f"min_duration {output.min_duration:g} s is longer than {preset} accepts "
+                    f"({limits.max_duration:g} s); use at most {limits.max_duration:g}")
         made = len(timeline(levels, output.fps, output.min_duration, output.extend)) / output.fps
         if made > limits.max_duration:
-            message = (f"extend {output.extend!r} reaches min_duration in whole cycles: the video lasts "
-                       f"{made:.1f} s, longer than {preset} accepts ({limits.max_duration:g} s); use extend "
-                       f"'hold' or a shorter min_duration")
-            raise PydanticCustomError("scene_limit", "{message}", {"key": "output.extend", "message": message})
+            return ("output.extend", f"extend {output.extend!r} reaches min_duration in whole cycles: the video lasts "
+                    f"{made:.1f} s, longer than {preset} accepts ({limits.max_duration:g} s); use extend 'hold' or a "
+                    f"shorter min_duration")
         if made < limits.min_duration:
-            message = (f"the video lasts {made:.2f} s, shorter than {preset} accepts ({limits.min_duration:g} s); "
-                       f"set min_duration to at least {limits.min_duration:g}")
-            raise PydanticCustomError("scene_limit", "{message}", {"key": "output.min_duration", "message": message})
-        return self
+            return ("output.min_duration", f"the video lasts {made:.2f} s, shorter than {preset} accepts "
+                    f"({limits.min_duration:g} s); set min_duration to at least {limits.min_duration:g}")
+        return None
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)

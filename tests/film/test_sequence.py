@@ -8,7 +8,7 @@ import pytest
 from render.learn.basis import Basis
 from render.film.easing import EASING_CURVES, ease
 from render.scene import EASINGS, MorphSpec
-from render.film.sequence import Morph, morph_weights, target_face
+from render.film.sequence import Morph, morph_weights
 from render.film.timeline import timeline
 
 
@@ -62,9 +62,9 @@ def test_target_is_the_reconstruction_or_the_mean():
     rng = np.random.default_rng(0)
     faces = rng.random((20, 8, 8)).astype(np.float32)
     basis = Basis(3).fit(faces)
-    projected = target_face(faces[0], basis, "projection")
+    projected = Morph.of(faces[0], basis, MorphSpec(target="projection")).target
     np.testing.assert_allclose(projected, basis.reconstruct(basis.project(faces[:1]))[0])
-    np.testing.assert_array_equal(target_face(faces[0], basis, "mean"), basis.mean_)
+    np.testing.assert_array_equal(Morph.of(faces[0], basis, MorphSpec(target="mean")).target, basis.mean_)
 
 
 def test_morph_weights_follow_the_scene():

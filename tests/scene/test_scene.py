@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pydantic
@@ -156,3 +157,27 @@ def test_a_cross_key_rule_still_names_its_key_and_line(tmp_path):
     path = write_scene(tmp_path, "name: happy\noutput:\n  formats: [mp4]\n  frame: [641, 360]\n")
     with pytest.raises(SceneError, match=r":4: output.frame: frame \[641, 360\] has an odd side"):
         load_scene(path)
+
+
+def test_every_rule_across_keys_that_is_broken_is_reported(tmp_path):
+    path = write_scene(tmp_path, "name: happy\nlayout: grid\noverlay: {readout: bar}\n"
+                                 "output: {preset: instagram, min_duration: 0}\n")
+    with pytest.raises(SceneError) as caught:
+        load_scene(path)
+    keys = [line.split(": ")[1] for line in str(caught.value).splitlines()]
+    assert keys == ["layout", "output.min_duration"], str(caught.value)
+    path = write_scene(tmp_path, "name: happy\noutput: {size: 511, fps: 60, formats: [mp4, gif], frame: [100, 101]}\n")
+    with pytest.raises(SceneError) as caught:
+        load_scene(path)
+    keys = [line.split(": ")[1] for line in str(caught.value).splitlines()]
+    assert keys == ["output.frame", "output.size", "output.fps"], str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("layout: gird", "did you mean 'grid'?"),
+    ("inputs: [{fase: 1}]", "did you mean 'face'?"),
+    ("layout: {playlst: {}}", "did you mean 'playlist'?"),
+])
+def test_a_mistyped_kind_gets_the_nearest_one(tmp_path, text, hint):
+    with pytest.raises(SceneError, match=re.escape(hint)):
+        load_scene(write_scene(tmp_path, f"name: happy\n{text}\n"))
