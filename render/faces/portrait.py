@@ -73,12 +73,18 @@ class Eyes:
 
 
 class Portraits:
-    """Finds faces in gray photos and crops them, levelled and framed, at ``size`` pixels square."""
+    """Finds faces in gray photos and crops them, levelled and framed, at ``size`` pixels square.
 
-    def __init__(self, size: int = 64) -> None:
+    The smallest face looked for is the photo's shorter side divided by ``min_face_divisor``: a twelfth
+    for photos of any kind; a kiosk, whose visitor stands before the camera, looks only for faces of at
+    least a fifth, several times faster (the faces it finds are found and framed alike).
+    """
+
+    def __init__(self, size: int = 64, min_face_divisor: int = 12) -> None:
         import cv2
 
         self.size = size
+        self.min_face_divisor = min_face_divisor
         self._cv2 = cv2
         self._faces = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
         self._eyes = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")
@@ -119,7 +125,7 @@ class Portraits:
     def faces(self, photo: np.ndarray) -> list[Box]:
         """Every face found, left to right."""
         pixels, border = self._bordered(photo)
-        smallest = max(24, min(photo.shape) // 12)
+        smallest = max(24, min(photo.shape) // self.min_face_divisor)
         found = self._faces.detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
         boxes = [Box(int(x) - border, int(y) - border, int(w)) for x, y, w, _ in found]
         return sorted(boxes, key=lambda b: b.x)

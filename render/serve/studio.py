@@ -65,11 +65,13 @@ class Visitor:
 class Studio:
     """The scene's learnt state, warm, and the visitors it has met."""
 
-    def __init__(self, scene: Scene, cache: Cache, executor: Executor, log: Log, warn: Log, *, warm: bool = True) -> None:
+    def __init__(self, scene: Scene, cache: Cache, executor: Executor, log: Log, warn: Log, *, warm: bool = True,
+                 kiosk: bool = True) -> None:
         learnt = learn(scene, cache, log, warn)
         self.scene, self.basis, self.state, self.model = scene, learnt.basis, learnt.state, learnt.model
         self.tone = dataset_tone(learnt.kept)
-        self.portraits = Portraits(learnt.kept.shape[1])
+        # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
+        self.portraits = Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12)
         self.shared = scene_settings(scene, learnt)
         self.executor = executor
         self.manifest = Manifest.load(scene.scene_dir, scene.name, warn)

@@ -57,7 +57,7 @@ def watch_scene(path: Path, options: Options) -> int:
     for folder in folders:
         observer.schedule(Arrivals(), str(folder), recursive=False)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="film") as executor:
-        studio = Studio(scene, cache, executor, log, lambda m: say(f"warning: {m}"), warm=scene.reads_frames)
+        studio = Studio(scene, cache, executor, log, lambda m: say(f"warning: {m}"), warm=scene.reads_frames, kiosk=False)
         observer.start()
         log(f"watching {', '.join(map(str, folders))} for new photos (Ctrl-C stops)")
         try:

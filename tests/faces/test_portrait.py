@@ -112,3 +112,11 @@ def test_tone_is_matched_to_the_dataset():
 
 def test_box_centre():
     assert Box(10, 20, 100).centre == (60.0, 70.0)
+
+
+@pytest.mark.parametrize("name", ["obama.jpg", "biden.jpg", "obama_partial_face.jpg", "two_people.jpg", "speaker_rgba.png"])
+def test_the_kiosk_frames_a_visitor_exactly_as_a_photo_input(photos, name):
+    """The kiosk looks only for faces of at least a fifth of the picture (several times faster); the
+    face it finds is framed to the same pixels."""
+    ordinary, kiosk = Portraits(64), Portraits(64, min_face_divisor=5)
+    np.testing.assert_array_equal(kiosk.framed(photos / name), ordinary.framed(photos / name))
