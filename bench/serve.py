@@ -87,7 +87,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=int, default=60, help="photos posted one at a time")
-    parser.add_argument("--posts", type=int, default=500, help="POSTs of the load run")
+    parser.add_argument("--posts", type=int, default=500, help="POSTs of the load run (0: none)")
+    parser.add_argument("--no-render", action="store_true", help="leave out the render-a-photo comparison")
     args = parser.parse_args()
     photos = {name: (PHOTOS / name).read_bytes() for name in GOOD}
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,32 +118,35 @@ def main() -> None:
                 print(f"  POST -> MP4 ready: median {statistics.median(film_s):.2f} s, max {slowest:.2f} s "
                       f"(target <= 1.5 s: {'met' if slowest <= 1.5 else 'NOT met'})")
 
-            uploads = [("good", photos[n]) for n in GOOD] + [("bad", b) for b in bad_files()]
-            statuses: list[int] = []
-            created: list[str] = []
-            first_rss = None
+            if args.posts:
+                uploads = [("good", photos[n]) for n in GOOD] + [("bad", b) for b in bad_files()]
+                statuses: list[int] = []
+                created: list[str] = []
+                first_rss = None
 
-            def one(upload: tuple[str, bytes]) -> tuple[int, str | None]:
-                reply = client.post(f"{base}/api/visitors", files={"photo": ("p.jpg", upload[1])})
-                return reply.status_code, reply.json().get("id") if reply.status_code == 201 else None
+                def one(upload: tuple[str, bytes]) -> tuple[int, str | None]:
+                    reply = client.post(f"{base}/api/visitors", files={"photo": ("p.jpg", upload[1])})
+                    return reply.status_code, reply.json().get("id") if reply.status_code == 201 else None
 
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                batch = list(itertools.islice(itertools.cycle(uploads), args.posts))
-                for i, (status, visitor) in enumerate(pool.map(one, batch)):
-                    statuses.append(status)
-                    if visitor:
-                        created.append(visitor)
-                    if i + 1 == 50:
-                        first_rss = rss_mb(process.pid)
-            lost = [v for v in created if wait(client, base, v, 300)[0] != "done"]
-            last_rss = rss_mb(process.pid)
-            counts = {s: statuses.count(s) for s in sorted(set(statuses))}
-            fives = sum(n for s, n in counts.items() if s >= 500)
-            print(f"load: {len(statuses)} POSTs, 8 at a time: statuses {counts}; 5xx: {fives}; "
-                  f"films lost: {len(lost)} of {len(created)}")
-            print(f"  server memory after 50 POSTs {first_rss:.0f} MB, after all {last_rss:.0f} MB: "
-                  f"{last_rss / first_rss:.2f}x (target <= 1.10x: {'met' if last_rss <= 1.1 * first_rss else 'NOT met'})")
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    batch = list(itertools.islice(itertools.cycle(uploads), args.posts))
+                    for i, (status, visitor) in enumerate(pool.map(one, batch)):
+                        statuses.append(status)
+                        if visitor:
+                            created.append(visitor)
+                        if i + 1 == 50:
+                            first_rss = rss_mb(process.pid)
+                lost = [v for v in created if wait(client, base, v, 300)[0] != "done"]
+                last_rss = rss_mb(process.pid)
+                counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+                fives = sum(n for s, n in counts.items() if s >= 500)
+                print(f"load: {len(statuses)} POSTs, 8 at a time: statuses {counts}; 5xx: {fives}; "
+                      f"films lost: {len(lost)} of {len(created)}")
+                print(f"  server memory after 50 POSTs {first_rss:.0f} MB, after all {last_rss:.0f} MB: "
+                      f"{last_rss / first_rss:.2f}x (target <= 1.10x: {'met' if last_rss <= 1.1 * first_rss else 'NOT met'})")
 
+        if args.no_render:
+            return
         # 3. render itself, a new photo, basis cached, no readout: against a bare encode of its frames.
         env = {"HAPPY_FACES_CACHE": str(work / "cache")}
         frames_scene = work / "frames.yaml"
