@@ -35,7 +35,10 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
         log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
         config = uvicorn.Config(kiosk_app(studio, token), host=host, port=port, log_level="warning",
                                 access_log=False, server_header=False, lifespan="off")
-        uvicorn.Server(config).run()
+        try:
+            uvicorn.Server(config).run()
+        except KeyboardInterrupt:  # uvicorn shuts down gracefully on Ctrl-C, then raises it again
+            pass
         log("stopping: the films in progress are finished first")
     return 0
 

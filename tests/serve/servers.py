@@ -44,8 +44,11 @@ def kiosk(scene: Path, cache: Path, *args: str):
                 raise AssertionError("render serve never became healthy")
             time.sleep(0.25)
         yield base, process
-    finally:
         process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0, "Ctrl-C stops the kiosk cleanly, with exit status 0"
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -173,6 +173,7 @@ def test_a_token_guards_the_api_and_keep_photos_keeps_them(tmp_path, olivetti_ho
         assert httpx.get(f"{base}/healthz").status_code == 200  # the health check needs no token
     log = scene.with_suffix(".log").read_text()
     assert "http://127.0.0.1:" in log and "reachable from other machines" not in log
+    assert "stopping: the films in progress are finished first" in log and "interrupted" not in log, log
 
 
 def test_visitors_arriving_at_once_are_each_answered(server, photos):
