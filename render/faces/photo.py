@@ -13,11 +13,14 @@ import numpy as np
 
 from render.errors import InputError
 
-__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
+__all__ = ["MAX_PIXELS", "MIN_SIDE", "MAX_ASPECT", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
 
 #: Largest photo accepted (width x height): 50 megapixels, beyond any camera a visitor carries and
 #: far below what would exhaust memory (a decompression bomb is refused before it is decoded).
 MAX_PIXELS = 50_000_000
+#: The thinnest photo that can hold a face: its shorter side, and how many times longer the longer is.
+#: (A 1x40000 strip would otherwise make the detector's border and pyramid tens of gigabytes.)
+MIN_SIDE, MAX_ASPECT = 48, 6.0
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 _FORMATS = {"JPEG", "PNG", "MPO"}  # MPO: the JPEG flavour many phones write
 
@@ -38,7 +41,7 @@ def read_photo(path: Path) -> np.ndarray:
     return _decode(path, str(path))
 
 
-def read_photo_bytes(data: bytes, name: str = "the photo") -> np.ndarray:
+def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A photo's bytes (as uploaded) as a gray image; ``name`` stands for it in messages. The bytes
     are sniffed: only a JPEG or PNG is decoded, whatever it is called or said to be."""
     import io
@@ -47,10 +50,10 @@ def read_photo_bytes(data: bytes, name: str = "the photo") -> np.ndarray:
         raise InputError(f"{name}: empty (0 bytes); send a JPEG or PNG photo")
     if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
         raise InputError(f"{name}: not a JPEG or PNG photo (its first bytes say otherwise); send a JPEG or PNG")
-    return _decode(io.BytesIO(data), name)
+    return _decode(io.BytesIO(data), name, max_pixels)
 
 
-def _decode(source, name: str) -> np.ndarray:
+def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -58,10 +61,15 @@ def _decode(source, name: str) -> np.ndarray:
             if image.format not in _FORMATS:
                 raise InputError(f"{name}: a {image.format} image; use a JPEG or PNG photo")
             width, height = image.size
-            if width * height > MAX_PIXELS:
+            if width * height > max_pixels:
                 raise InputError(
                     f"{name}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
-                    f"{MAX_PIXELS / 1e6:.0f}-megapixel limit; scale the photo down"
+                    f"{max_pixels / 1e6:.0f}-megapixel limit; scale the photo down"
+                )
+            if min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height):
+                raise InputError(
+                    f"{name}: {width}x{height} is too small or too thin to hold a face (at least "
+                    f"{MIN_SIDE} pixels a side, at most {MAX_ASPECT:g} times as long as wide); use a photo of a face"
                 )
             image.load()
             upright = ImageOps.exif_transpose(image)

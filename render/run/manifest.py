@@ -81,9 +81,7 @@ class Manifest:
         document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(self.clips.items()))}
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=self.folder)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # an ordinary file, not mkstemp's private one
+        os.chmod(tmp, 0o666 & ~_umask())  # an ordinary file, not mkstemp's private one
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(document, f, indent=1)
@@ -92,3 +90,16 @@ class Manifest:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (setting it, even back, races other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: the only portable way, set and put back
+    os.umask(mask)
+    return mask

@@ -17,12 +17,15 @@ disk; file names never come from the client (only names a visitor's record lists
 from __future__ import annotations
 
 import hmac
+import mimetypes
 from importlib import resources
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from render.errors import InputError
@@ -42,16 +45,30 @@ class ApiError(Exception):
         self.status = status
 
 
-def kiosk_app(studio: Studio, token: str | None = None) -> Starlette:
-    """The ASGI app of a warm studio."""
+#: Seconds an upload may take to arrive whole.
+UPLOAD_SECONDS = 30.0
+
+
+def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None = None) -> Starlette:
+    """The ASGI app of a warm studio. ``hosts``: the Host names it answers to (all, when None)."""
     limit = int(studio.scene.serve.max_upload_mb * 1_000_000)
 
     def authorised(request: Request) -> None:
+        """With a token, the request carries it (``Authorization: Bearer`` or ``?token=``); a request
+        that changes something comes from the kiosk's own pages, not another site's."""
+        origin = request.headers.get("origin")
+        if request.method in ("POST", "DELETE") and origin and urlsplit(origin).netloc not in _own(request):
+            raise ApiError(403, "requests from other sites' pages are refused; use the kiosk's own page")
         if token is None:
             return
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or request.query_params.get("token", "")
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        given = given.strip() if scheme.lower() == "bearer" else request.query_params.get("token", "")
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise ApiError(401, "this kiosk needs its access token: send Authorization: Bearer <token>")
+
+    def _own(request: Request) -> set[str]:
+        public = studio.scene.serve.public_url
+        return {request.headers.get("host", ""), *([urlsplit(public).netloc] if public else [])}
 
     def found(visitor_id: str) -> Visitor:
         try:
@@ -72,6 +89,9 @@ def kiosk_app(studio: Studio, token: str | None = None) -> Starlette:
             raise ApiError(422, "no face found in the photo: step closer and face the camera") from None
         except InputError as exc:
             raise ApiError(415 if "not a JPEG or PNG" in str(exc) else 422, str(exc)) from None
+        if await request.is_disconnected():  # nobody will ever know this visitor's id: keep nothing
+            studio.delete(visitor.id)
+            return Response(status_code=499)
         return JSONResponse({**page, "links": _links(request, visitor)}, status_code=201,
                             headers={"Location": f"/api/visitors/{visitor.id}"})
 
@@ -85,19 +105,21 @@ def kiosk_app(studio: Studio, token: str | None = None) -> Starlette:
                              "files": {name: f"/api/visitors/{visitor.id}/{name}" for name in visitor.files},
                              "links": _links(request, visitor)})
 
+    # A visitor's film and its QR code need no token: the visitor's id (64 random bits) is the key,
+    # so the phone that scans the code can fetch the film.
     async def qr(request: Request) -> Response:
-        authorised(request)
         visitor = found(request.path_params["id"])
         return Response(_qr_svg(_links(request, visitor)["film"]), media_type="image/svg+xml")
 
     async def file(request: Request) -> Response:
-        authorised(request)
         visitor = found(request.path_params["id"])
         try:
             path = studio.path(visitor, request.path_params["file"])
-        except UnknownVisitor:
+            data = path.read_bytes()  # small files, read whole: a DELETE meanwhile cannot cut a download short
+        except (UnknownVisitor, FileNotFoundError):
             raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
-        return FileResponse(path)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Response(data, media_type=kind, headers={"Content-Disposition": f'inline; filename="{path.name}"'})
 
     def _links(request: Request, visitor: Visitor) -> dict[str, str]:
         base = (studio.scene.serve.public_url or str(request.base_url)).rstrip("/")
@@ -113,6 +135,8 @@ def kiosk_app(studio: Studio, token: str | None = None) -> Starlette:
         return _asset(request.path_params["name"] + ".js", "text/javascript; charset=utf-8", {})
 
     async def failed(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):  # the router's own: no such route, method not allowed
+            return JSONResponse({"error": f"{exc.detail}: {request.method} {request.url.path}"}, status_code=exc.status_code)
         assert isinstance(exc, (ApiError, UploadError))
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
 
@@ -125,7 +149,26 @@ def kiosk_app(studio: Studio, token: str | None = None) -> Starlette:
         Route("/api/visitors/{id:str}/qr.svg", qr),
         Route("/api/visitors/{id:str}/{file:path}", file),
     ]
-    return Starlette(routes=routes, exception_handlers={ApiError: failed, UploadError: failed})
+    app = Starlette(routes=routes, exception_handlers={ApiError: failed, UploadError: failed, HTTPException: failed})
+    return _TrustedHosts(app, set(hosts)) if hosts else app  # type: ignore[return-value]
+
+
+class _TrustedHosts:
+    """Answers only requests whose Host is one of ``hosts`` (a JSON 400 otherwise): a page of another
+    site that rebinds its name to this machine cannot talk to the kiosk."""
+
+    def __init__(self, app, hosts: set[str]) -> None:
+        self.app, self.hosts = app, hosts
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.hosts:
+                await JSONResponse({"error": f"this kiosk does not answer to {host!r}; open it at its own address"},
+                                   status_code=400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -133,12 +176,20 @@ async def _body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the upload is {int(declared) / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit; send a smaller photo")
+    import anyio
+
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"the upload is over the {limit / 1e6:g} MB limit; send a smaller photo")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(UPLOAD_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(413, f"the upload is over the {limit / 1e6:g} MB limit; send a smaller photo")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(408, f"the upload took over {UPLOAD_SECONDS:g} s; send it again") from None
+    except ClientDisconnect:
+        raise ApiError(400, "the upload was cut off before its end; send it again") from None
     return b"".join(chunks)
 
 

@@ -83,8 +83,8 @@
       const reply = await answer.json();
       if (id !== visitor) return;
       if (reply.state === "done") {
-        $("qr").src = "/api/visitors/" + id + "/qr.svg" + (token ? "?token=" + encodeURIComponent(token) : "");
-        $("download").href = reply.links.film + (token ? "?token=" + encodeURIComponent(token) : "");
+        $("qr").src = "/api/visitors/" + id + "/qr.svg";  // a visitor's film needs no token: its id is the key
+        $("download").href = reply.links.film;
         body.dataset.film = "done";
         return;
       }

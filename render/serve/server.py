@@ -33,14 +33,31 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
             say(f"warning: listening on {host}: the kiosk is reachable from other machines"
                 + ("" if token else "; anyone who reaches it can send photos (set --token)"))
         log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
-        config = uvicorn.Config(kiosk_app(studio, token), host=host, port=port, log_level="warning",
-                                access_log=False, server_header=False, lifespan="off")
+        app = kiosk_app(studio, token, _hosts(host, scene.serve.public_url))
+        # Bounded: connections at once, idle keep-alives, and the wait for slow clients on Ctrl-C.
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                server_header=False, lifespan="off", limit_concurrency=64, timeout_keep_alive=5,
+                                timeout_graceful_shutdown=10)
         try:
             uvicorn.Server(config).run()
         except KeyboardInterrupt:  # uvicorn shuts down gracefully on Ctrl-C, then raises it again
             pass
         log("stopping: the films in progress are finished first")
     return 0
+
+
+def _hosts(host: str, public_url: str | None) -> list[str] | None:
+    """The Host names the kiosk answers to (so that a page of another site, through DNS rebinding,
+    cannot talk to it): loopback's, the address it listens on, the public one; any when it listens
+    on every address."""
+    if host in ("0.0.0.0", "::", ""):
+        return None
+    from urllib.parse import urlsplit
+
+    named = {"127.0.0.1", "localhost", "::1", "[::1]", host, f"[{host}]" if ":" in host else host}
+    if public_url:
+        named.add(urlsplit(public_url).hostname or "")
+    return sorted(named - {""})
 
 
 def _loopback(host: str) -> bool:

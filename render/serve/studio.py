@@ -41,6 +41,8 @@ __all__ = ["Studio", "Visitor", "UnknownVisitor"]
 
 Log = Callable[[str], None]
 PREFIX = "visitor-"
+#: Largest upload the kiosk decodes: a phone's photo; the kiosk page itself sends at most 960 px.
+KIOSK_MAX_PIXELS = 16_000_000
 
 
 class UnknownVisitor(LookupError):
@@ -97,7 +99,7 @@ class Studio:
             When the bytes are not a usable JPEG or PNG photo (NoFaceError: no face in it).
         """
         scene = self.scene
-        pixels = read_photo_bytes(photo)
+        pixels = read_photo_bytes(photo, max_pixels=KIOSK_MAX_PIXELS)
         with self._detector_lock:
             framed = self.portraits.frame(pixels, "the photo")
         face = match_tone(framed, *self.tone)

@@ -24,7 +24,7 @@ def photo_field(content_type: str, body: bytes) -> bytes:
     from python_multipart.multipart import MultipartParser, parse_options_header
 
     kind, options = parse_options_header(content_type)
-    if kind != b"multipart/form-data" or not options.get(b"boundary"):
+    if kind != b"multipart/form-data" or not 0 < len(options.get(b"boundary", b"")) <= 70:  # RFC 2046's limit
         raise UploadError(f"send the photo as multipart/form-data in a field named {FIELD!r}")
     if not body:
         raise UploadError(f"the request is empty; send the photo in a field named {FIELD!r}")
@@ -47,11 +47,11 @@ def photo_field(content_type: str, body: bytes) -> bytes:
     def data(chunk: bytes, start: int, end: int) -> None:
         parts[-1]["data"].append(chunk[start:end])
 
-    parser = MultipartParser(options[b"boundary"], {
-        "on_part_begin": begin, "on_header_field": field, "on_header_value": value,
-        "on_header_end": header_end, "on_part_data": data,
-    })
     try:
+        parser = MultipartParser(options[b"boundary"], {
+            "on_part_begin": begin, "on_header_field": field, "on_header_value": value,
+            "on_header_end": header_end, "on_part_data": data,
+        })
         parser.write(body)
         parser.finalize()
     except FormParserError as exc:

@@ -84,6 +84,12 @@ def _jpeg_of(pixels: np.ndarray) -> bytes:
     return out.getvalue()
 
 
+def _png(image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def _bad_uploads(photos):
     from PIL import Image
 
@@ -95,12 +101,14 @@ def _bad_uploads(photos):
         "no face": (noise, 422, "no face found in the photo: step closer and face the camera"),
         "truncated JPEG": (whole[: len(whole) // 3], 422, "damaged or truncated"),
         "a text file": (b"hello, this is not a photo\n", 415, "not a JPEG or PNG photo"),
-        "over the pixel limit": (big.getvalue(), 422, "over the 50-megapixel limit"),
+        "over the pixel limit": (big.getvalue(), 422, "over the 16-megapixel limit"),
+        "a thin strip": (_png(Image.new("L", (1, 40000), 128)), 422, "too small or too thin to hold a face"),
         "a huge body": (b"\xff\xd8\xff" + bytes(3_000_000), 413, "over the 2 MB limit"),
     }
 
 
-@pytest.mark.parametrize("case", ["no face", "truncated JPEG", "a text file", "over the pixel limit", "a huge body"])
+@pytest.mark.parametrize("case", ["no face", "truncated JPEG", "a text file", "over the pixel limit", "a huge body",
+                                  "a thin strip"])
 def test_a_bad_upload_gets_its_4xx_and_one_sentence(server, photos, case):
     base, _, _ = server
     data, status, words = _bad_uploads(photos)[case]
@@ -166,8 +174,13 @@ def test_a_token_guards_the_api_and_keep_photos_keeps_them(tmp_path, olivetti_ho
         assert refused.status_code == 401 and "token" in refused.json()["error"]
         assert post(base, data, headers={"Authorization": "Bearer wrong"}).status_code == 401
         auth = {"Authorization": "Bearer s3cret"}
-        reply = post(base, data, headers=auth).json()
-        wait_done(base, reply["id"], auth)
+        assert post(base, data, headers={"Authorization": "s3cret"}).status_code == 401  # no scheme
+        reply = post(base, data, headers={"Authorization": "bearer s3cret"}).json()  # the scheme in any case
+        state = wait_done(base, reply["id"], auth)
+        assert httpx.get(f"{base}/api/visitors/{reply['id']}").status_code == 401
+        # The film and its QR code need no token: the phone that scans the code fetches the film.
+        assert httpx.get(state["links"]["film"]).status_code == 200
+        assert httpx.get(f"{base}/api/visitors/{reply['id']}/qr.svg").status_code == 200
         kept = tmp_path / "out" / "booth" / "photos" / f"visitor-{reply['id']}.jpg"
         assert kept.read_bytes() == data
         assert httpx.get(f"{base}/healthz").status_code == 200  # the health check needs no token
@@ -189,3 +202,18 @@ def test_visitors_arriving_at_once_are_each_answered(server, photos):
     for answer in answers[:3]:
         assert wait_done(base, answer.json()["id"])["state"] == "done"
     assert httpx.get(f"{base}/healthz").status_code == 200
+
+
+def test_requests_the_kiosk_does_not_expect_get_a_json_4xx(server):
+    base, _, _ = server
+    long = httpx.post(f"{base}/api/visitors", content=b"x",
+                      headers={"Content-Type": "multipart/form-data; boundary=" + "B" * 257})
+    assert long.status_code == 400 and "multipart/form-data" in long.json()["error"]
+    for method, path, status in (("GET", "/api/visitors", 405), ("PUT", "/api/visitors/0123456789abcdef", 405),
+                                 ("GET", "/api/nothing", 404)):
+        answer = httpx.request(method, base + path)
+        assert answer.status_code == status and "error" in answer.json(), (method, path, answer.text)
+    foreign = httpx.get(f"{base}/healthz", headers={"Host": "evil.example:666"})
+    assert foreign.status_code == 400 and "does not answer to" in foreign.json()["error"]
+    elsewhere = post(base, b"\xff\xd8\xff", headers={"Origin": "http://evil.example"})
+    assert elsewhere.status_code == 403 and "other sites" in elsewhere.json()["error"]
