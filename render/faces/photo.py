@@ -13,14 +13,11 @@ import numpy as np
 
 from render.errors import InputError
 
-__all__ = ["MAX_PIXELS", "MIN_SIDE", "MAX_ASPECT", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
+__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
 
 #: Largest photo accepted (width x height): 50 megapixels, beyond any camera a visitor carries and
 #: far below what would exhaust memory (a decompression bomb is refused before it is decoded).
 MAX_PIXELS = 50_000_000
-#: The thinnest photo that can hold a face: its shorter side, and how many times longer the longer is.
-#: (A 1x40000 strip would otherwise make the detector's border and pyramid tens of gigabytes.)
-MIN_SIDE, MAX_ASPECT = 48, 6.0
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 _FORMATS = {"JPEG", "PNG", "MPO"}  # MPO: the JPEG flavour many phones write
 
@@ -65,11 +62,6 @@ def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                 raise InputError(
                     f"{name}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
                     f"{max_pixels / 1e6:.0f}-megapixel limit; scale the photo down"
-                )
-            if min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height):
-                raise InputError(
-                    f"{name}: {width}x{height} is too small or too thin to hold a face (at least "
-                    f"{MIN_SIDE} pixels a side, at most {MAX_ASPECT:g} times as long as wide); use a photo of a face"
                 )
             image.load()
             upright = ImageOps.exif_transpose(image)

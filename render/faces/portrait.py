@@ -33,6 +33,8 @@ __all__ = ["NoFaceError", "Box", "Eyes", "Portraits", "FRAME_PER_BOX", "FRAME_DR
 FRAME_PER_BOX = 1 / 1.1328  #: frame side / detected box side, measured on Olivetti
 FRAME_DROP = (0.5 - 0.3965) / 1.1328  #: frame centre below box centre, in box widths
 EYES_AT = (0.491, 0.264)  #: the eyes' midpoint in the frame, as fractions of its side
+#: The thinnest photo looked at for a face: its shorter side, and how many times longer the longer is.
+MIN_SIDE, MAX_ASPECT = 48, 6.0
 MAX_TILT = 30.0  #: degrees; eyes found at a steeper angle are taken as a misdetection
 #: Changes whenever detection, alignment or framing change: part of the cache key of folder datasets.
 PORTRAIT_VERSION = "haar-alt2+eyes/2"
@@ -108,6 +110,11 @@ class Portraits:
         NoFaceError
             When the photo has no face, or not that many.
         """
+        if not _can_hold_a_face(pixels.shape):
+            height, width = pixels.shape
+            raise InputError(f"{name}: {width}x{height} is too small or too thin to hold a face (at least "
+                             f"{MIN_SIDE} pixels a side, at most {MAX_ASPECT:g} times as long as wide); "
+                             f"use a photo of a face")
         boxes = self.faces(pixels)
         if not boxes:
             raise NoFaceError(f"{name}: no face found; use a photo of a face seen from the front")
@@ -123,7 +130,9 @@ class Portraits:
         return self.crop(pixels, box, self.eyes(pixels, box))
 
     def faces(self, photo: np.ndarray) -> list[Box]:
-        """Every face found, left to right."""
+        """Every face found, left to right (none in a photo too thin to hold one)."""
+        if not _can_hold_a_face(photo.shape):
+            return []
         pixels, border = self._bordered(photo)
         smallest = max(24, min(photo.shape) // self.min_face_divisor)
         found = self._faces.detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
@@ -177,6 +186,11 @@ class Portraits:
         border = max(photo.shape) // 4
         pixels = np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8)
         return self._cv2.copyMakeBorder(pixels, border, border, border, border, self._cv2.BORDER_REPLICATE), border
+
+
+def _can_hold_a_face(shape: tuple[int, ...]) -> bool:
+    """A strip (1x40000, say) would make the detection border and pyramid tens of gigabytes."""
+    return min(shape) >= MIN_SIDE and max(shape) <= MAX_ASPECT * min(shape)
 
 
 def match_tone(face: np.ndarray, mean: float, std: float) -> np.ndarray:

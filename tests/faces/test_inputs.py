@@ -63,6 +63,12 @@ def test_the_scene_can_pick_the_second_person(tmp_path, photos, olivetti_home):
     assert (tmp_path / "out" / "pair" / "two_people-person-1.mp4").exists()
 
 
+def strip(path):
+    """A 1x40000 PNG of 158 bytes: the detector's border and pyramid over it would be tens of GB."""
+    Image.new("L", (1, 40000), 128).save(path)
+    return path
+
+
 def written(path, content: bytes):
     path.write_bytes(content)
     return path
@@ -74,8 +80,9 @@ def written(path, content: bytes):
         (lambda tmp: landscape(tmp / "landscape.jpg"), "landscape.jpg: no face found; use a photo of a face seen from the front"),
         (lambda tmp: written(tmp / "empty.png", b""), "empty.png: the file is empty (0 bytes)"),
         (lambda tmp: written(tmp / "letter.jpg", b"not a photo"), "letter.jpg: not an image Pillow can read"),
+        (lambda tmp: strip(tmp / "strip.png"), "strip.png: 1x40000 is too small or too thin to hold a face"),
     ],
-    ids=["no-face", "empty-file", "not-an-image"],
+    ids=["no-face", "empty-file", "not-an-image", "a-strip"],
 )
 def test_a_photo_without_a_usable_face_fails_alone_with_one_line(tmp_path, olivetti_home, make, message):
     bad = make(tmp_path)
