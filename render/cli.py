@@ -28,12 +28,21 @@ _RENDER = "render-scenes"
 
 
 class _SceneFirst(TyperGroup):
-    """``render scene.yaml`` renders; ``render schema`` runs the subcommand of that name."""
+    """``render scene.yaml`` renders; ``render schema`` runs the subcommand of that name; a word that
+    is neither a command nor a file but spelt like a command is taken for a typo of it."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         first = next((a for a in args if not a.startswith("-")), None)
-        wants_help = not args or args[0] in ("--help", "-h")
-        if not wants_help and first not in self.commands:
+        own = not args or args[0] in ("--help", "-h", "--version", "-V")
+        if not own and first not in self.commands:
+            if first is not None and not Path(first).exists():
+                import difflib
+
+                close = difflib.get_close_matches(first, [c for c in self.commands if c != _RENDER], n=1, cutoff=0.6)
+                if close:
+                    typer.echo(f"render: error: {first!r} is neither a scene file nor a command; did you mean "
+                               f"'render {close[0]}'?", err=True)
+                    raise typer.Exit(2)
             args = [_RENDER, *args]
         return super().parse_args(ctx, args)
 
@@ -51,6 +60,24 @@ cli = typer.Typer(
     "the films and stills go into <output.dir>/<name>/. Options of a render: see "
     "'render render-scenes --help'.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from render import __version__
+
+        typer.echo(f"render (happy-faces) {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _main(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """Render happy-eigenface films from scene files."""
 
 
 CacheDir = Annotated[

@@ -69,11 +69,14 @@ class Program:
                 self.report.failed.append((f"{plan.scene.name}: input", self.failed(InputError(failure))))
         jobs = [job for plan in plans for job in plan.jobs]
         self.report.begin(len(jobs) + sum(len(plan.skipped) for plan in plans))
-        for plan in plans:
-            for name in plan.skipped:
-                self.report.skip(f"{plan.scene.name}: {name}")
-        if jobs:
-            self._run(jobs, {plan.scene.name: plan for plan in plans})
+        try:
+            for plan in plans:
+                for name in plan.skipped:
+                    self.report.skip(f"{plan.scene.name}: {name}")
+            if jobs:
+                self._run(jobs, {plan.scene.name: plan for plan in plans})
+        finally:  # Ctrl-C or a failure: the live display goes, the terminal gets its cursor back
+            self.report.stop()
         if self.report.total:
             self.report.end()
         if len(files) > 1 and failed_scenes:

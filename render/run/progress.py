@@ -30,7 +30,7 @@ class Report:
 
     def begin(self, total: int) -> None:
         self.total = total
-        if self.rich:
+        if self.rich and total:  # no live display for a run with nothing to show
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -59,10 +59,15 @@ class Report:
         done = len(self.rendered) + len(self.skipped) + len(self.failed)
         self._line(f"{label}: {'done' if reason is None else 'FAILED'} ({done}/{self.total})")
 
-    def end(self) -> None:
-        """Stop the live display and print the summary."""
+    def stop(self) -> None:
+        """Stop the live display, if any, and give the terminal its cursor back (whatever happened)."""
         if self._live is not None:
             self._live.stop()
+            self._live = None
+
+    def end(self) -> None:
+        """Stop the live display and print the summary."""
+        self.stop()
         if self.quiet and not self.failed:
             return
         if self.rich:
