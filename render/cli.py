@@ -126,16 +126,42 @@ Jobs = Annotated[
     typer.Option("--jobs", "-j", min=1, help="Films rendered at once, in worker processes (default: the cores)."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+Sets = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", "-s", metavar="KEY=VALUE", callback=lambda values: _sets(values or []),
+                 help="Change one scene key for this run, e.g. --set morph.levels=12 --set output.formats=[mp4] "
+                      "(dotted keys, YAML values; repeatable; checked with the file)."),
+]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")]
 
 
+def _sets(values: list[str]) -> tuple:
+    """``KEY=VALUE`` strings to ((key, path), value) pairs; the value read as YAML (12, [mp4], 0.5)."""
+    import re
+
+    import yaml
+
+    pairs = []
+    for given in values:
+        key, equals, value = given.partition("=")
+        if not equals or not re.fullmatch(r"[A-Za-z_]+(\.[A-Za-z_]+)*", key):
+            raise typer.BadParameter(f"{given!r}: write KEY=VALUE with a dotted scene key, e.g. morph.levels=12")
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            raise typer.BadParameter(f"{given!r}: the value is not valid YAML; quote it") from None
+        pairs.append((tuple(key.split(".")), parsed))
+    return tuple(pairs)
+
+
 def _options(output_dir: Optional[Path], device: Optional[Device], cache_dir: Optional[Path], refresh: bool,
-             quiet: bool, debug: bool, jobs: Optional[int], executor: Optional[str] = None, force: bool = False):
+             quiet: bool, debug: bool, jobs: Optional[int], executor: Optional[str] = None, force: bool = False,
+             sets: tuple = (), preview: bool = False):
     from render.run.batch import cores
     from render.run.program import Options
 
     return Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
-                   jobs or cores(), executor if executor != "local" else None, force)
+                   jobs or cores(), executor if executor != "local" else None, force, sets or (), preview)
 
 
 @cli.command(_RENDER, help="Render one or more scene files (the default command).")
@@ -152,13 +178,16 @@ def render_scenes(
                      help="Where clips render: 'local' (default), or dask://host:port (a Dask cluster)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every clip, even those up to date.")] = False,
+    sets: Sets = None,
+    preview: Annotated[bool, typer.Option("--preview", help="A quick look: 128 px, at most 25 levels, MP4 only, "
+                                          "into <output.dir>/previews/.")] = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     from render.app import main
     from render.run.program import Program
 
-    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force)
+    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview)
     raise typer.Exit(main(lambda: Program(options).run(scenes), debug))
 
 

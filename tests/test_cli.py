@@ -74,3 +74,46 @@ def test_ctrl_c_on_a_terminal_gives_the_cursor_back(tmp_path, olivetti_home, iso
         os.close(main)
     assert shown.rfind(b"\x1b[?25h") > shown.rfind(b"\x1b[?25l"), shown[-2000:]
     assert b"interrupted" in shown
+
+
+@pytest.mark.slow
+def test_set_changes_one_key_for_this_run(tmp_path, olivetti_home):
+    from mediafiles import mp4_frames
+
+    scene = write_scene(tmp_path, "name: set\nmorph: {levels: 20}\noutput: {dir: out, size: 64, formats: [mp4]}\n")
+    result = invoke(str(scene), "--set", "morph.levels=7", "--set", "output.formats=[mp4, gif]")
+    assert result.exit_code == 0, result.stderr
+    _, frames = mp4_frames(tmp_path / "out" / "set" / "face-0.mp4")
+    assert len(frames) == 7 and (tmp_path / "out" / "set" / "face-0.gif").is_file()
+    assert "levels: 20" in scene.read_text()  # the file itself is left as it was
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ("morph.levels=1", "scene.yaml: --set morph.levels: input should be greater than or equal to 2, got 1"),
+    ("morph.levls=3", "scene.yaml: --set morph.levls: unknown key; did you mean 'levels'?"),
+])
+def test_a_bad_set_is_reported_with_its_key(tmp_path, given, said):
+    scene = write_scene(tmp_path, "name: set\n")
+    result = invoke(str(scene), "--set", given, "--output-dir", str(tmp_path / "out"))
+    assert result.exit_code == ExitCode.SCENE and said in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_set_that_is_not_key_equals_value_is_a_usage_error(tmp_path):
+    result = invoke(str(write_scene(tmp_path, "name: set\n")), "--set", "morph levels")
+    assert result.exit_code == ExitCode.USAGE and "KEY=VALUE" in result.output
+
+
+@pytest.mark.slow
+def test_preview_is_a_small_quick_mp4_beside_the_outputs(tmp_path, olivetti_home):
+    from mediafiles import mp4_frames
+
+    scene = write_scene(tmp_path, "name: look\nmorph: {levels: 50}\n"
+                                  "output: {dir: out, preset: youtube, formats: [mp4, gif, frames, stills, html]}\n")
+    result = invoke(str(scene), "--preview")
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "previews" / "look"
+    meta, frames = mp4_frames(folder / "face-0.mp4")
+    assert len(frames) == 25 and frames[0].shape[:2] == (128, 128)
+    assert not (folder / "face-0.gif").exists() and not (folder / "frames").exists()
+    assert not (tmp_path / "out" / "look").exists()  # the real outputs are left alone

@@ -18,9 +18,12 @@ from render.run.batch import executor_for, run_jobs
 from render.run.job import Finished, Job
 from render.run.plan import Plan, plan_scene
 from render.run.progress import Report
-from render.scene import load_scene
+from render.scene import Scene, load_scene
 
-__all__ = ["Options", "Program", "scene_files", "say", "error_lines"]
+__all__ = ["Options", "Program", "scene_files", "say", "error_lines", "PREVIEW_SIZE", "PREVIEW_LEVELS"]
+
+#: ``--preview``: the side and the most levels of a quick look.
+PREVIEW_SIZE, PREVIEW_LEVELS = 128, 25
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,24 @@ class Options:
     jobs: int = 1
     executor: str | None = None
     force: bool = False
+    sets: tuple[tuple[tuple[str, ...], object], ...] = ()  #: ``--set key=value``, in order
+    preview: bool = False
 
-    def overrides(self) -> dict[tuple[str, str], object]:
+    def overrides(self) -> dict[tuple[str, ...], object]:
         chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device}
-        return {key: value for key, value in chosen.items() if value is not None}
+        return {**dict(self.sets), **{key: value for key, value in chosen.items() if value is not None}}
+
+    def scene(self, path: Path) -> Scene:
+        """The scene file as the command line changes it (``--set``, ``--output-dir``, ``--preview``)."""
+        scene = load_scene(path, self.overrides())
+        if not self.preview:
+            return scene
+        # A quick look: small, fewer levels, MP4 only, no platform frame, beside the real outputs.
+        quick = {("output", "preset"): None, ("output", "frame"): None, ("output", "size"): PREVIEW_SIZE,
+                 ("output", "formats"): ["mp4"], ("output", "min_duration"): 0.0,
+                 ("output", "dir"): scene.output.dir / "previews",
+                 ("morph", "levels"): min(scene.morph.levels, PREVIEW_LEVELS)}
+        return load_scene(path, {**self.overrides(), **quick})
 
 
 @dataclass
@@ -60,7 +77,7 @@ class Program:
         plans, failed_scenes = [], []
         for path in files:
             try:
-                plans.append(plan_scene(load_scene(path, options.overrides()), cache, self.log, self.warn, options.force))
+                plans.append(plan_scene(options.scene(path), cache, self.log, self.warn, options.force))
             except RenderError as exc:
                 self.failed(exc)
                 failed_scenes.append(path)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from render.errors import SceneError
 from render.scene.inputs import TAGGED, FolderDataset
-from render.scene.specs import Scene, _where
+from render.scene.specs import Scene, _dotted, _where
 
 __all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema"]
 
@@ -31,7 +31,7 @@ def scene_schema() -> dict[str, Any]:
     }
 
 
-def load_scene(path: Path, overrides: Mapping[tuple[str, str], Any] | None = None) -> Scene:
+def load_scene(path: Path, overrides: Mapping[tuple[str, ...], Any] | None = None) -> Scene:
     """Read, parse and validate a scene file.
 
     Parameters
@@ -39,9 +39,10 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, str], Any] | None = Non
     path
         The YAML scene file.
     overrides
-        Values from the command line that replace the file's, by (section, key), e.g.
-        ``{("output", "dir"): Path("out")}``; validated like the file's. A relative ``output.dir``
-        given here is relative to the working folder.
+        Values from the command line that replace the file's, by their key path, e.g.
+        ``{("output", "dir"): Path("out"), ("morph", "levels"): 12}``; validated like the file's, and
+        a problem with one is reported as ``--set key``. A relative path given here is relative to the
+        working folder.
 
     Raises
     ------
@@ -72,14 +73,12 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, str], Any] | None = Non
         )
     lines = _key_lines(path, root)
     data = {"output": {}, **data}  # so output.dir's default, too, is resolved against the scene's folder
-    for (section, key), value in (overrides or {}).items():
-        if isinstance(value, Path):
-            value = value.absolute()
-        data = {**data, section: {**_as_dict(data.get(section)), key: value}}
+    for keys, value in (overrides or {}).items():
+        data = _replaced(data, keys, value.absolute() if isinstance(value, Path) else value)
     try:
         scene = Scene.model_validate(data, context={"base": path.parent.absolute()})
     except ValidationError as exc:
-        raise SceneError(_describe(path, lines, exc)) from None
+        raise SceneError(_describe(path, lines, exc, set(overrides or {}))) from None
     scene._source = path
     scene._lines = lines
     return scene
@@ -119,6 +118,12 @@ def _as_dict(value: object) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def _replaced(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """``data`` with the value at ``keys`` replaced (the mappings on the way made as needed)."""
+    head, *rest = keys
+    return {**data, head: _replaced(_as_dict(data.get(head)), tuple(rest), value) if rest else value}
+
+
 def _key_lines(path: Path, node: yaml.Node | None) -> dict[tuple[str | int, ...], int]:
     """Map each key path of the document to its 1-based line; reject duplicate keys."""
     lines: dict[tuple[str | int, ...], int] = {}
@@ -146,7 +151,7 @@ def _key_lines(path: Path, node: yaml.Node | None) -> dict[tuple[str | int, ...]
     return lines
 
 
-def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
+def _describe(path: Path, lines: dict, exc: ValidationError, given: set[tuple[str, ...]] = frozenset()) -> str:
     """Every problem of the scene, one line each, in the order of the file."""
     errors = exc.errors(include_url=False)
     # A list whose every item failed is also "too short": that is a consequence, not a problem.
@@ -165,7 +170,10 @@ def _describe(path: Path, lines: dict, exc: ValidationError) -> str:
     for error in expanded:
         message = _explain(tuple(error["loc"]), error)
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))
-        described.append((_line_of(lines, loc), f"{_where(path, lines, loc)}: {message}"))
+        if any(loc[: len(keys)] == keys for keys in given):  # a value from the command line
+            described.append((0, f"{path}: --set {_dotted(loc)}: {message}"))
+        else:
+            described.append((_line_of(lines, loc), f"{_where(path, lines, loc)}: {message}"))
     ordered = [text for _, text in sorted(described, key=lambda item: item[0])]
     return "\n".join(dict.fromkeys(ordered))
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
 from render.run.program import Options, say
-from render.scene import load_scene
 
 __all__ = ["serve_scene"]
 
@@ -22,7 +21,7 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     from render.serve.studio import Studio
 
     log = (lambda message: None) if options.quiet else say
-    scene = load_scene(path, options.overrides())
+    scene = options.scene(path)
     cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=lambda m: say(f"warning: {m}"))
     # Films render on threads of this process (each encodes through its own ffmpeg process): the
     # warm model and basis stay here, and one visitor's film failing never touches another's.

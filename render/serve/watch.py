@@ -20,7 +20,7 @@ from render.faces.portrait import match_tone
 from render.faces.subjects import clip_name
 from render.film.sequence import Morph
 from render.run.program import Options, Program, error_lines, say
-from render.scene import FolderInput, load_scene
+from render.scene import FolderInput
 
 __all__ = ["watch_scene", "SETTLE_SECONDS"]
 
@@ -35,7 +35,7 @@ def watch_scene(path: Path, options: Options) -> int:
 
     from render.serve.studio import Studio
 
-    scene = load_scene(path, options.overrides())
+    scene = options.scene(path)
     folders = [spec.folder for spec in scene.inputs if isinstance(spec, FolderInput)]
     if not folders:
         raise SceneError(f"{scene.where('inputs')}: render watch watches {{folder: path}} inputs and this scene "
