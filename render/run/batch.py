@@ -114,22 +114,30 @@ def submit(executor: Executor, job: Job) -> Future:
 
 
 def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None],
-             finished: Callable[[Job, Finished | None, Exception | None], None]) -> None:
-    """Submit every job; report each as it starts running and as it finishes (with its result, or
-    the exception that stopped it). A Ctrl-C in a worker comes back here as one."""
-    futures: dict[Future, Job] = {submit(executor, job): job for job in jobs}
-    pending, told = set(futures), set()
-    while pending:
-        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-        for future in [*pending, *done]:
-            if future not in told and (future.running() or future.done()):
-                told.add(future)
-                running(futures[future])
+             finished: Callable[[Job, Finished | None, Exception | None], None], window: int = 1) -> None:
+    """Run every job, ``window`` at a time (the executor's workers: a job handed over is a job that
+    runs, so "running" tells the truth and nothing waits in a queue); report each as it starts and as
+    it finishes (with its result, or the exception that stopped it). A Ctrl-C in a worker comes back
+    here as one."""
+    waiting = iter(jobs)
+    futures: dict[Future, Job] = {}
+
+    def start_next() -> None:
+        job = next(waiting, None)
+        if job is not None:
+            running(job)
+            futures[submit(executor, job)] = job
+
+    for _ in range(max(1, window)):
+        start_next()
+    while futures:
+        done, _ = wait(list(futures), timeout=0.2, return_when=FIRST_COMPLETED)
         for future in done:
-            job, error = futures[future], future.exception()
+            job, error = futures.pop(future), future.exception()
             if isinstance(error, KeyboardInterrupt):
                 raise error
             finished(job, future.result() if error is None else None, error)  # type: ignore[arg-type]
+            start_next()
 
 
 def cores() -> int:

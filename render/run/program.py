@@ -85,7 +85,8 @@ class Program:
             for failure in plan.failures:
                 self.report.failed.append((f"{plan.scene.name}: input", self.failed(InputError(failure))))
         jobs = [job for plan in plans for job in plan.jobs]
-        self.report.begin(len(jobs) + sum(len(plan.skipped) for plan in plans))
+        # Inputs that failed count among the clips, so that the counts add up.
+        self.report.begin(len(jobs) + sum(len(plan.skipped) for plan in plans) + len(self.report.failed))
         try:
             for plan in plans:
                 for name in plan.skipped:
@@ -95,7 +96,7 @@ class Program:
         finally:  # Ctrl-C or a failure: the live display goes, the terminal gets its cursor back
             self.report.stop()
         if self.report.total:
-            self.report.end()
+            self.report.end(sorted({str(plan.scene.scene_dir) for plan in plans}))
         if len(files) > 1 and failed_scenes:
             say(f"{len(failed_scenes)} of {len(files)} scenes failed: {', '.join(map(str, failed_scenes))}")
         return self.exit_code
@@ -111,8 +112,9 @@ class Program:
 
         try:
             # No more workers than jobs: a single job runs right here, with no pool to start.
-            with executor_for(self.options.executor, min(self.options.jobs, len(jobs))) as executor:
-                run_jobs(jobs, executor, lambda job: self.report.running(job.label), finished)
+            workers = min(self.options.jobs, len(jobs))
+            with executor_for(self.options.executor, workers) as executor:
+                run_jobs(jobs, executor, lambda job: self.report.running(job.label), finished, window=workers)
         except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
             self.failed(exc)
         finally:  # what finished is recorded, even when the batch is interrupted

@@ -4,6 +4,7 @@ summary of a batch (rendered, skipped, failed with the reason for each)."""
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -23,6 +24,7 @@ class Report:
     _live: Any = None
     _overall: Any = None
     _tasks: dict[str, Any] = field(default_factory=dict)
+    _started: float = 0.0
 
     @property
     def rich(self) -> bool:
@@ -30,12 +32,15 @@ class Report:
 
     def begin(self, total: int) -> None:
         self.total = total
+        self._started = time.monotonic()
         if self.rich and total:  # no live display for a run with nothing to show
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
 
             self._live = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(file=self.stream))
+                                  MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                                  TimeRemainingColumn(), console=Console(file=self.stream))
             self._live.start()
             self._overall = self._live.add_task("clips", total=total)
 
@@ -65,9 +70,12 @@ class Report:
             self._live.stop()
             self._live = None
 
-    def end(self) -> None:
-        """Stop the live display and print the summary."""
+    def end(self, folders: list[str] = ()) -> None:  # type: ignore[assignment]
+        """Stop the live display and print the summary: counts, time, rate, where the files are."""
         self.stop()
+        elapsed = time.monotonic() - self._started
+        rate = f", {len(self.rendered) / elapsed:.1f} clips/s" if self.rendered and elapsed > 0 else ""
+        timing = f" in {elapsed:.1f} s{rate}" + (f"; files in {', '.join(folders)}" if folders else "")
         if self.quiet and not self.failed:
             return
         if self.rich:
@@ -82,10 +90,12 @@ class Report:
             table.add_row("skipped (up to date)", str(len(self.skipped)), "")
             for label, reason in self.failed:
                 table.add_row(f"failed: {label}", "1", reason)
-            Console(file=self.stream).print(table)
+            console = Console(file=self.stream)
+            console.print(table)
+            console.print(timing.strip().capitalize())
             return
         print(f"render: summary: {len(self.rendered)} rendered, {len(self.skipped)} skipped (up to date), "
-              f"{len(self.failed)} failed", file=self.stream, flush=True)
+              f"{len(self.failed)} failed{timing}", file=self.stream, flush=True)
         for label, reason in self.failed:
             print(f"render: failed: {label}: {reason}", file=self.stream, flush=True)
 

@@ -201,3 +201,51 @@ def test_layouts_refuse_what_is_made_per_face(tmp_path):
     path = write_scene(tmp_path, "name: x\nlayout: grid\noutput: {formats: [mp4, html]}\n")
     with pytest.raises(SceneError, match=r"scene.yaml:2: layout: a grid or a playlist is one film of many faces"):
         load_scene(path)
+
+
+class _Sleeper:
+    """A job that takes a moment (through the same protocol as clips and layouts)."""
+
+    def __init__(self, n: int) -> None:
+        self.label = f"job {n}"
+
+    def __call__(self):
+        time.sleep(0.05)
+        return None
+
+
+def test_running_means_running_and_nothing_waits_in_a_queue():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from render.run.batch import run_jobs
+
+    live, most, finished = set(), 0, []
+
+    def running(job):
+        nonlocal most
+        live.add(job.label)
+        most = max(most, len(live))
+
+    def done(job, result, error):
+        assert error is None
+        live.discard(job.label)
+        finished.append(job.label)
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        run_jobs([_Sleeper(n) for n in range(9)], executor, running, done, window=2)
+    assert most == 2 and len(finished) == 9 and not live
+
+
+def test_counts_add_up_when_inputs_fail(tmp_path, olivetti_home):
+    from PIL import Image
+
+    wall = tmp_path / "wall.jpg"
+    Image.fromarray((np.random.default_rng(0).random((300, 400)) * 255).astype(np.uint8)).save(wall)
+    scene = write_scene(tmp_path, f"name: mixed\ninputs: [{{face: 0}}, {{face: 1}}, {{image: {wall}}}]\n"
+                                  "morph: {levels: 5}\noutput: {dir: out, size: 64, formats: [mp4]}\n")
+    result = invoke(str(scene), "--jobs", "2")
+    assert result.exit_code == ExitCode.INPUT
+    counts = re.findall(r"\((\d+)/(\d+)\)", result.stderr)
+    assert counts and all(int(n) <= int(total) == 3 for n, total in counts), result.stderr
+    assert re.search(r"summary: 2 rendered, 0 skipped \(up to date\), 1 failed in [\d.]+ s, [\d.]+ clips/s; "
+                     r"files in .*mixed", result.stderr), result.stderr
