@@ -234,6 +234,20 @@ def watch(
     raise typer.Exit(main(lambda: watch_scene(scene, options), debug))
 
 
+@cli.command("init", help="Write a commented starter scene (and its schema, and a photos folder) into DIR.")
+def init(folder: Annotated[Path, typer.Argument(help="Where to write it (made if missing).")] = Path(".")) -> None:
+    from render.app import main
+    from render.scene.starter import write_starter
+
+    def work() -> int:
+        for path in write_starter(folder):
+            typer.echo(f"render: wrote {path}{'/' if path.is_dir() else ''}", err=True)
+        typer.echo(f"render: next: render {folder / 'scene.yaml'} --preview", err=True)
+        return 0
+
+    raise typer.Exit(main(work))
+
+
 @cli.command("schema", help="Print the JSON Schema of scene files (for editors).")
 def schema() -> None:
     import json

@@ -117,3 +117,25 @@ def test_preview_is_a_small_quick_mp4_beside_the_outputs(tmp_path, olivetti_home
     assert len(frames) == 25 and frames[0].shape[:2] == (128, 128)
     assert not (folder / "face-0.gif").exists() and not (folder / "frames").exists()
     assert not (tmp_path / "out" / "look").exists()  # the real outputs are left alone
+
+
+@pytest.mark.slow
+def test_init_writes_a_starter_scene_that_renders(tmp_path, olivetti_home):
+    import json
+
+    import jsonschema
+    import yaml
+
+    folder = tmp_path / "new"
+    result = invoke("init", str(folder))
+    assert result.exit_code == 0, result.stderr
+    scene = folder / "scene.yaml"
+    assert scene.read_text().startswith("# yaml-language-server: $schema=scene.schema.json")
+    jsonschema.Draft202012Validator(json.loads((folder / "scene.schema.json").read_text())).validate(
+        yaml.safe_load(scene.read_text()))
+    assert (folder / "photos").is_dir()
+    rendered = invoke(str(scene))
+    assert rendered.exit_code == 0, rendered.stderr
+    assert {"face-0.mp4", "face-0.gif"} <= {p.name for p in (folder / "output" / "my-scene").iterdir()}
+    again = invoke("init", str(folder))
+    assert again.exit_code == ExitCode.OUTPUT and "already exists" in again.stderr
