@@ -44,15 +44,23 @@ MIN_FACES = 2
 FACE_SIZE = 64
 
 
-def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
-    """Load the scene's face set: ``olivetti``, or a folder of photos (see :func:`_folder`)."""
+def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], None],
+                 log: Callable[[str], None] | None = None) -> FaceSet:
+    """Load the scene's face set: ``olivetti``, or a folder of photos (see :func:`_folder`).
+
+    Olivetti comes from the cache when it holds it, even with scikit-learn's file gone (offline, a
+    fresh data folder); else from scikit-learn's file, downloaded once when missing."""
     if isinstance(spec, FolderDataset):
         return _folder(spec.folder, cache, warn)
     source = _sklearn_data_home() / OLIVETTI_FILE
     if not source.is_file():
-        _fetch_olivetti()  # downloads into the data home, once
+        cached = _cached_olivetti(cache)
+        if cached is not None:
+            return cached
+        _fetch_olivetti(log or (lambda message: None))  # downloads into the data home, once
     digest = sha256_file(source)
-    arrays, _ = cache.fetch("dataset", {"name": "olivetti", "source_sha256": digest}, _fetch_olivetti)
+    arrays, _ = cache.fetch("dataset", {"name": "olivetti", "source_sha256": digest},
+                            lambda: _fetch_olivetti(log or (lambda message: None)))
     sources = np.array([f"olivetti:{i}" for i in range(len(arrays["images"]))])
     return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
 
@@ -103,18 +111,44 @@ def _crop_all(photos: list[Path]) -> dict[str, np.ndarray]:
     }
 
 
+def _cached_olivetti(cache: Cache) -> FaceSet | None:
+    """The newest Olivetti set the cache holds, whatever source file it was decoded from."""
+    for entry in reversed(cache.entries()):  # newest first
+        if entry.kind == "dataset" and entry.parts.get("name") == "olivetti":
+            arrays = cache.lookup("dataset", entry.parts)
+            if arrays is not None:
+                digest = str(entry.parts["source_sha256"])
+                sources = np.array([f"olivetti:{i}" for i in range(len(arrays["images"]))])
+                return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
+    return None
+
+
 def _sklearn_data_home() -> Path:
     # scikit-learn's documented rule (sklearn.datasets.get_data_home), followed here so that a warm
     # render finds the file without importing scikit-learn.
     return Path(os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))).expanduser()
 
 
-def _fetch_olivetti() -> dict[str, np.ndarray]:
+def _fetch_olivetti(log: Callable[[str], None]) -> dict[str, np.ndarray]:
+    import contextlib
+    import io
+    import warnings
+
     from sklearn.datasets import fetch_olivetti_faces
 
+    home = _sklearn_data_home()
+    made = not home.exists()
+    if not (home / OLIVETTI_FILE).is_file():
+        log(f"downloading the Olivetti faces (1.4 MB) into {home}, once")
     try:
-        bunch = fetch_olivetti_faces(download_if_missing=True)
+        # scikit-learn prints its own download line and warns on each retry: this stage says it once.
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bunch = fetch_olivetti_faces(download_if_missing=True)
     except OSError as exc:
+        if made:  # leave no empty data folder behind
+            with contextlib.suppress(OSError):
+                home.rmdir()
         reason = getattr(exc, "reason", None) or exc.strerror or exc
         raise InputError(
             f"dataset 'olivetti': not in scikit-learn's data folder ({_sklearn_data_home()}) and "
