@@ -9,6 +9,7 @@ last, so an entry without one is incomplete. A damaged entry is reported as a wa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -23,12 +24,49 @@ import numpy as np
 from render.errors import OutputError
 from render.hashing import sha256_arrays, sha256_json
 
-__all__ = ["FORMAT_VERSIONS", "Cache", "CacheEntry", "default_cache_dir", "CACHE_ENV"]
+__all__ = ["FORMAT_VERSIONS", "Cache", "CacheEntry", "default_cache_dir", "CACHE_ENV", "CACHE_MAX_ENV",
+           "DEFAULT_MAX_BYTES", "parse_size", "parse_age", "max_bytes"]
 
 #: Each kind of entry's format version: raising one invalidates that kind's entries alone. All began
 #: at 3, the single version they replaced (basis 2: it records its spread; 3: fitted in float64).
 FORMAT_VERSIONS: dict[str, int] = {"dataset": 3, "scores": 3, "basis": 3, "readout": 3}
 CACHE_ENV = "HAPPY_FACES_CACHE"
+CACHE_MAX_ENV = "HAPPY_FACES_CACHE_MAX"
+#: The cache's size after each render, least recently used entries going first (``$HAPPY_FACES_CACHE_MAX``).
+DEFAULT_MAX_BYTES = 2_000_000_000
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "k": 10**3, "mb": 10**6, "m": 10**6, "gb": 10**9, "g": 10**9, "tb": 10**12}
+_SPANS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_size(text: str) -> int:
+    """``500MB``, ``2GB``, ``1000000`` to bytes (decimal units); ValueError otherwise."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not found or found[2].lower() not in _UNITS:
+        raise ValueError(f"{text!r} is not a size: write e.g. 500MB or 2GB")
+    return int(float(found[1]) * _UNITS[found[2].lower()])
+
+
+def parse_age(text: str) -> float:
+    """``30d``, ``12h``, ``2w``, ``90m``, ``45s`` to seconds; ValueError otherwise."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if not found:
+        raise ValueError(f"{text!r} is not an age: write e.g. 30d, 12h or 2w")
+    return float(found[1]) * _SPANS[found[2]]
+
+
+def max_bytes() -> int:
+    """The cache's cap: ``$HAPPY_FACES_CACHE_MAX`` (a size), else :data:`DEFAULT_MAX_BYTES`."""
+    given = os.environ.get(CACHE_MAX_ENV)
+    if not given:
+        return DEFAULT_MAX_BYTES
+    try:
+        return parse_size(given)
+    except ValueError as exc:
+        raise OutputError(f"${CACHE_MAX_ENV}: {exc}") from None
 
 Arrays = dict[str, np.ndarray]
 
@@ -55,6 +93,7 @@ class CacheEntry:
     parts: dict[str, Any]
     created: float
     bytes: int
+    used: float  #: when a render last read or wrote it
 
 
 class Cache:
@@ -96,8 +135,9 @@ class Cache:
         for meta_path in sorted(self.root.glob("*-*.json")) if self.root.is_dir() else []:
             try:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                size = meta_path.stat().st_size + meta_path.with_suffix(".npz").stat().st_size
-                found.append(CacheEntry(meta["kind"], meta["key"], meta["parts"], meta["created"], size))
+                stat = meta_path.stat()
+                size = stat.st_size + meta_path.with_suffix(".npz").stat().st_size
+                found.append(CacheEntry(meta["kind"], meta["key"], meta["parts"], meta["created"], size, stat.st_mtime))
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         return sorted(found, key=lambda e: e.created)
@@ -111,6 +151,25 @@ class Cache:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+    def prune(self, older_than: float | None = None, max_size: int | None = None) -> tuple[int, int]:
+        """Remove entries unused for ``older_than`` seconds, then the least recently used until the
+        rest fit in ``max_size`` bytes, and leftovers of interrupted writes; return (entries, bytes)
+        removed."""
+        now, removed, freed = time.time(), 0, 0
+        entries = sorted(self.entries(), key=lambda e: e.used)  # least recently used first
+        total = sum(e.bytes for e in entries)
+        for entry in entries:
+            stale = older_than is not None and now - entry.used > older_than
+            if not stale and (max_size is None or total <= max_size):
+                continue
+            for path in self._paths(entry.kind, entry.key):
+                path.unlink(missing_ok=True)
+            removed, freed, total = removed + 1, freed + entry.bytes, total - entry.bytes
+        for leftover in self.root.glob("*.tmp") if self.root.is_dir() else []:
+            if now - leftover.stat().st_mtime > 3600:  # not a write in progress
+                leftover.unlink(missing_ok=True)
+        return removed, freed
 
     def _paths(self, kind: str, key: str) -> tuple[Path, Path]:
         stem = self.root / f"{kind}-{key}"
@@ -130,6 +189,8 @@ class Cache:
         except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
             self.warn(f"cache entry {meta_path.stem} in {self.root} is damaged ({exc}); rebuilding it")
             return None
+        with contextlib.suppress(OSError):  # used now: the last to go when the cache is pruned
+            os.utime(meta_path)
         return arrays
 
     def _store(self, kind: str, key: str, parts: Mapping[str, Any], arrays: Arrays) -> None:

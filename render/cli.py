@@ -261,19 +261,45 @@ cache_cli = typer.Typer(help="List or clear the cache of datasets, model scores 
 cli.add_typer(cache_cli, name="cache")
 
 
-@cache_cli.command("list", help="List cached entries: kind, key, size, age and what made them.")
+@cache_cli.command("list", help="List cached entries: kind, key, size, when last used, and what made them.")
 def cache_list(cache_dir: CacheDir = None) -> None:
     import time
 
     from render.cache import Cache, default_cache_dir
 
     cache = Cache(cache_dir or default_cache_dir())
-    entries = cache.entries()
-    typer.echo(f"{len(entries)} entries in {cache.root}")
+    entries = sorted(cache.entries(), key=lambda e: e.used)
+    typer.echo(f"{len(entries)} entries, {sum(e.bytes for e in entries) / 1e6:.1f} MB in {cache.root}")
     for e in entries:
-        made = ", ".join(f"{k}={str(v)[:12]}" for k, v in e.parts.items())
-        age = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created))
-        typer.echo(f"{e.kind:8} {e.key[:12]}  {e.bytes / 1e6:7.2f} MB  {age}  {made}")
+        made = ", ".join(f"{k}={_short(v)}" for k, v in e.parts.items())
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.used))
+        typer.echo(f"{e.kind:8} {e.key[:12]}  {e.bytes / 1e6:8.2f} MB  used {used}  {made}")
+
+
+def _short(value: object, most: int = 16) -> str:
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= most else text[: most - 1] + "\u2026"  # shortened, and says so
+
+
+@cache_cli.command("prune", help="Remove entries unused for a while, then the least recently used beyond a size.")
+def cache_prune(
+    cache_dir: CacheDir = None,
+    older_than: Annotated[Optional[str], typer.Option("--older-than", metavar="AGE",
+                                                      help="Remove entries unused for AGE: 30d, 12h, 2w...")] = None,
+    max_size: Annotated[Optional[str], typer.Option("--max-size", metavar="SIZE",
+                                                    help="Then keep at most SIZE: 500MB, 2GB... (default: "
+                                                         "$HAPPY_FACES_CACHE_MAX, else 2GB)")] = None,
+) -> None:
+    from render.cache import Cache, default_cache_dir, max_bytes, parse_age, parse_size
+
+    try:
+        age = parse_age(older_than) if older_than else None
+        size = parse_size(max_size) if max_size else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    cache = Cache(cache_dir or default_cache_dir())
+    removed, freed = cache.prune(age, size if size is not None else (None if age else max_bytes()))
+    typer.echo(f"removed {removed} entries ({freed / 1e6:.1f} MB) from {cache.root}")
 
 
 @cache_cli.command("clear", help="Remove every cached entry.")

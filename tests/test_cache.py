@@ -143,3 +143,57 @@ def test_cache_list_and_clear_commands(tmp_path):
     cleared = invoke("cache", "clear", "--cache-dir", str(tmp_path))
     assert cleared.exit_code == 0 and "removed 2 files" in cleared.stdout
     assert Cache(tmp_path).entries() == []
+
+
+def _entry(cache: Cache, name: str, size: int, used: float) -> None:
+    import os
+
+    cache.store("readout", {"clip": name}, {"probabilities": np.zeros(size // 8, np.float64)})
+    meta = cache.root / f"readout-{Cache.key('readout', {'clip': name})}.json"
+    os.utime(meta, (used, used))
+
+
+def test_prune_goes_by_last_use_and_size(tmp_path):
+    import time
+
+    cache = Cache(tmp_path)
+    now = time.time()
+    for age_days, name in ((40, "old"), (10, "middle"), (1, "recent")):
+        _entry(cache, name, 200_000, now - age_days * 86400)
+    assert cache.lookup("readout", {"clip": "old"}) is not None  # read now: the most recently used
+    removed, freed = cache.prune(max_size=450_000)
+    assert removed == 1 and freed > 200_000
+    assert cache.lookup("readout", {"clip": "middle"}) is None  # the least recently used went
+    assert cache.lookup("readout", {"clip": "old"}) is not None
+    removed, _ = cache.prune(older_than=2 * 86400)
+    assert removed == 0  # both left were used within two days
+    assert len(cache.entries()) == 2
+
+
+def test_cache_prune_and_list_on_the_command_line(tmp_path):
+    import time
+
+    from conftest import invoke
+
+    cache = Cache(tmp_path)
+    _entry(cache, "a" * 64, 100_000, time.time() - 40 * 86400)
+    _entry(cache, "b" * 64, 100_000, time.time())
+    listed = invoke("cache", "list", "--cache-dir", str(tmp_path))
+    assert listed.exit_code == 0 and "2 entries" in listed.stdout
+    assert f"clip={'a' * 15}\u2026" in listed.stdout  # shortened, and says so
+    pruned = invoke("cache", "prune", "--older-than", "30d", "--cache-dir", str(tmp_path))
+    assert pruned.exit_code == 0 and "removed 1 entries" in pruned.stdout
+    assert [e.parts["clip"][0] for e in cache.entries()] == ["b"]
+    bad = invoke("cache", "prune", "--older-than", "soon", "--cache-dir", str(tmp_path))
+    assert bad.exit_code == 2
+
+
+def test_a_render_keeps_the_cache_under_its_cap(tmp_path, olivetti_home, monkeypatch):
+    from conftest import invoke, write_scene
+
+    monkeypatch.setenv("HAPPY_FACES_CACHE_MAX", "1MB")
+    scene = write_scene(tmp_path, "name: capped\nmorph: {levels: 4}\noutput: {dir: out, size: 64, formats: [mp4]}\n")
+    result = invoke(str(scene), "--cache-dir", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.stderr
+    entries = Cache(tmp_path / "cache").entries()
+    assert sum(e.bytes for e in entries) <= 1_000_000 and "dataset" not in {e.kind for e in entries}

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from render.cache import Cache, default_cache_dir
+from render.cache import Cache, default_cache_dir, max_bytes
 from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain
 from render.run.batch import executor_for, run_jobs
 from render.run.job import Finished, Job
@@ -97,6 +97,7 @@ class Program:
             self.report.stop()
         if self.report.total:
             self.report.end(sorted({str(plan.scene.scene_dir) for plan in plans}))
+        cache.prune(max_size=max_bytes())  # least recently used entries first: what this run used stays
         if len(files) > 1 and failed_scenes:
             say(f"{len(failed_scenes)} of {len(files)} scenes failed: {', '.join(map(str, failed_scenes))}")
         return self.exit_code
