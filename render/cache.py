@@ -99,10 +99,12 @@ class CacheEntry:
 class Cache:
     """Entries under ``root``. ``refresh`` ignores existing entries (and overwrites them)."""
 
-    def __init__(self, root: Path, *, refresh: bool = False, warn: Callable[[str], None] = print) -> None:
+    def __init__(self, root: Path, *, refresh: bool = False, warn: Callable[[str], None] = print,
+                 note: Callable[[str], None] | None = None) -> None:
         self.root = root
         self.refresh = refresh
         self.warn = warn
+        self.note = note  #: told of every lookup (``-v``)
 
     @staticmethod
     def key(kind: str, parts: Mapping[str, Any]) -> str:
@@ -123,7 +125,11 @@ class Cache:
 
     def lookup(self, kind: str, parts: Mapping[str, Any]) -> Arrays | None:
         """The entry's arrays, or None when missing, damaged, or ``refresh`` is on."""
-        return None if self.refresh else self._load(kind, self.key(kind, parts))
+        key = self.key(kind, parts)
+        found = None if self.refresh else self._load(kind, key)
+        if self.note is not None:
+            self.note(f"cache: {kind} {key[:12]} {'found' if found is not None else 'not found: computing it'}")
+        return found
 
     def store(self, kind: str, parts: Mapping[str, Any], arrays: Arrays) -> None:
         """Write an entry (atomically)."""

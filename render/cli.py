@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 __all__ = ["cli", "run"]
 
@@ -33,7 +33,9 @@ class _SceneFirst(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         first = next((a for a in args if not a.startswith("-")), None)
-        own = not args or args[0] in ("--help", "-h", "--version", "-V")
+        if args in (["--help"], ["-h"]):  # the help of a render, with the other commands listed below
+            args = [_RENDER, "--help"]
+        own = not args or args[0] in ("--version", "-V", "--install-completion", "--show-completion")
         if not own and first not in self.commands:
             if first is not None and not Path(first).exists():
                 import difflib
@@ -50,9 +52,20 @@ class _SceneFirst(TyperGroup):
         formatter.write_usage("render", "SCENE.yaml [SCENE.yaml ...] [OPTIONS]\n       render COMMAND")
 
 
+class _Render(TyperCommand):
+    """The default command: its usage and messages name it ``render``, as users type it."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_usage("render", "SCENE.yaml|FOLDER [...] [OPTIONS]\n       render COMMAND")
+
+    def make_context(self, info_name: Any, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        # Its own root, named as typed: "Try 'render -h'", not "render render-scenes -h".
+        return super().make_context("render", args, parent=None, **extra)
+
+
 cli = typer.Typer(
     cls=_SceneFirst,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Render happy-eigenface films from scene files.\n\n"
@@ -74,7 +87,7 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         Optional[bool],
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option("--version", "-V", metavar="", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
     """Render happy-eigenface films from scene files."""
@@ -120,19 +133,21 @@ OutputDir = Annotated[
 DeviceOption = Annotated[
     Optional[Device], typer.Option("--device", help="Where the emotion model runs; replaces the scene's filter.device.")
 ]
-Refresh = Annotated[bool, typer.Option("--refresh", help="Ignore cached scores and bases; recompute and store them.")]
+Refresh = Annotated[bool, typer.Option("--refresh", metavar="", help="Ignore cached scores and bases; recompute and store them.")]
 Jobs = Annotated[
     Optional[int],
     typer.Option("--jobs", "-j", min=1, help="Films rendered at once, in worker processes (default: the cores)."),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print errors only.")]
 Sets = Annotated[
     Optional[list[str]],
     typer.Option("--set", "-s", metavar="KEY=VALUE", callback=lambda values: _sets(values or []),
                  help="Change one scene key for this run, e.g. --set morph.levels=12 --set output.formats=[mp4] "
                       "(dotted keys, YAML values; repeatable; checked with the file)."),
 ]
-Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")]
+Debug = Annotated[bool, typer.Option("--debug", metavar="", help="Show tracebacks of failures.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", metavar="",
+                                       help="Say more: each cache entry found or computed, each film's files.")]
 
 
 def _sets(values: list[str]) -> tuple:
@@ -156,15 +171,21 @@ def _sets(values: list[str]) -> tuple:
 
 def _options(output_dir: Optional[Path], device: Optional[Device], cache_dir: Optional[Path], refresh: bool,
              quiet: bool, debug: bool, jobs: Optional[int], executor: Optional[str] = None, force: bool = False,
-             sets: tuple = (), preview: bool = False):
+             sets: tuple = (), preview: bool = False, verbose: bool = False, open_: bool = False):
     from render.run.batch import cores
     from render.run.program import Options
 
     return Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
-                   jobs or cores(), executor if executor != "local" else None, force, sets or (), preview)
+                   jobs or cores(), executor if executor != "local" else None, force, sets or (), preview,
+                   verbose, open_)
 
 
-@cli.command(_RENDER, help="Render one or more scene files (the default command).")
+@cli.command(_RENDER, cls=_Render, hidden=True, context_settings={"help_option_names": ["-h", "--help"]},
+             help="Render happy-eigenface films from scene files: each scene names a face set, an emotion filter, "
+                  "a PCA basis and the faces to morph onto it; the films and stills go into <output.dir>/<name>/.",
+             epilog="Commands: render serve (the live kiosk), render watch (a hot folder), render init (a starter "
+                    "scene), render schema, render cache list|prune|clear, render --version. "
+                    "Each has its own --help.")
 def render_scenes(
     scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False)],
     output_dir: OutputDir = None,
@@ -177,17 +198,21 @@ def render_scenes(
         typer.Option("--executor", callback=_executor,
                      help="Where clips render: 'local' (default), or dask://host:port (a Dask cluster)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Render every clip, even those up to date.")] = False,
+    force: Annotated[bool, typer.Option("--force", metavar="", help="Render every clip, even those up to date.")] = False,
     sets: Sets = None,
-    preview: Annotated[bool, typer.Option("--preview", help="A quick look: 128 px, at most 25 levels, MP4 only, "
+    preview: Annotated[bool, typer.Option("--preview", metavar="", help="A quick look: 128 px, at most 25 levels, MP4 only, "
                                           "into <output.dir>/previews/.")] = False,
+    open_: Annotated[bool, typer.Option("--open", metavar="", help="Open the first film made with the system's "
+                                        "viewer (xdg-open, or open on macOS).")] = False,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
     from render.app import main
     from render.run.program import Program
 
-    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview)
+    options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview,
+                       verbose, open_)
     raise typer.Exit(main(lambda: Program(options).run(scenes), debug))
 
 

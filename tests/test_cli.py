@@ -139,3 +139,58 @@ def test_init_writes_a_starter_scene_that_renders(tmp_path, olivetti_home):
     assert {"face-0.mp4", "face-0.gif"} <= {p.name for p in (folder / "output" / "my-scene").iterdir()}
     again = invoke("init", str(folder))
     assert again.exit_code == ExitCode.OUTPUT and "already exists" in again.stderr
+
+
+def test_help_is_the_help_of_a_render_with_the_commands_below():
+    from typer.testing import CliRunner
+
+    from render.cli import cli
+
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=120)
+    assert result.exit_code == 0
+    text = result.output
+    assert "Usage: render SCENE.yaml|FOLDER [...] [OPTIONS]" in text and "render-scenes" not in text
+    for option in ("--output-dir", "--jobs", "--set", "--preview", "--open", "--verbose", "--force"):
+        assert option in text, option
+    assert text.count("<bool>") == 1  # flags show no type (but typer's own --help, once)
+    words = " ".join(text.split())  # the epilog is wrapped to the terminal
+    assert "render serve" in words and "render init" in words and "render cache" in words
+
+
+def test_a_bad_option_points_at_render_help(tmp_path):
+    result = invoke(str(write_scene(tmp_path, "name: x\n")), "--bogus")
+    assert result.exit_code == ExitCode.USAGE
+    assert "Try 'render -h' for help." in result.output and "render-scenes" not in result.output
+
+
+def test_shell_completion_is_offered():
+    done = subprocess.run([sys.executable, "-m", "render", "--show-completion", "bash"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "complete -o default -F _render_completion render" in done.stdout, done.stdout
+
+
+def _run(scene, *args, path: str | None = None, cache=None):
+    env = {**os.environ}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run([sys.executable, "-m", "render", str(scene), *args, "--cache-dir", str(cache)],
+                          cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.slow
+def test_verbose_and_open(tmp_path, olivetti_home, isolated_cache):
+    scene = write_scene(tmp_path, "name: opened\nmorph: {levels: 4}\noutput: {dir: out, size: 64, formats: [mp4]}\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    opener = bin_dir / ("open" if sys.platform == "darwin" else "xdg-open")
+    opener.write_text(f"#!/bin/sh\necho \"$1\" > {tmp_path / 'opened.txt'}\n")
+    opener.chmod(0o755)
+    done = _run(scene, "-v", "--open", path=str(bin_dir), cache=isolated_cache)
+    assert done.returncode == 0, done.stderr
+    assert "cache: basis" in done.stderr and "opened: face-0: 2 files: face-0.json, face-0.mp4" in done.stderr
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "opened.txt").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "opened.txt").read_text().strip() == str(tmp_path / "out" / "opened" / "face-0.mp4")
+    nothing = _run(scene, "--open", "--force", path=str(tmp_path / "empty"), cache=isolated_cache)
+    assert nothing.returncode == 0 and "--open: no program here opens files" in nothing.stderr, nothing.stderr

@@ -41,6 +41,8 @@ class Options:
     force: bool = False
     sets: tuple[tuple[tuple[str, ...], object], ...] = ()  #: ``--set key=value``, in order
     preview: bool = False
+    verbose: bool = False
+    open: bool = False
 
     def overrides(self) -> dict[tuple[str, ...], object]:
         chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device}
@@ -65,6 +67,7 @@ class Program:
 
     options: Options
     failures: list[RenderError | Exception] = field(default_factory=list)
+    made: list[Path] = field(default_factory=list)  #: the files of every film made, in order
 
     def __post_init__(self) -> None:
         self.report = Report(quiet=self.options.quiet)
@@ -72,7 +75,8 @@ class Program:
     def run(self, paths: list[Path]) -> ExitCode:
         """Render every scene of ``paths``; return the exit code of the whole run."""
         options = self.options
-        cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=self.warn)
+        cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=self.warn,
+                      note=say if options.verbose else None)
         files = scene_files(paths)
         plans, failed_scenes = [], []
         for path in files:
@@ -98,6 +102,8 @@ class Program:
         if self.report.total:
             self.report.end(sorted({str(plan.scene.scene_dir) for plan in plans}))
         cache.prune(max_size=max_bytes())  # least recently used entries first: what this run used stays
+        if options.open:
+            self._open(plans)
         if len(files) > 1 and failed_scenes:
             say(f"{len(failed_scenes)} of {len(files)} scenes failed: {', '.join(map(str, failed_scenes))}")
         return self.exit_code
@@ -107,6 +113,10 @@ class Program:
             if result is not None:
                 plans[result.scene].manifest.record(result.name, result.entry)
                 self.report.finish(job.label, None)
+                folder = plans[result.scene].scene.scene_dir
+                self.made.extend(folder / name for name in result.entry["files"])
+                if self.options.verbose:
+                    say(f"{job.label}: {len(result.entry['files'])} files: {', '.join(sorted(result.entry['files']))}")
             else:
                 assert error is not None
                 self.report.finish(job.label, self.failed(error))
@@ -121,6 +131,23 @@ class Program:
         finally:  # what finished is recorded, even when the batch is interrupted
             for plan in plans.values():
                 plan.manifest.flush()
+
+    def _open(self, plans: list[Plan]) -> None:
+        """``--open``: the first film made (else the first scene's folder) in the system's viewer."""
+        import shutil
+        import subprocess
+
+        films = [p for p in self.made if p.suffix in (".mp4", ".gif", ".html")]
+        target = films[0] if films else (plans[0].scene.scene_dir if plans else None)
+        opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
+        if target is None:
+            return
+        if opener is None:
+            say(f"--open: no program here opens files (xdg-open); the files are in {target.parent if films else target}")
+            return
+        subprocess.Popen([opener, str(target)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        self.log(f"opened {target}")
 
     def failed(self, error: Exception) -> str:
         """Say and count one failure (of a scene, an input or a job) and return its message; with
