@@ -194,3 +194,35 @@ def test_verbose_and_open(tmp_path, olivetti_home, isolated_cache):
     assert (tmp_path / "opened.txt").read_text().strip() == str(tmp_path / "out" / "opened" / "face-0.mp4")
     nothing = _run(scene, "--open", "--force", path=str(tmp_path / "empty"), cache=isolated_cache)
     assert nothing.returncode == 0 and "--open: no program here opens files" in nothing.stderr, nothing.stderr
+
+
+@pytest.mark.parametrize("text", [None, "name: broken\nmorph: {levls: 3}\n"], ids=["missing-scene", "bad-key"])
+def test_a_failing_run_on_a_terminal_leaves_no_live_line_and_the_cursor_shown(tmp_path, text):
+    scene = tmp_path / "hapy.yaml"
+    if text is not None:
+        scene.write_text(text)
+    main, child = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "render", str(scene)], cwd=REPO, stdin=child, stdout=child,
+                               stderr=child, env={**os.environ, "TERM": "xterm"})
+    os.close(child)
+    try:
+        shown = _read_all(main, time.monotonic() + 60)
+        assert process.wait(timeout=60) == ExitCode.SCENE
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)
+    assert shown.rfind(b"\x1b[?25l") <= shown.rfind(b"\x1b[?25h"), shown  # never hidden, or shown again
+    assert b"clips" not in shown and b"render: error: " in shown, shown
+
+
+@pytest.mark.slow
+def test_preview_of_the_default_scene(tmp_path, olivetti_home):
+    from mediafiles import mp4_frames
+
+    result = invoke(str(REPO / "scenes" / "happy.yaml"), "--preview", "--output-dir", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    _, frames = mp4_frames(tmp_path / "previews" / "happy" / "face-0.mp4")
+    assert len(frames) == 25 and frames[0].shape[:2] == (128, 128)
+    assert sorted(p.name for p in (tmp_path / "previews" / "happy").iterdir()) == [
+        "emotions.csv", "face-0.json", "face-0.mp4", "manifest.json"]
