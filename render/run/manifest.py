@@ -1,10 +1,16 @@
-"""The manifest: ``<output.dir>/<scene>/manifest.json``, what each finished clip is made of.
+"""The manifest: ``<output.dir>/<scene>/manifest.json``, what each finished clip is made of, and where
+its files were published.
 
 For each clip: the input it came from, the hash of every setting that shapes it, its files (bytes
 and sha256), its frames and duration. A re-run skips a clip whose settings hash is the same and
 whose files are all there, whole (same bytes, same sha256); it redoes clips that are missing,
-changed or damaged. The manifest is rewritten atomically as clips finish (at most once a second during
-a batch, and at its end), so a batch killed half way keeps the record of the clips it finished.
+changed or damaged. For each place the scene was published to (``published``, keyed by its URL):
+each file's remote key, bytes, sha256 and the store's ETag.
+
+Every record is appended at once to a journal beside it (``.manifest.journal``, one JSON line each,
+flushed), and the manifest itself is rewritten atomically from time to time and at the end, when the
+journal is folded in and removed. A run killed at any moment (SIGKILL included) therefore loses no
+finished clip or upload: the next load replays the journal (a last line cut short is ignored).
 """
 
 from __future__ import annotations
@@ -15,39 +21,42 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 from render.hashing import describe_files
 
-__all__ = ["Manifest", "MANIFEST_FILE"]
+__all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
 
 MANIFEST_FILE = "manifest.json"
+JOURNAL_FILE = ".manifest.journal"
 VERSION = 1
+_STALE_SECONDS = 60.0  #: a temporary manifest older than this was left by a killed save
 
 
 @dataclass
 class Manifest:
-    """The record of one scene's finished clips."""
+    """The record of one scene's finished clips and published files."""
 
     folder: Path
     scene: str
     clips: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _saved: float = field(default=float("-inf"), repr=False)
-    _dirty: bool = field(default=False, repr=False)
+    published: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    _saved: float = field(default_factory=time.monotonic, repr=False)
+    _journal: IO[str] | None = field(default=None, repr=False)
+    _pending: bool = field(default=False, repr=False)
 
     @classmethod
     def load(cls, folder: Path, scene: str, warn: Callable[[str], None]) -> Manifest:
+        manifest = cls(folder, scene)
         path = folder / MANIFEST_FILE
-        if not path.exists():
-            return cls(folder, scene)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            if document.get("version") != VERSION or not isinstance(document.get("clips"), dict):
-                raise ValueError("not a manifest of this version")
-            return cls(folder, scene, document["clips"])
-        except (OSError, ValueError) as exc:
-            warn(f"{path}: unreadable ({exc}); every clip of the scene is rendered again")
-            return cls(folder, scene)
+        if path.exists():
+            try:
+                manifest.clips, manifest.published = _parse(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                warn(f"{path}: unreadable ({exc}); it is rebuilt, and every clip of the scene is rendered again")
+        manifest._replay(warn)
+        manifest._sweep()
+        return manifest
 
     def up_to_date(self, clip: str, settings: str) -> bool:
         """Whether the clip's record has these settings and all its files are there, whole."""
@@ -61,24 +70,28 @@ class Manifest:
                 return False
         return describe_files(self.folder, list(files)) == files
 
-    def record(self, clip: str, entry: dict[str, Any], every: float = 1.0) -> None:
-        """Add a finished clip; rewrite the file (atomically) when ``every`` seconds have passed since
-        the last write. :meth:`save` at the end writes the rest: a batch killed before then redoes at
-        most the clips of its last second."""
+    def record(self, clip: str, entry: dict[str, Any], every: float = 10.0) -> None:
+        """Add a finished clip, in the journal at once; fold the journal into the manifest when
+        ``every`` seconds have passed since the last time (0: now)."""
         self.clips[clip] = entry
-        self._dirty = True
-        if time.monotonic() - self._saved >= every:
-            self.save()
+        self._append({"clip": clip, "entry": entry}, every)
+
+    def record_published(self, target: str, name: str, entry: dict[str, Any], every: float = 10.0) -> None:
+        """Add one file published to ``target`` (a URL), in the journal at once."""
+        self.published.setdefault(target, {})[name] = entry
+        self._append({"published": target, "file": name, "entry": entry}, every)
 
     def flush(self) -> None:
-        """Write what :meth:`record` has not written yet."""
-        if self._dirty:
+        """Fold what the journal holds into the manifest file."""
+        if self._pending or (self.folder / JOURNAL_FILE).exists():
             self.save()
 
-
     def save(self) -> None:
-        self._saved, self._dirty = time.monotonic(), False
+        """Write the manifest atomically, then drop the journal it now holds."""
+        self._saved, self._pending = time.monotonic(), False
         document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(self.clips.items()))}
+        if self.published:
+            document["published"] = {url: dict(sorted(files.items())) for url, files in sorted(self.published.items())}
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=self.folder)
         os.chmod(tmp, 0o666 & ~_umask())  # an ordinary file, not mkstemp's private one
@@ -90,6 +103,66 @@ class Manifest:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # Only now is the journal redundant: a save cut short keeps it, and the next load replays it.
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        (self.folder / JOURNAL_FILE).unlink(missing_ok=True)
+
+    def _append(self, line: dict[str, Any], every: float) -> None:
+        if self._journal is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._journal = open(self.folder / JOURNAL_FILE, "a", encoding="utf-8")
+        self._journal.write(json.dumps(line, separators=(",", ":")) + "\n")
+        self._journal.flush()  # in the kernel's hands: a killed process loses nothing
+        self._pending = True
+        if time.monotonic() - self._saved >= every:
+            self.save()
+
+    def _replay(self, warn: Callable[[str], None]) -> None:
+        path = self.folder / JOURNAL_FILE
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (FileNotFoundError, IsADirectoryError):
+            return
+        except OSError as exc:
+            warn(f"{path}: unreadable ({exc}); what it recorded is rendered or published again")
+            return
+        for line in lines:
+            try:
+                item = json.loads(line)
+                if isinstance(item.get("entry"), dict) and isinstance(item.get("clip"), str):
+                    self.clips[item["clip"]] = item["entry"]
+                elif isinstance(item.get("entry"), dict) and isinstance(item.get("published"), str):
+                    self.published.setdefault(item["published"], {})[str(item["file"])] = item["entry"]
+            except (ValueError, AttributeError, KeyError):
+                continue  # a line cut short by a kill: what it was about is simply done again
+        self._pending = True
+
+    def _sweep(self) -> None:
+        """Remove temporary manifests that a killed save left behind."""
+        now = time.time()
+        for stale in self.folder.glob(f".{MANIFEST_FILE}.*.tmp"):
+            try:
+                if now - stale.stat().st_mtime > _STALE_SECONDS:
+                    stale.unlink()
+            except OSError:
+                pass
+
+
+def _parse(text: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
+    """The clips and published records of a manifest file; ValueError when it is not one."""
+    document = json.loads(text)
+    if not isinstance(document, dict) or document.get("version") != VERSION:
+        raise ValueError("not a manifest of this version")
+    clips, published = document.get("clips"), document.get("published", {})
+    if not isinstance(clips, dict) or not all(isinstance(v, dict) and isinstance(v.get("files", {}), dict)
+                                              for v in clips.values()):
+        raise ValueError("its clips are not records")
+    if not isinstance(published, dict) or not all(isinstance(files, dict) and all(isinstance(e, dict) for e in files.values())
+                                                  for files in published.values()):
+        raise ValueError("its published files are not records")
+    return clips, published
 
 
 def _umask() -> int:
