@@ -16,10 +16,10 @@ from render.encode.gif import GifSink
 from render.encode.mp4 import H264, Mp4Sink
 from render.encode.png import FramesSink, write_png
 from render.encode.readout import write_readout
-from render.encode.sidecar import write_sidecar
+from render.encode.sidecar import platform_bodies, write_sidecar
 from render.encode.viewer import write_viewer
 
-__all__ = ["FrameSink", "GifSink", "H264", "Mp4Sink", "FramesSink", "write_png", "write_readout", "write_sidecar",
+__all__ = ["FrameSink", "GifSink", "H264", "Mp4Sink", "FramesSink", "write_png", "write_readout", "write_sidecar", "platform_bodies",
            "write_viewer"]
 
 

@@ -1,18 +1,30 @@
-"""The upload sidecar: a JSON file beside each video with what an upload form asks for."""
+"""The upload sidecar: a JSON file beside each video with what the platforms' upload APIs ask for.
+
+Besides the file's own facts (duration, frame rate, size, codec, bytes, sha256) it carries, ready to
+send: ``youtube``, the YouTube Data API ``videos.insert`` request body (``snippet`` and ``status``,
+with ``containsSyntheticMedia`` true: these faces are altered by a model); ``instagram``, the Graph
+API's ``caption``; ``x``, a post's ``text``. Each is cut to its platform's limits here, so a script
+that feeds the sidecar to an API never has it refused for length.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from render.hashing import sha256_file
 
-__all__ = ["write_sidecar"]
+__all__ = ["write_sidecar", "platform_bodies", "INSTAGRAM_CAPTION", "X_TEXT"]
+
+INSTAGRAM_CAPTION, INSTAGRAM_HASHTAGS = 2200, 30  #: characters, hashtags (Graph API, ig-user/media)
+X_TEXT = 280  #: characters of a post (X counts most CJK characters twice; we count each once, and stay well under)
+YOUTUBE_TITLE, YOUTUBE_DESCRIPTION = 100, 5000  #: characters, bytes (YouTube Data API, videos resource)
 
 
 def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps: float,
-                  size: tuple[int, int], preset: str | None) -> Path:
-    """Write ``<video>.json``: title, description, duration, frame rate, size, codec, bytes, sha256."""
+                  size: tuple[int, int], preset: str | None, platforms: dict[str, Any] | None = None) -> Path:
+    """Write ``<video>.json``: the file's facts and, when given, the platforms' request bodies."""
     width, height = size
     document = {
         "file": video.name,
@@ -29,7 +41,40 @@ def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps
         "preset": preset,
         "bytes": video.stat().st_size,
         "sha256": sha256_file(video),
+        **(platforms or {}),
     }
     path = video.with_suffix(".json")
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def platform_bodies(title: str, description: str, tags: tuple[str, ...], language: str | None,
+                    category: int, privacy: str, made_for_kids: bool, license: str) -> dict[str, Any]:
+    """The ``youtube``, ``instagram`` and ``x`` parts of a sidecar."""
+    snippet: dict[str, Any] = {"title": title[:YOUTUBE_TITLE], "description": _bytes(description, YOUTUBE_DESCRIPTION),
+                               "tags": list(tags), "categoryId": str(category)}
+    if language:
+        snippet["defaultLanguage"] = language  # no defaultAudioLanguage: the films are silent
+    status = {"privacyStatus": privacy, "selfDeclaredMadeForKids": made_for_kids, "license": license,
+              "embeddable": True, "containsSyntheticMedia": True}
+    hashtags = " ".join("#" + "".join(ch for w in tag.split() for ch in w[:1].upper() + w[1:] if ch.isalnum())
+                        for tag in tags[:INSTAGRAM_HASHTAGS])
+    text = "\n\n".join(part for part in (title, description) if part)
+    caption = _chars(text, INSTAGRAM_CAPTION - len(hashtags) - 2) + ("\n\n" + hashtags if hashtags else "")
+    return {"youtube": {"snippet": snippet, "status": status},
+            "instagram": {"caption": caption.strip()},
+            "x": {"text": _chars(title if len(title) <= X_TEXT else text, X_TEXT)}}
+
+
+def _chars(text: str, most: int) -> str:
+    """``text`` in at most ``most`` characters, cut at a word with an ellipsis when it has to be."""
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1].rsplit(" ", 1)[0] if " " in text[: most - 1] else text[: most - 1]
+    return cut.rstrip() + "\u2026"
+
+
+def _bytes(text: str, most: int) -> str:
+    """``text`` in at most ``most`` bytes of UTF-8, never cutting a character in two."""
+    encoded = text.encode("utf-8")
+    return text if len(encoded) <= most else encoded[:most].decode("utf-8", errors="ignore")

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, write_sidecar
+from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, platform_bodies, write_sidecar
 from render.scene import Scene
 from render.film.timeline import timeline
 
@@ -70,6 +70,9 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
             sink.abort()
         raise
     if mp4:
+        youtube = scene.youtube
+        platforms = platform_bodies(title, scene.description, scene.tags, scene.language, youtube.category,
+                                    youtube.privacy, youtube.made_for_kids, youtube.license)
         write_sidecar(mp4.path, title=title, description=scene.description, frames=len(order), fps=output.fps,
-                      size=film.video_size, preset=output.preset)
+                      size=film.video_size, preset=output.preset, platforms=platforms)
     return len(order) if mp4 else film.levels

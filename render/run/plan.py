@@ -90,7 +90,8 @@ def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> 
 def scene_settings(scene: Scene, learnt: Learnt) -> str:
     """Hash of what every film of the scene shares: its settings (not its paths, name or inputs),
     the data and model it learnt from, the basis itself, and this program's version."""
-    shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "output": {"dir"}})
+    # Where the films are published does not change them: publishing settings are left out.
+    shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "output": {"dir"}, "publish": True})
     return Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state))).hexdigest()
 
 

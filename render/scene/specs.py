@@ -18,6 +18,7 @@ from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, 
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
 from render.scene.presets import LIMITS
+from render.scene.publish import PublishSpec, YoutubeSpec, tags_problem
 
 __all__ = [
     "EMOTIONS",
@@ -37,6 +38,8 @@ __all__ = [
     "GifSpec",
     "ViewerSpec",
     "ServeSpec",
+    "PublishSpec",
+    "YoutubeSpec",
 ]
 
 
@@ -176,9 +179,17 @@ class Scene(_Spec):
         "letter or digit.",
     )
     title: Optional[str] = Field(
-        None, max_length=100, description="Title for uploads (the videos' sidecar JSON); default: the name."
+        None, max_length=100, pattern=r"^[^<>]*$",
+        description="Title for uploads (the videos' sidecar JSON): up to 100 characters, no '<' or '>'; "
+        "default: the name.",
     )
-    description: str = Field("", max_length=5000, description="Description for uploads (sidecar JSON).")
+    description: str = Field("", pattern=r"^[^<>]*$", description="Description for uploads (sidecar JSON): "
+                             "up to 5000 bytes in UTF-8, no '<' or '>' (YouTube's rules).")
+    tags: tuple[str, ...] = Field((), description="Tags for uploads: up to 500 characters together, as YouTube counts them.")
+    language: Optional[str] = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                    description="The films' language for uploads, as a BCP-47 tag: en, fr, pt-BR...")
+    youtube: YoutubeSpec = YoutubeSpec()
+    publish: PublishSpec = PublishSpec()
     dataset: Dataset = Field(
         "olivetti",
         description="Face set: 'olivetti' (400 gray 64x64 faces of 40 people), or {folder: path} of photos.",
@@ -199,6 +210,22 @@ class Scene(_Spec):
         description="'clips': one clip per face; 'grid' (or {grid: {rows, cols, gap}}): all the faces in "
         "one frame; 'playlist' (or {playlist: {crossfade}}): every face one after another, in one loop.",
     )
+
+    @field_validator("description")
+    @classmethod
+    def _description_bytes(cls, value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > 5000:
+            raise ValueError(f"the description is {size} bytes in UTF-8; uploads take at most 5000")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        problem = tags_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("layout", mode="before")
     @classmethod

@@ -1,0 +1,120 @@
+"""Where the films go after a render: the ``publish`` section (a store and what is put there), and
+the ``youtube`` section (what the upload sidecar tells the YouTube Data API).
+
+Nothing secret lives in a scene: a URL with a password is refused; credentials come from the
+standard places (AWS variables and profiles, ssh keys and agent, netrc), read by the back ends.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any, Literal, Optional
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from render.scene.base import StrictFloat, StrictInt, _Spec
+
+__all__ = ["PublishSpec", "YoutubeSpec", "FILE_KINDS", "KEY_FIELDS", "SCHEMES", "check_store_url"]
+
+FileKind = Literal["video", "sidecar", "gif", "viewer", "stills", "readout", "frames", "crops"]
+FILE_KINDS: tuple[str, ...] = FileKind.__args__  # type: ignore[attr-defined]
+KEY_FIELDS = ("scene", "clip", "file", "name", "ext")
+SCHEMES = ("s3", "sftp", "webdav", "webdavs", "file")
+
+
+def check_store_url(value: str) -> str:
+    """``value`` if it names a store the tool publishes to; ValueError saying what is wrong otherwise."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (reading it checks it is a number)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise ValueError(f"{value!r}: publish to s3://bucket/prefix, sftp://[user@]host[:port]/path, "
+                         "webdav(s)://[user@]host[:port]/path or file:///path")
+    if parts.password is not None:
+        raise ValueError(f"{urlsplit(value)._replace(netloc='...').geturl()!r} carries a password: never put one "
+                         "in a scene; see the README's publishing section for where credentials go")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{value!r}: a store URL has no ?query or #fragment")
+    if scheme == "s3" and (not parts.hostname or parts.username or parts.port):
+        raise ValueError(f"{value!r}: write s3://bucket or s3://bucket/prefix (the endpoint goes in publish.endpoint_url)")
+    if scheme in ("sftp", "webdav", "webdavs") and not parts.hostname:
+        raise ValueError(f"{value!r}: name the host, e.g. {scheme}://host/path")
+    if scheme == "sftp" and parts.path in ("", "/"):
+        raise ValueError(f"{value!r}: name the folder on the server, e.g. sftp://host/srv/films")
+    if scheme == "file" and (parts.netloc or parts.path in ("", "/")):
+        raise ValueError(f"{value!r}: write file:///absolute/folder (three slashes)")
+    return value
+
+
+class PublishSpec(_Spec):
+    """Where ``render publish`` (and ``render SCENE --publish``) puts the scene's files."""
+
+    to: Optional[str] = Field(
+        None, description="The store: s3://bucket[/prefix] (AWS S3 or any S3-compatible store), "
+        "sftp://[user@]host[:port]/path, webdav://[user@]host[:port]/path (webdavs:// over TLS) or "
+        "file:///folder. Overridden by --to.")
+    endpoint_url: Optional[str] = Field(
+        None, pattern=r"^https?://[^\s/@]+(/[^\s]*)?$",
+        description="S3 only: an S3-compatible store's address (MinIO, R2, B2, SeaweedFS...); default: "
+        "$AWS_ENDPOINT_URL, else AWS.")
+    region: Optional[str] = Field(None, pattern=r"^[a-z0-9-]{1,40}$", description="S3 only: the bucket's region.")
+    key: str = Field(
+        "{scene}/{file}", min_length=1, max_length=500,
+        description="Where each file goes under the store's URL: {scene}, {clip}, {file} (its path in the "
+        "scene's folder, e.g. face-0.mp4 or stills/mean.png), {name} (without its extension), {ext}.")
+    files: tuple[FileKind, ...] = Field(
+        ("video", "sidecar"), min_length=1,
+        description="What is published of each clip: video, sidecar, gif, viewer, stills, readout, frames, crops.")
+    public_url: Optional[str] = Field(
+        None, pattern=r"^https?://[^\s]+$",
+        description="The address the store's files are public at (a public bucket, a CDN, a web server's "
+        "folder): share links are this plus the key. Default for S3: presigned links.")
+    expires_days: StrictFloat = Field(
+        7.0, gt=0.0, le=7.0, description="S3 presigned links stay valid this many days (S3 allows at most 7).")
+    jobs: StrictInt = Field(8, ge=1, le=64, description="Files uploaded at once.")
+
+    @field_validator("to")
+    @classmethod
+    def _store(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else check_store_url(value)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        try:
+            fields = [f for _, f, spec, conv in string.Formatter().parse(value) if f is not None]
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: {exc}; write fields as {{scene}}, {{clip}}, {{file}}, {{name}}, {{ext}}") from None
+        unknown = [f for f in fields if f not in KEY_FIELDS]
+        if unknown:
+            raise ValueError(f"{value!r}: unknown field {{{unknown[0]}}}; use {', '.join('{%s}' % f for f in KEY_FIELDS)}")
+        if "file" not in fields and not {"name", "ext"} <= set(fields):
+            raise ValueError(f"{value!r} would put several files under one key: include {{file}}, or {{name}} and {{ext}}")
+        if value.startswith("/") or "//" in value or re.search(r"(^|/)\.\.?(/|$)", value) or "\\" in value:
+            raise ValueError(f"{value!r}: a key is a relative path without '//', '.', '..' or backslashes")
+        return value
+
+
+class YoutubeSpec(_Spec):
+    """What the upload sidecar's ``youtube`` body (YouTube Data API ``videos.insert``) says."""
+
+    category: StrictInt = Field(1, ge=1, le=44, description="categoryId: 1 Film & Animation, 22 People & Blogs, 27 Education...")
+    privacy: Literal["private", "unlisted", "public"] = Field("private", description="privacyStatus of the upload.")
+    made_for_kids: bool = Field(False, description="selfDeclaredMadeForKids.")
+    license: Literal["youtube", "creativeCommon"] = Field("youtube", description="The video's licence.")
+
+
+def tags_problem(tags: tuple[str, ...]) -> Optional[str]:
+    """YouTube's rule for tags: at most 500 characters together, a tag with a space counting its quotes,
+    commas between; no '<' or '>'."""
+    if any(set(tag) & set("<>,") for tag in tags):
+        return "tags may not contain '<', '>' or ','"
+    length = sum(len(tag) + (2 if " " in tag else 0) for tag in tags) + max(len(tags) - 1, 0)
+    if length > 500:
+        return f"the tags take {length} characters as YouTube counts them (at most 500); drop some"
+    return None
