@@ -171,19 +171,40 @@ def _sets(values: list[str]) -> tuple:
 
 def _options(output_dir: Optional[Path], device: Optional[Device], cache_dir: Optional[Path], refresh: bool,
              quiet: bool, debug: bool, jobs: Optional[int], executor: Optional[str] = None, force: bool = False,
-             sets: tuple = (), preview: bool = False, verbose: bool = False, open_: bool = False):
+             sets: tuple = (), preview: bool = False, verbose: bool = False, open_: bool = False,
+             publish: bool = False, to: Optional[str] = None):
     from render.run.batch import cores
     from render.run.program import Options
 
     return Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
                    jobs or cores(), executor if executor != "local" else None, force, sets or (), preview,
-                   verbose, open_)
+                   verbose, open_, publish, to)
+
+
+def _store(value: Optional[str]) -> Optional[str]:
+    """A store URL, checked as the scene's publish.to is (exit 2 when it is not one)."""
+    if value is None:
+        return value
+    from render.scene.publish import check_store_url
+
+    try:
+        return check_store_url(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+To = Annotated[
+    Optional[str],
+    typer.Option("--to", metavar="URL", callback=_store,
+                 help="Publish to URL instead of the scene's publish.to: s3://bucket/prefix, sftp://host/path, "
+                      "webdav(s)://host/path, file:///folder."),
+]
 
 
 @cli.command(_RENDER, cls=_Render, hidden=True, context_settings={"help_option_names": ["-h", "--help"]},
              help="Render happy-eigenface films from scene files: each scene names a face set, an emotion filter, "
                   "a PCA basis and the faces to morph onto it; the films and stills go into <output.dir>/<name>/.",
-             epilog="Commands: render serve (the live kiosk), render watch (a hot folder), render init (a starter "
+             epilog="Commands: render publish (to S3, SFTP, WebDAV), render serve (the live kiosk), render watch (a hot folder), render init (a starter "
                     "scene), render schema, render cache list|prune|clear, render --version. "
                     "Each has its own --help.")
 def render_scenes(
@@ -204,6 +225,9 @@ def render_scenes(
                                           "into <output.dir>/previews/.")] = False,
     open_: Annotated[bool, typer.Option("--open", metavar="", help="Open the first film made with the system's "
                                         "viewer (xdg-open, or open on macOS).")] = False,
+    publish: Annotated[bool, typer.Option("--publish", metavar="", help="Then publish each scene (see "
+                                          "'render publish --help').")] = False,
+    to: To = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -212,8 +236,27 @@ def render_scenes(
     from render.run.program import Program
 
     options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview,
-                       verbose, open_)
+                       verbose, open_, publish or to is not None, to)
     raise typer.Exit(main(lambda: Program(options).run(scenes), debug))
+
+
+@cli.command("publish", help="Publish what scenes have rendered to their store (the scene's publish.to, or --to): "
+                             "new, changed or missing files only, each verified and recorded in the manifest.")
+def publish(
+    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False,
+                                                 metavar="SCENE.yaml|FOLDER...")],
+    to: To = None,
+    output_dir: OutputDir = None,
+    sets: Sets = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
+) -> None:
+    from render.app import main
+    from render.run.program import Program
+
+    options = _options(output_dir, None, None, False, quiet, debug, 1, sets=sets, verbose=verbose, publish=True, to=to)
+    raise typer.Exit(main(lambda: Program(options).publish(scenes), debug))
 
 
 @cli.command("serve", help="Serve the live kiosk: each visitor's photo drawn into the happy eigenface at once.")

@@ -21,6 +21,7 @@ __all__ = [
     "OutputError",
     "ExecutorError",
     "DetectorError",
+    "PublishError",
 ]
 
 
@@ -38,6 +39,10 @@ class ExitCode(enum.IntEnum):
     MIXED = 8  #: several scenes, inputs or clips failed, in different ways (each named above the summary)
     EXECUTOR = 9  #: the executor (a Dask cluster) cannot be reached or used
     DETECTOR = 10  #: the face detector (OpenCV's Haar cascades) is missing or unusable
+    UNREACHABLE = 11  #: the store to publish to cannot be reached (unknown host, refused, stopped answering)
+    DENIED = 12  #: the store refused the credentials, or the permission to write
+    NO_FOLDER = 13  #: the bucket or folder to publish into does not exist
+    FULL = 14  #: the store is full (disk full, quota exceeded)
     INTERRUPTED = 130  #: Ctrl-C
 
 
@@ -97,3 +102,14 @@ class DetectorError(RenderError):
     """The face detector's files are missing or unreadable."""
 
     exit_code = ExitCode.DETECTOR
+
+
+class PublishError(RenderError):
+    """Publishing failed: the store is unreachable, refuses us, lacks the folder, or is full."""
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.UNREACHABLE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def __reduce__(self) -> tuple:  # picklable with its code, like every error a worker may raise
+        return type(self), (str(self), self.exit_code)

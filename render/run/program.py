@@ -17,6 +17,7 @@ from render.errors import ExecutorError, ExitCode, InputError, RenderError, Scen
 from render.run.batch import executor_for, run_jobs
 from render.run.job import Finished, Job
 from render.run.plan import Plan, plan_scene
+from render.run.manifest import Manifest
 from render.run.progress import Report
 from render.scene import Scene, load_scene
 
@@ -43,9 +44,11 @@ class Options:
     preview: bool = False
     verbose: bool = False
     open: bool = False
+    publish: bool = False  #: publish each scene once it is rendered
+    to: str | None = None  #: ``--to``: the store, in place of the scene's publish.to
 
     def overrides(self) -> dict[tuple[str, ...], object]:
-        chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device}
+        chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device, ("publish", "to"): self.to}
         return {**dict(self.sets), **{key: value for key, value in chosen.items() if value is not None}}
 
     def scene(self, path: Path) -> Scene:
@@ -102,6 +105,9 @@ class Program:
         if self.report.total:
             self.report.end(sorted({str(plan.scene.scene_dir) for plan in plans}))
         cache.prune(max_size=max_bytes())  # least recently used entries first: what this run used stays
+        if options.publish:
+            for plan in plans:
+                self._publish(plan.scene, plan.manifest)
         if options.open:
             self._open(plans)
         if len(files) > 1 and failed_scenes:
@@ -131,6 +137,50 @@ class Program:
         finally:  # what finished is recorded, even when the batch is interrupted
             for plan in plans.values():
                 plan.manifest.flush()
+
+    def publish(self, paths: list[Path]) -> ExitCode:
+        """``render publish``: put what the scenes of ``paths`` have rendered on their stores."""
+        files = scene_files(paths)
+        for path in files:
+            try:
+                scene = self.options.scene(path)
+                manifest = Manifest.load(scene.scene_dir, scene.name, self.warn)
+                if not manifest.clips:
+                    raise InputError(f"{path}: nothing rendered yet in {scene.scene_dir}; render it first "
+                                     f"(render {path} --publish renders and publishes)")
+            except RenderError as exc:
+                self.failed(exc)
+                continue
+            self._publish(scene, manifest)
+        if len(files) > 1 and self.failures:
+            say(f"{len(self.failures)} of {len(files)} scenes were not published, or not whole")
+        return self.exit_code
+
+    def _publish(self, scene: Scene, manifest: Manifest) -> None:
+        from render.publish import publish_scene
+        from render.publish.meter import Meter
+
+        if scene.publish.to is None:
+            self.failed(SceneError(f"{scene.name}: nowhere to publish to: add publish: {{to: s3://bucket/folder}} "
+                                   "(or sftp://, webdav://, file://) to the scene, or give --to URL"))
+            return
+        try:
+            done = publish_scene(scene, manifest, Meter(quiet=self.options.quiet), self.log)
+        except RenderError as exc:
+            self.failed(exc)
+            return
+        megabytes = done.bytes / 1e6
+        self.log(f"{scene.name}: published {len(done.sent)} files ({megabytes:.1f} MB) to {done.store} in "
+                 f"{done.seconds:.1f} s" + (f"; {done.current} up to date" if done.current else "")
+                 + (f"; {done.swept} left by an interrupted run removed" if done.swept else ""))
+        if done.index is not None:
+            films = f"{len(done.links)} film{'s' if len(done.links) != 1 else ''}"
+            self.log(f"{scene.name}: links to its {films}, with QR codes: {done.index}")
+        elif self.options.verbose:
+            say(f"{scene.name}: no links: {done.store} gives none; set publish.public_url to the address its files are served at")
+        if self.options.verbose:
+            for clip, link in sorted(done.links.items()):
+                say(f"{clip}: {link}")
 
     def _open(self, plans: list[Plan]) -> None:
         """``--open``: the first film made (else the first scene's folder) in the system's viewer."""
