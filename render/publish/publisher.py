@@ -20,7 +20,7 @@ from render.errors import PublishError, SceneError
 from render.publish.faults import fault
 from render.publish.meter import Meter
 from render.publish.select import Item, key_for, select, _hashes
-from render.publish.share import FILM_KINDS, link_for, write_share
+from render.publish.share import FILM_KINDS, links_for, write_share
 from render.publish.store import Remote, Store, open_store
 from render.run.manifest import Manifest
 from render.scene import Scene
@@ -41,7 +41,8 @@ class Published:
     swept: int = 0
     links: dict[str, str] = field(default_factory=dict)  #: clip -> link
     index: Path | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  #: the whole publish
+    sending: float = 0.0  #: from the start to the last upload, before the links and QR codes
 
     @property
     def bytes(self) -> int:
@@ -66,10 +67,12 @@ def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[
     todo = [item for item in items if not _current(records.get(item.name), item, remote)]
     outcome.current = len(items) - len(todo)
     _send(store, todo, spec.jobs, manifest, meter, outcome)
-    films = _films(store, scene, items)
+    outcome.sending = time.monotonic() - started
+    folder = scene.scene_dir / "share"
+    films = links_for(folder, store, spec, _films(items))
     if films:
-        outcome.links = {clip: link for clip, (_, link) in films.items()}
-        outcome.index = write_share(scene.scene_dir / "share", scene.title or scene.name, films)
+        outcome.index = write_share(folder, scene.title or scene.name, films, spec.public_url or store.ident)
+        outcome.links = {clip: film.link for clip, film in films.items()}
         if spec.public_url:  # lasting links: the index belongs on the store too
             _send_index(store, scene, outcome, manifest, meter, remote, records, {item.key for item in items})
     outcome.seconds = time.monotonic() - started
@@ -144,16 +147,11 @@ def _record(store: Store, item: Item, there: Remote) -> dict[str, Any]:
             "etag": there.etag, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def _films(store: Store, scene: Scene, items: list[Item]) -> dict[str, tuple[str, str]]:
-    """clip -> (kind, link) of the film each clip's link opens; empty when the store gives no links."""
+def _films(items: list[Item]) -> dict[str, tuple[str, str]]:
+    """clip -> (kind, key) of the film each clip's link opens: its video, else its viewer, else its GIF."""
     films: dict[str, tuple[str, str]] = {}
     for kind in reversed(FILM_KINDS):  # the first kind wins
-        for item in items:
-            if item.kind == kind:
-                link = link_for(store, scene.publish, item.key)
-                if link is None:
-                    return {}
-                films[item.clip] = (kind, link)
+        films.update({item.clip: (kind, item.key) for item in items if item.kind == kind})
     return films
 
 

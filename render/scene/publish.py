@@ -76,7 +76,7 @@ class PublishSpec(_Spec):
         "folder): share links are this plus the key. Default for S3: presigned links.")
     expires_days: StrictFloat = Field(
         7.0, gt=0.0, le=7.0, description="S3 presigned links stay valid this many days (S3 allows at most 7).")
-    jobs: StrictInt = Field(8, ge=1, le=64, description="Files uploaded at once.")
+    jobs: StrictInt = Field(16, ge=1, le=64, description="Files uploaded at once.")
 
     @field_validator("to")
     @classmethod
