@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -49,11 +50,21 @@ class Manifest:
     def load(cls, folder: Path, scene: str, warn: Callable[[str], None]) -> Manifest:
         manifest = cls(folder, scene)
         path = folder / MANIFEST_FILE
-        if path.exists():
+        if path.exists() or path.is_symlink():
             try:
-                manifest.clips, manifest.published = _parse(path.read_text(encoding="utf-8"))
+                if not path.is_file():
+                    raise ValueError("not a regular file")
+                manifest.clips, manifest.published = _parse(_read(path))
             except (OSError, ValueError, UnicodeDecodeError) as exc:
-                warn(f"{path}: unreadable ({exc}); it is rebuilt, and every clip of the scene is rendered again")
+                aside = path.with_name(f"{MANIFEST_FILE}.damaged")
+                try:  # kept for a look, out of the way of the rebuilt one
+                    if aside.is_dir() and not aside.is_symlink():
+                        shutil.rmtree(aside)
+                    os.replace(path, aside)
+                    kept = f"moved to {aside.name}"
+                except OSError:
+                    kept = "left as it is"
+                warn(f"{path}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
         manifest._replay(warn)
         manifest._sweep()
         return manifest
@@ -163,6 +174,15 @@ def _parse(text: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, di
                                                   for files in published.values()):
         raise ValueError("its published files are not records")
     return clips, published
+
+
+def _read(path: Path, most: int = 256 << 20) -> str:
+    """The manifest's text, read with a hard limit whatever the file is."""
+    with open(path, "rb") as f:
+        data = f.read(most + 1)
+    if len(data) > most:
+        raise ValueError(f"over {most >> 20} MB")
+    return data.decode("utf-8")
 
 
 def _umask() -> int:

@@ -59,3 +59,12 @@ def test_temporary_manifests_left_by_a_killed_save_are_swept(tmp_path):
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
     Manifest.load(tmp_path, "scene", warn=print)
     assert not stale.exists() and fresh.exists()  # a save in progress elsewhere is left alone
+
+
+def test_a_folder_in_the_manifest_s_place_is_moved_aside(tmp_path):
+    (tmp_path / MANIFEST_FILE).mkdir()
+    warnings = []
+    manifest = Manifest.load(tmp_path, "scene", warn=warnings.append)
+    manifest.record("a", entry(1), every=0)
+    assert json.loads((tmp_path / MANIFEST_FILE).read_text())["clips"] == {"a": entry(1)}
+    assert (tmp_path / f"{MANIFEST_FILE}.damaged").is_dir() and "moved to manifest.json.damaged" in warnings[0]

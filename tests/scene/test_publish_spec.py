@@ -1,0 +1,63 @@
+"""The publish and youtube sections, and the upload keys YouTube limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import write_scene
+from render.errors import SceneError
+from render.scene import load_scene
+
+
+def test_a_password_in_the_store_url_is_refused_and_never_repeated(tmp_path):
+    path = write_scene(tmp_path, 'name: x\npublish: {to: "webdav://curator:hunter2@dav.example/films"}\n')
+    with pytest.raises(SceneError) as caught:
+        load_scene(path)
+    assert "carries a password" in str(caught.value) and "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url, said", [
+    ("s3://", "write s3://bucket"),
+    ("s3://user@films", "write s3://bucket"),
+    ("sftp://gallery.example", "name the folder on the server"),
+    ("sftp:///srv/films", "name the host"),
+    ("file://host/films", "three slashes"),
+    ("s3://films?versionId=2", "no ?query"),
+    ("webdav://dav.example:port/x", "not a URL"),
+])
+def test_store_urls_that_name_no_store(tmp_path, url, said):
+    with pytest.raises(SceneError, match=f"publish.to: .*{re.escape(said)}"):
+        load_scene(write_scene(tmp_path, f'name: x\npublish: {{to: "{url}"}}\n'))
+
+
+@pytest.mark.parametrize("key, said", [
+    ("{scene}/{clip}", "several files under one key"),
+    ("/abs/{file}", "relative path"),
+    ("{scene}/../{file}", "relative path"),
+    ("{scene}/{file", "expected '}'"),
+])
+def test_key_patterns_that_would_misplace_files(tmp_path, key, said):
+    with pytest.raises(SceneError, match=f"publish.key: .*{said}"):
+        load_scene(write_scene(tmp_path, f'name: x\npublish: {{key: "{key}"}}\n'))
+
+
+def test_youtube_limits_on_the_upload_keys(tmp_path):
+    long_tags = "[" + ", ".join(f"tag number {k}" for k in range(50)) + "]"
+    for text, said in ((f"tags: {long_tags}", "tags take"), ("description: " + "é" * 2600, "5200 bytes"),
+                       ("tags: [a<b]", "may not contain"), ("language: English", "language: string should match")):
+        with pytest.raises(SceneError, match=said):
+            load_scene(write_scene(tmp_path, f"name: x\n{text}\n"))
+
+
+def test_the_settings_of_publishing_leave_the_films_alone(tmp_path):
+    from render.run.plan import scene_settings
+
+    class Learnt:
+        scored, state = "scores", {}
+
+    plain = load_scene(write_scene(tmp_path, "name: x\n"))
+    published = load_scene(write_scene(tmp_path, "name: x\npublish: {to: 's3://films', jobs: 4}\n"))
+    tagged = load_scene(write_scene(tmp_path, "name: x\ntags: [faces]\n"))
+    assert scene_settings(plain, Learnt) == scene_settings(published, Learnt) != scene_settings(tagged, Learnt)
