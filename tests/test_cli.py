@@ -164,8 +164,8 @@ def test_a_bad_option_points_at_render_help(tmp_path):
 
 
 def test_shell_completion_is_offered():
-    # Typer detects the shell it is called from: call it from bash, whatever runs the tests.
-    done = subprocess.run(["bash", "-c", f"'{sys.executable}' -m render --show-completion"], cwd=REPO,
+    # Typer detects the shell it is called from: call it from bash (not exec-ed away), whatever runs the tests.
+    done = subprocess.run(["bash", "-c", f"'{sys.executable}' -m render --show-completion; exit $?"], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "complete -o default -F _render_completion render" in done.stdout, done.stdout
 

@@ -84,7 +84,10 @@ class Program:
         plans, failed_scenes = [], []
         for path in files:
             try:
-                plans.append(plan_scene(options.scene(path), cache, self.log, self.warn, options.force))
+                scene = options.scene(path)
+                if options.publish and scene.publish.to is None:  # said before an hour of rendering, not after
+                    raise _nowhere(scene)
+                plans.append(plan_scene(scene, cache, self.log, self.warn, options.force))
             except RenderError as exc:
                 self.failed(exc)
                 failed_scenes.append(path)
@@ -161,8 +164,7 @@ class Program:
         from render.publish.meter import Meter
 
         if scene.publish.to is None:
-            self.failed(SceneError(f"{scene.name}: nowhere to publish to: add publish: {{to: s3://bucket/folder}} "
-                                   "(or sftp://, webdav://, file://) to the scene, or give --to URL"))
+            self.failed(_nowhere(scene))
             return
         try:
             done = publish_scene(scene, manifest, Meter(quiet=self.options.quiet), self.log)
@@ -225,6 +227,11 @@ class Program:
 
     def warn(self, message: str) -> None:
         say(f"warning: {message}")
+
+
+def _nowhere(scene: Scene) -> SceneError:
+    return SceneError(f"{scene.source or scene.name}: publish.to: nowhere to publish to: add publish: {{to: s3://bucket/folder}} "
+                      "(or sftp://, webdav://, file://) to the scene, or give --to URL")
 
 
 def scene_files(paths: list[Path]) -> list[Path]:

@@ -1,0 +1,64 @@
+"""Faults of every back end sorted into one line and an exit code, without a server for the ones
+a test cannot provoke on demand (a full disk, a quota)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import pytest
+
+from render.errors import ExitCode
+from render.publish.faults import fault
+
+
+def chained(outer: BaseException, inner: BaseException) -> BaseException:
+    try:
+        try:
+            raise inner
+        except BaseException as exc:
+            raise outer from exc
+    except BaseException as exc:
+        return exc
+
+
+@pytest.mark.parametrize("exc, transient, code, said", [
+    (OSError(errno.ENOSPC, "No space left on device"), False, ExitCode.FULL, "the store is full"),
+    (OSError(errno.EDQUOT, "Disk quota exceeded"), False, ExitCode.FULL, "the store is full"),
+    (chained(OSError("upload failed"), socket.gaierror(-2, "Name or service not known")), False, ExitCode.UNREACHABLE,
+     "cannot find the host"),
+    (PermissionError("The AWS Access Key Id you provided does not exist in our records."), False, ExitCode.DENIED,
+     "credentials were refused"),
+    (PermissionError("Access Denied"), False, ExitCode.DENIED, "permission denied"),
+    (FileNotFoundError("The specified bucket does not exist"), False, ExitCode.NO_FOLDER, "no such bucket"),
+    (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), True, ExitCode.UNREACHABLE, "refused the connection"),
+    (ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), True, ExitCode.UNREACHABLE, "stopped answering"),
+    (TimeoutError("timed out"), True, ExitCode.UNREACHABLE, "stopped answering"),
+])
+def test_each_fault_is_sorted(exc, transient, code, said):
+    again, error = fault(exc, "s3://films", "store.example")
+    assert again is transient and error.exit_code == code and said in str(error)
+    assert "\n" not in str(error)
+
+
+def test_the_back_ends_own_exceptions():
+    import asyncssh
+    from webdav4.client import InsufficientStorage
+
+    assert fault(InsufficientStorage("films/a.mp4"), "webdav://h/films", "h")[1].exit_code == ExitCode.FULL
+    assert fault(asyncssh.PermissionDenied("auth failed"), "sftp://h/srv", "h")[1].exit_code == ExitCode.DENIED
+    unknown = asyncssh.HostKeyNotVerifiable("Host key is not trusted")
+    transient, error = fault(unknown, "sftp://h/srv", "h")
+    assert not transient and error.exit_code == ExitCode.DENIED and "known_hosts" in str(error)
+
+
+def test_publishing_with_nowhere_to_publish_is_said_before_any_render(tmp_path):
+    from conftest import invoke, write_scene
+
+    scene = write_scene(tmp_path, "name: nowhere\noutput: {dir: out}\n")
+    result = invoke(str(scene), "--publish")
+    assert result.exit_code == ExitCode.SCENE
+    assert "publish.to: nowhere to publish to" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+    bad = invoke(str(scene), "--to", "ftp://gallery.example/films")
+    assert bad.exit_code == ExitCode.USAGE and "--to" in bad.stderr
