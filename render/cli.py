@@ -161,10 +161,15 @@ def _sets(values: list[str]) -> tuple:
         key, equals, value = given.partition("=")
         if not equals or not re.fullmatch(r"[A-Za-z_]+(\.[A-Za-z_]+)*", key):
             raise typer.BadParameter(f"{given!r}: write KEY=VALUE with a dotted scene key, e.g. morph.levels=12")
+        from render.errors import SceneError
+        from render.scene.load import parse_yaml
+
         try:
-            parsed = yaml.safe_load(value) if value.strip() else ""
+            parsed = parse_yaml(value, "--set")[1] if value.strip() else ""
         except yaml.YAMLError:
             raise typer.BadParameter(f"{given!r}: the value is not valid YAML; quote it") from None
+        except SceneError as exc:
+            raise typer.BadParameter(f"{key}: {str(exc).split(': ', 1)[1]}") from None
         pairs.append((tuple(key.split(".")), parsed))
     return tuple(pairs)
 

@@ -16,9 +16,11 @@ from render.errors import SceneError
 from render.scene.inputs import TAGGED, FolderDataset
 from render.scene.specs import Scene, _dotted, _where
 
-__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema"]
+__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema", "parse_yaml"]
 
 MAX_SCENE_BYTES = 1_000_000
+MAX_DEPTH = 64  #: levels of nested mappings and lists
+MAX_VALUES = 100_000  #: values of the document once its aliases are expanded
 
 
 def scene_schema() -> dict[str, Any]:
@@ -51,8 +53,7 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, ...], Any] | None = Non
     """
     text = _read_text(path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = parse_yaml(text, str(path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -84,19 +85,66 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, ...], Any] | None = Non
     return scene
 
 
+def parse_yaml(text: str, where: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the value of a YAML text, refused (SceneError, naming ``where``) when it
+    nests too deep or expands too far; yaml.YAMLError when it is not YAML."""
+    _shallow(where, text)  # before composing, which recurses once per level
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    _bounded(where, root)  # before constructing, which would expand every alias
+    return root, yaml.safe_load(text)
+
+
+def _shallow(path: str, text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, from the parser's events (which never recurse)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SceneError(f"{path}:{event.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep; "
+                                 "a scene is a few levels of keys and lists")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _bounded(path: str, root: yaml.Node | None) -> None:
+    """Refuse a document whose aliases refer to themselves, or expand it past MAX_VALUES values
+    (a "billion laughs"): walked without recursion, and never further than the limit."""
+    if root is None:
+        return
+    count, stack = 0, [(root, frozenset())]
+    while stack:
+        node, above = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise SceneError(f"{path}: the document expands to over {MAX_VALUES} values through its aliases (*name); "
+                             "a scene is small: write the values out, or use fewer aliases")
+        if id(node) in above:
+            raise SceneError(f"{path}:{node.start_mark.line + 1}: an alias refers to the list or mapping it is in; "
+                             "remove the recursion")
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            continue
+        inside = above | {id(node)}
+        stack.extend((child, inside) for child in children)
+
+
 def _read_text(path: Path) -> str:
     if not path.exists():
         raise SceneError(f"{path}: no such scene file; check the path")
     if path.is_dir():
         raise SceneError(f"{path}: is a folder, not a scene file; name a .yaml file")
     try:
-        size = path.stat().st_size
-        if size > MAX_SCENE_BYTES:
+        # A hard limit whatever the file is: a device or a pipe has no size to check beforehand.
+        with open(path, "rb") as f:
+            raw = f.read(MAX_SCENE_BYTES + 1)
+        if len(raw) > MAX_SCENE_BYTES:
             raise SceneError(
-                f"{path}: {size} bytes is over the {MAX_SCENE_BYTES}-byte limit for a scene file; "
-                f"is this really a scene?"
+                f"{path}: over the {MAX_SCENE_BYTES}-byte limit for a scene file; is this really a scene?"
             )
-        raw = path.read_bytes()
     except PermissionError:
         raise SceneError(f"{path}: cannot be read (permission denied); check its permissions") from None
     except OSError as exc:
