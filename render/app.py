@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from render.errors import RenderError, explain
+from render.errors import RenderError, RenderWarning, explain
 from render.run.program import error_lines, say
 
 __all__ = ["main"]
@@ -17,6 +17,7 @@ __all__ = ["main"]
 
 def main(work: Callable[[], int], debug: bool = False) -> int:
     """Run ``work`` (a render, the kiosk, a watch); return the process's exit code."""
+    _tool_warnings()
     try:
         return work()
     except (Exception, KeyboardInterrupt) as exc:
@@ -25,3 +26,16 @@ def main(work: Callable[[], int], debug: bool = False) -> int:
         code, message = explain(exc)
         say(error_lines(message) if isinstance(exc, RenderError) else message)
         return code
+
+
+def _tool_warnings() -> None:
+    """Warnings said as the tool's own lines (``render: warning: ...``), each time, never raw; Pillow's
+    own (a corrupt EXIF block, a large image) are left out: the tool says what matters of them."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        say(f"warning: {message}" if issubclass(category, RenderWarning) else f"warning: {category.__name__}: {message}")
+
+    warnings.showwarning = show
+    warnings.filterwarnings("ignore", module="PIL")
+    warnings.simplefilter("always", RenderWarning)

@@ -22,6 +22,8 @@ __all__ = [
     "ExecutorError",
     "DetectorError",
     "PublishError",
+    "RenderWarning",
+    "shown",
 ]
 
 
@@ -113,3 +115,16 @@ class PublishError(RenderError):
 
     def __reduce__(self) -> tuple:  # picklable with its code, like every error a worker may raise
         return type(self), (str(self), self.exit_code)
+
+
+class RenderWarning(UserWarning):
+    """Something worth saying that does not stop the work (a photo's damaged EXIF block, say): shown as
+    the tool's own ``render: warning:`` line by the error boundary."""
+
+
+def shown(value: object) -> str:
+    """A name (a file, a folder, a key) as a message shows it: as it is when printable, else quoted
+    with its escapes, so that a newline or a terminal escape in a file name cannot pass for another
+    line of the tool's own."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from render.cache import Cache
-from render.errors import InputError
+from render.errors import InputError, shown
 from render.hashing import Digest, sha256_file
 from render.scene import FolderDataset
 
@@ -82,7 +82,7 @@ def _folder(folder: Path, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
     found = len(arrays["images"])
     if found < MIN_FACES:
         raise InputError(
-            f"{folder}: {found} usable face(s) in {len(photos)} photo(s); a dataset needs at least "
+            f"{shown(folder)}: {found} usable face(s) in {len(photos)} photo(s); a dataset needs at least "
             f"{MIN_FACES}: add photos with faces seen from the front"
         )
     return FaceSet(f"folder:{folder.name}", parts["folder_sha256"], arrays["images"],
@@ -100,7 +100,7 @@ def _crop_all(photos: list[Path]) -> dict[str, np.ndarray]:
             faces.append(portraits.framed(photo))
         except InputError as exc:
             skipped.append(photo.name)
-            reasons.append(str(exc).removeprefix(f"{photo}: "))
+            reasons.append(str(exc).removeprefix(f"{shown(photo)}: "))
             continue
         sources.append(photo.name)
     return {

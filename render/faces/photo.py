@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.errors import InputError
+from render.errors import InputError, RenderWarning, shown
 
 __all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
 
@@ -32,10 +32,10 @@ def read_photo(path: Path) -> np.ndarray:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+        raise InputError(f"{shown(path)}: cannot be read ({exc.strerror}); check the path") from None
     if size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes); use a JPEG or PNG photo")
-    return _decode(path, str(path))
+        raise InputError(f"{shown(path)}: the file is empty (0 bytes); use a JPEG or PNG photo")
+    return _decode(path, shown(path))
 
 
 def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -51,7 +51,7 @@ def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX
 
 
 def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(source) as image:
@@ -64,8 +64,7 @@ def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                     f"{max_pixels / 1e6:.0f}-megapixel limit; scale the photo down"
                 )
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            gray = _to_gray(upright)
+            gray = _to_gray(_upright(image, name))
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image Pillow can read; use a JPEG or PNG photo") from None
     except Image.DecompressionBombError:
@@ -73,6 +72,23 @@ def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{name}: damaged or truncated image ({exc}); export the photo again") from None
     return gray
+
+
+def _upright(image, name: str):
+    """The image turned as its EXIF orientation says; as stored, with a warning, when its EXIF block
+    is too damaged to read (wrong tag types, truncated or looping IFDs break Pillow in many ways)."""
+    import struct
+    import warnings
+
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(image)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, ZeroDivisionError,
+            RecursionError, struct.error, OSError, SyntaxError, UnicodeError) as exc:
+        warnings.warn(f"{name}: its EXIF block is damaged ({str(exc)[:80] or type(exc).__name__}); read as stored, not turned "
+                      "upright by its orientation tag", RenderWarning, stacklevel=2)
+        return image
 
 
 def _to_gray(image) -> np.ndarray:

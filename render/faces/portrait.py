@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.errors import DetectorError, InputError
+from render.errors import DetectorError, InputError, shown
 from render.faces.photo import read_photo
 
 __all__ = ["NoFaceError", "Box", "Eyes", "Portraits", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "PORTRAIT_VERSION", "match_tone"]
@@ -99,7 +99,7 @@ class Portraits:
 
     def framed(self, photo: Path, person: int | str = "largest") -> np.ndarray:
         """A photo file's face, read, found, levelled and framed: see :meth:`frame`."""
-        return self.frame(read_photo(photo), str(photo), person)
+        return self.frame(read_photo(photo), shown(photo), person)
 
     def frame(self, pixels: np.ndarray, name: str, person: int | str = "largest") -> np.ndarray:
         """A gray photo's face, found, levelled and framed, (size, size) float32: the ``largest``, or

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.errors import InputError
+from render.errors import InputError, shown
 from render.faces.photo import photos_in
 from render.scene import FaceInput, FolderInput, ImageInput, Scene
 
@@ -53,7 +53,7 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
             assert isinstance(spec, FolderInput)
             photos, key = [(p, "largest") for p in photos_in(spec.folder)], "folder"
             if not photos:
-                failures.append(f"{scene.where('inputs', i, key)}: no JPEG or PNG photos in {spec.folder}")
+                failures.append(f"{scene.where('inputs', i, key)}: no JPEG or PNG photos in {shown(spec.folder)}")
         for photo, person in photos:
             try:
                 face = _face_from(photo, person, portraits, tone)
@@ -61,7 +61,7 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
                 failures.append(f"{scene.where('inputs', i, key)}: {exc}")
                 continue
             suffix = "" if person == "largest" else f"-person-{person}"
-            subjects.append(Subject(clip_name(photo) + suffix, face, True, f"{photo} (person: {person})"))
+            subjects.append(Subject(clip_name(photo) + suffix, face, True, f"{shown(photo)} (person: {person})"))
     return _unique(subjects), failures
 
 
@@ -91,13 +91,22 @@ def clip_name(photo: Path) -> str:
     return name[:80]
 
 
+#: Names a clip may not take: its sidecar would be the scene's own file (``manifest.json``).
+RESERVED = frozenset({"manifest"})
+
+
 def _unique(subjects: list[Subject]) -> list[Subject]:
-    """Clip names made unique in order: a second ``obama`` becomes ``obama-2``."""
-    seen: dict[str, int] = {}
+    """Clip names made unique in order, ignoring case (as macOS and Windows folders do): a second
+    ``obama`` becomes ``obama-2``, unless a photo is itself called ``obama-2`` (then ``obama-3``);
+    never one of the scene's own files (``manifest`` becomes ``manifest-2``)."""
+    own = {subject.name.casefold() for subject in subjects}
+    taken: set[str] = set()
     unique = []
     for subject in subjects:
-        count = seen.get(subject.name, 0) + 1
-        seen[subject.name] = count
-        name = subject.name if count == 1 else f"{subject.name}-{count}"
+        name, count = subject.name, 1
+        while name.casefold() in taken or name.casefold() in RESERVED or (count > 1 and name.casefold() in own):
+            count += 1
+            name = f"{subject.name}-{count}"
+        taken.add(name.casefold())
         unique.append(Subject(name, subject.face, subject.from_photo, subject.source))
     return unique

@@ -92,6 +92,18 @@ def verified(path: Path, sha256: str) -> Path:
     return path
 
 
+FACE_SIDE = 64  #: the size a model that takes any size is given (the Olivetti faces' own)
+
+
+def _is_shape(shape: Any) -> bool:
+    """One tensor's shape: a tuple of ints and Nones (several inputs or outputs give a list of them)."""
+    return isinstance(shape, (tuple, list)) and all(v is None or isinstance(v, int) for v in shape)
+
+
+def _sides(*sides: Any) -> bool:
+    return all(isinstance(v, int) and 8 <= v <= 1024 for v in sides)
+
+
 @dataclass(frozen=True)
 class InputLayout:
     """How a model takes its input: size, channels, where the channel axis is, and pixel range."""
@@ -146,15 +158,22 @@ class EmotionModel:
         return self._model
 
     def _read_layout(self, model: Any) -> InputLayout:
-        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
+        inputs, outputs = model.input_shape, model.output_shape
+        if not (_is_shape(inputs) and _is_shape(outputs)):
+            raise ModelError(f"{self.path}: the model has several inputs or outputs ({inputs} -> {outputs}); "
+                             "use a classifier with one image input and one output of 7 classes")
+        inputs, outputs = tuple(inputs), tuple(outputs)
+        if len(inputs) == 4:  # a model that takes any size (None) gets the faces at the dataset's own
+            sides = (1, 2) if inputs[3] in (1, 3) else (2, 3)
+            inputs = tuple(FACE_SIDE if v is None and i in sides else v for i, v in enumerate(inputs))
         if outputs != (None, len(self.labels)):
             raise ModelError(
                 f"{self.path}: the model's output is {outputs[1:]} but an emotion model has "
                 f"{len(self.labels)} class outputs ({', '.join(self.labels)}); use a FER2013 classifier"
             )
-        if len(inputs) == 4 and inputs[3] in (1, 3):
+        if len(inputs) == 4 and inputs[3] in (1, 3) and _sides(inputs[1], inputs[2]):
             return InputLayout(int(inputs[1]), int(inputs[2]), int(inputs[3]), False, self.input_range)
-        if len(inputs) == 4 and inputs[1] in (1, 3):
+        if len(inputs) == 4 and inputs[1] in (1, 3) and _sides(inputs[2], inputs[3]):
             return InputLayout(int(inputs[2]), int(inputs[3]), int(inputs[1]), True, self.input_range)
         raise ModelError(
             f"{self.path}: the model takes {inputs[1:]}, not face images (height, width, 1 or 3 "

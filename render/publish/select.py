@@ -11,7 +11,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from render.errors import InputError, SceneError
+from render.errors import InputError, SceneError, shown
 from render.run.manifest import Manifest
 from render.scene.publish import PublishSpec
 
@@ -65,7 +65,7 @@ def select(scene: str, folder: Path, manifest: Manifest, spec: PublishSpec) -> l
             path = folder / name
             size, sha256, md5 = _hashes(path)
             if size != described.get("bytes") or sha256 != described.get("sha256"):
-                raise InputError(f"{path}: missing or changed since it was rendered; render the scene again, then publish")
+                raise InputError(f"{shown(path)}: missing or changed since it was rendered; render the scene again, then publish")
             key = key_for(spec.key, scene, clip, name)
             if key in owners:
                 raise SceneError(f"publish.key {spec.key!r} puts {owners[key]!r} and {name!r} under one key, {key!r}; "

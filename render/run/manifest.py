@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable
 
+from render.errors import shown
 from render.hashing import describe_files
 
 __all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
@@ -64,7 +65,7 @@ class Manifest:
                     kept = f"moved to {aside.name}"
                 except OSError:
                     kept = "left as it is"
-                warn(f"{path}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
+                warn(f"{shown(path)}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
         manifest._replay(warn)
         manifest._sweep()
         return manifest
@@ -137,7 +138,7 @@ class Manifest:
         except (FileNotFoundError, IsADirectoryError):
             return
         except OSError as exc:
-            warn(f"{path}: unreadable ({exc}); what it recorded is rendered or published again")
+            warn(f"{shown(path)}: unreadable ({exc}); what it recorded is rendered or published again")
             return
         for line in lines:
             try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir, max_bytes
-from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain
+from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain, shown
 from render.run.batch import executor_for, run_jobs
 from render.run.job import Finished, Job
 from render.run.plan import Plan, plan_scene
@@ -82,13 +82,18 @@ class Program:
                       note=say if options.verbose else None)
         files = scene_files(paths)
         plans, failed_scenes = [], []
+        folders: dict[Path, Path] = {}  # scene folder -> the scene file that writes it
         for path in files:
             try:
                 scene = options.scene(path)
                 if options.publish and scene.publish.to is None:  # said before an hour of rendering, not after
                     raise _nowhere(scene)
+                other = folders.setdefault(scene.scene_dir.resolve(), path)
+                if other != path:
+                    raise SceneError(f"{shown(path)}: name: {scene.name!r} is the name of {other} too, and both would write "
+                                     f"{scene.scene_dir}; give each scene its own name")
                 plans.append(plan_scene(scene, cache, self.log, self.warn, options.force))
-            except RenderError as exc:
+            except Exception as exc:  # noqa: BLE001 - one scene's failure, a bug included, never stops the others
                 self.failed(exc)
                 failed_scenes.append(path)
         for plan in plans:
@@ -149,8 +154,8 @@ class Program:
                 scene = self.options.scene(path)
                 manifest = Manifest.load(scene.scene_dir, scene.name, self.warn)
                 if not manifest.clips:
-                    raise InputError(f"{path}: nothing rendered yet in {scene.scene_dir}; render it first "
-                                     f"(render {path} --publish renders and publishes)")
+                    raise InputError(f"{shown(path)}: nothing rendered yet in {scene.scene_dir}; render it first "
+                                     f"(render {shown(path)} --publish renders and publishes)")
             except RenderError as exc:
                 self.failed(exc)
                 continue
@@ -168,7 +173,7 @@ class Program:
             return
         try:
             done = publish_scene(scene, manifest, Meter(quiet=self.options.quiet), self.log)
-        except RenderError as exc:
+        except Exception as exc:  # noqa: BLE001 - as for rendering: one scene's failure never stops the others
             self.failed(exc)
             return
         megabytes = done.bytes / 1e6
@@ -241,7 +246,7 @@ def scene_files(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.glob("*.yaml") if p.is_file())
             if not found:
-                raise SceneError(f"{path}: a folder with no .yaml scene files; name scene files or a folder of them")
+                raise SceneError(f"{shown(path)}: a folder with no .yaml scene files; name scene files or a folder of them")
             files += found
         else:
             files.append(path)

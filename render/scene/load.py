@@ -12,7 +12,7 @@ from typing import Any, Mapping, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from render.errors import SceneError
+from render.errors import SceneError, shown
 from render.scene.inputs import TAGGED, FolderDataset
 from render.scene.specs import Scene, _dotted, _where
 
@@ -56,7 +56,7 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, ...], Any] | None = Non
         root, data = parse_yaml(text, str(path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        where = f"{shown(path)}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         if isinstance(exc, yaml.constructor.ConstructorError):
             raise SceneError(
                 f"{where}: not valid YAML: {exc.problem}; a scene is plain YAML, remove the tag"
@@ -64,12 +64,12 @@ def load_scene(path: Path, overrides: Mapping[tuple[str, ...], Any] | None = Non
         problem = exc.problem or exc.context or "invalid YAML"
         raise SceneError(f"{where}: not valid YAML: {problem}; check the syntax near there") from None
     except yaml.YAMLError as exc:
-        raise SceneError(f"{path}: not valid YAML: {exc}") from None
+        raise SceneError(f"{shown(path)}: not valid YAML: {exc}") from None
     if data is None:
-        raise SceneError(f"{path}: the scene is empty; start from scenes/happy.yaml")
+        raise SceneError(f"{shown(path)}: the scene is empty; start from scenes/happy.yaml")
     if not isinstance(data, dict):
         raise SceneError(
-            f"{path}: a scene is a mapping of keys (name, dataset, filter, basis, inputs, morph, "
+            f"{shown(path)}: a scene is a mapping of keys (name, dataset, filter, basis, inputs, morph, "
             f"output), got {_kind(data)}; start from scenes/happy.yaml"
         )
     lines = _key_lines(path, root)
@@ -101,7 +101,7 @@ def _shallow(path: str, text: str) -> None:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise SceneError(f"{path}:{event.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep; "
+                raise SceneError(f"{shown(path)}:{event.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep; "
                                  "a scene is a few levels of keys and lists")
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
@@ -117,10 +117,10 @@ def _bounded(path: str, root: yaml.Node | None) -> None:
         node, above = stack.pop()
         count += 1
         if count > MAX_VALUES:
-            raise SceneError(f"{path}: the document expands to over {MAX_VALUES} values through its aliases (*name); "
+            raise SceneError(f"{shown(path)}: the document expands to over {MAX_VALUES} values through its aliases (*name); "
                              "a scene is small: write the values out, or use fewer aliases")
         if id(node) in above:
-            raise SceneError(f"{path}:{node.start_mark.line + 1}: an alias refers to the list or mapping it is in; "
+            raise SceneError(f"{shown(path)}:{node.start_mark.line + 1}: an alias refers to the list or mapping it is in; "
                              "remove the recursion")
         if isinstance(node, yaml.MappingNode):
             children = [child for pair in node.value for child in pair]
@@ -134,26 +134,26 @@ def _bounded(path: str, root: yaml.Node | None) -> None:
 
 def _read_text(path: Path) -> str:
     if not path.exists():
-        raise SceneError(f"{path}: no such scene file; check the path")
+        raise SceneError(f"{shown(path)}: no such scene file; check the path")
     if path.is_dir():
-        raise SceneError(f"{path}: is a folder, not a scene file; name a .yaml file")
+        raise SceneError(f"{shown(path)}: is a folder, not a scene file; name a .yaml file")
     try:
         # A hard limit whatever the file is: a device or a pipe has no size to check beforehand.
         with open(path, "rb") as f:
             raw = f.read(MAX_SCENE_BYTES + 1)
         if len(raw) > MAX_SCENE_BYTES:
             raise SceneError(
-                f"{path}: over the {MAX_SCENE_BYTES}-byte limit for a scene file; is this really a scene?"
+                f"{shown(path)}: over the {MAX_SCENE_BYTES}-byte limit for a scene file; is this really a scene?"
             )
     except PermissionError:
-        raise SceneError(f"{path}: cannot be read (permission denied); check its permissions") from None
+        raise SceneError(f"{shown(path)}: cannot be read (permission denied); check its permissions") from None
     except OSError as exc:
-        raise SceneError(f"{path}: cannot be read ({exc.strerror}); check the file") from None
+        raise SceneError(f"{shown(path)}: cannot be read ({exc.strerror}); check the file") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SceneError(
-            f"{path}: not a text file (byte {exc.start} is not UTF-8); a scene is a YAML text file"
+            f"{shown(path)}: not a text file (byte {exc.start} is not UTF-8); a scene is a YAML text file"
         ) from None
 
 
@@ -185,7 +185,7 @@ def _key_lines(path: Path, node: yaml.Node | None) -> dict[tuple[str | int, ...]
                 if name in seen:
                     dotted = ".".join(map(str, (*loc, name)))
                     raise SceneError(
-                        f"{path}:{key.start_mark.line + 1}: {dotted}: key given twice; keep one"
+                        f"{shown(path)}:{key.start_mark.line + 1}: {dotted}: key given twice; keep one"
                     )
                 seen.add(name)
                 walk(value, (*loc, name))
@@ -219,7 +219,7 @@ def _describe(path: Path, lines: dict, exc: ValidationError, given: set[tuple[st
         message = _explain(tuple(error["loc"]), error)
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))
         if any(loc[: len(keys)] == keys for keys in given):  # a value from the command line
-            described.append((0, f"{path}: --set {_dotted(loc)}: {message}"))
+            described.append((0, f"{shown(path)}: --set {_dotted(loc)}: {message}"))
         else:
             described.append((_line_of(lines, loc), f"{_where(path, lines, loc)}: {message}"))
     ordered = [text for _, text in sorted(described, key=lambda item: item[0])]

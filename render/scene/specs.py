@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from render.errors import shown
 from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec, scene_limits
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
@@ -299,7 +300,7 @@ def _where(source: Path | None, lines: dict[tuple[str | int, ...], int], loc: tu
     prefix = loc
     while prefix and prefix not in lines:
         prefix = prefix[:-1]
-    place = str(source) if source else "<scene>"
+    place = shown(source) if source else "<scene>"
     if prefix in lines and source is not None:
         place = f"{place}:{lines[prefix]}"
     return f"{place}: {key}" if key else place

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
-from render.errors import InputError, RenderError, SceneError
+from render.errors import InputError, RenderError, SceneError, shown
 from render.faces.photo import PHOTO_SUFFIXES, photos_in
 from render.faces.portrait import match_tone
 from render.faces.subjects import clip_name
@@ -103,7 +103,7 @@ def _render(photo: Path, studio, options: Options) -> None:
         face = match_tone(studio.portraits.framed(photo), *studio.tone)
         morph = Morph.of(face, studio.basis, scene.morph)
         job = studio.clip(_name(photo), morph, studio.read(morph) if scene.reads_frames else None,
-                          f"{photo} (person: largest)")
+                          f"{shown(photo)} (person: largest)")
         if not options.force and studio.manifest.up_to_date(job.name, job.settings):
             if not options.quiet:
                 say(f"{label}: up to date, skipped")
