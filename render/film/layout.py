@@ -19,9 +19,12 @@ from render.film.compose import Canvas, to_pixels
 from render.film.reel import Film, write_film
 from render.film.sequence import Morph
 from render.film.job import FilmJob
+from render.errors import SceneError, shown
 from render.scene import GridLayout, Scene
 
 __all__ = ["LayoutJob", "render_layout", "grid_shape", "layout_name"]
+
+MIN_TILE = 8  #: the smallest face a grid draws, in pixels
 
 
 def layout_name(scene: Scene) -> str:
@@ -69,20 +72,25 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
     background = to_pixels(np.float32(output.background))
 
     def sheet_for(width: int, height: int):
-        tile = max(8, min((width - (cols - 1) * grid.gap) // cols, (height - (rows - 1) * grid.gap) // rows))
+        """The sheet of faces centred on a width x height frame (the video's, the GIF's), never beyond it."""
+        tile = min((width - (cols - 1) * grid.gap) // cols, (height - (rows - 1) * grid.gap) // rows)
+        if tile < MIN_TILE:
+            raise SceneError(f"{shown(scene.source or scene.name)}: layout: {rows}x{cols} faces with a gap of "
+                             f"{grid.gap} px leave less than {MIN_TILE} px a face on a {width}x{height} frame; use "
+                             "fewer rows or columns, a smaller gap, or a larger frame")
         canvas = Canvas(spec.padding, spec.pad_value, tile, output.interpolation)
         full = (cols * tile + (cols - 1) * grid.gap, rows * tile + (rows - 1) * grid.gap)
-        size = (full[0] + full[0] % 2, full[1] + full[1] % 2)  # even sides, for H.264
+        left, top = (width - full[0]) // 2, (height - full[1]) // 2
 
         def draw(level: int) -> np.ndarray:
-            out = np.full((size[1], size[0]), background, np.uint8)
+            out = np.full((height, width), background, np.uint8)
             for i, morph in enumerate(morphs):
                 r, c = divmod(i, cols)
-                y, x = r * (tile + grid.gap), c * (tile + grid.gap)
+                y, x = top + r * (tile + grid.gap), left + c * (tile + grid.gap)
                 out[y : y + tile, x : x + tile] = canvas(morph.frame(level))
             return out
 
-        return draw, size
+        return draw, (width, height)
 
     video, video_size = sheet_for(*output.frame_size)
     small, gif_size = sheet_for(output.gif_size, output.gif_size)

@@ -15,7 +15,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, platform_bodies, write_sidecar
+from render.errors import SceneError, shown
 from render.scene import Scene
+from render.scene.presets import film_problem
 from render.film.timeline import timeline
 
 __all__ = ["Film", "write_film"]
@@ -40,6 +42,9 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
     output = scene.output
     order = timeline(film.levels, output.fps, output.min_duration, output.extend)
     mp4 = gif = pngs = None
+    problem = film_problem(output.preset, len(order), output.fps, film.video_size) if "mp4" in output.formats else None
+    if problem:  # checked on the film itself: a grid's or playlist's size and length are known only now
+        raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the film {name!r} would be {problem}")
     if "mp4" in output.formats:
         gop = max(1, round(output.fps * output.gop_seconds))
         mp4 = Mp4Sink(staging / f"{name}.mp4", film.video_size, output.fps, H264(output.crf, output.max_kbps, gop))
@@ -49,9 +54,9 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
         pngs = FramesSink(staging / "frames" / name)
     sinks: list[FrameSink] = [s for s in (mp4, gif, pngs) if s is not None]
     try:
-        shown, current, pixels = -1, -1, None
+        seen, current, pixels = -1, -1, None
         for level in order if mp4 else range(film.levels):
-            first = level > shown  # timelines only move on: a level seen again is a repeat
+            first = level > seen  # timelines only move on: a level seen again is a repeat
             if level != current or first:
                 pixels, small, bare = film.frames(level, first)
                 current = level
@@ -62,7 +67,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
                     gif.write(small)
                 if pngs:
                     pngs.write(bare)
-                shown = level
+                seen = level
         for sink in sinks:
             sink.close()
     except BaseException:

@@ -20,7 +20,7 @@ class GifSpec(_Spec):
         None, ge=16, le=1280, description="Side of the GIF's square frame in pixels; default: output.size, at most 512."
     )
     fps: Optional[StrictFloat] = Field(
-        None, gt=0.0, le=50.0, description="GIF frames per second, up to 50; default: output.fps."
+        None, ge=0.1, le=50.0, description="GIF frames per second, 0.1 to 50; default: output.fps."
     )
     colors: StrictInt = Field(
         32, ge=2, le=255, description="Gray levels in the GIF's palette (2 to 255); fewer make smaller files."
@@ -75,7 +75,7 @@ class OutputSpec(_Spec):
     background: StrictFloat = Field(
         0.0, ge=0.0, le=1.0, description="Gray level around the face when the frame is larger (0 to 1)."
     )
-    fps: StrictFloat = Field(25.0, gt=0.0, le=120.0, description="Frames per second (up to 120).")
+    fps: StrictFloat = Field(25.0, ge=0.1, le=120.0, description="Frames per second, 0.1 (a frame every 10 s) to 120.")
     crf: StrictInt = Field(18, ge=0, le=51, description="H.264 constant rate factor: lower is better (0 to 51).")
     max_kbps: Optional[StrictInt] = Field(
         None, ge=100, le=100_000, description="Cap on the H.264 bit rate in kbit/s (a VBV limit)."

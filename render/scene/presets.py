@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PRESETS", "LIMITS", "Limits"]
+__all__ = ["PRESETS", "LIMITS", "Limits", "film_problem"]
 
 PRESETS: dict[str, dict[str, Any]] = {
     "youtube": {"frame": [1920, 1080], "size": 1080, "fps": 25.0, "crf": 18, "max_kbps": 8000,
@@ -65,3 +65,19 @@ LIMITS: dict[str, Limits] = {
                 min_aspect=1 / 3, max_aspect=3.0, max_bytes=512 << 20),
     "web": Limits(),
 }  # fmt: skip
+
+
+def film_problem(preset: str | None, frames: int, fps: float, size: tuple[int, int]) -> str | None:
+    """What of a video about to be made (frames at fps, width x height) breaks its preset's limits."""
+    if preset is None:
+        return None
+    limits, (width, height) = LIMITS[preset], size
+    seconds = frames / fps
+    if not limits.min_duration <= seconds <= limits.max_duration:
+        return (f"{seconds:.1f} s long; {preset} takes {limits.min_duration:g} to {limits.max_duration:g} s: "
+                "use fewer faces or levels, or another preset")
+    if width > limits.max_width or height > limits.max_height:
+        return f"{width}x{height}; {preset} takes at most {limits.max_width}x{limits.max_height}"
+    if not limits.min_aspect <= width / height <= limits.max_aspect:
+        return f"{width}x{height}; {preset} takes an aspect of {limits.min_aspect:.3g} to {limits.max_aspect:.3g}"
+    return None

@@ -158,16 +158,33 @@ def test_the_grid_layout_tiles_every_face_as_its_own_clip_would_look(tmp_path, o
         result = invoke(str(scene))
         assert result.exit_code == 0, result.stderr
     sheet = png(tmp_path / "out" / "sheet" / "frames" / "grid" / "0005.png")
-    assert sheet.shape == (3 * tile + 2 * 2 + 1, 4 * tile + 3 * 2)  # sides made even for H.264
+    assert sheet.shape == (202, 202)  # the frame itself, the sheet centred on it
+    top = (202 - (3 * tile + 2 * 2)) // 2
+    assert (sheet[:top] == 0).all() and (sheet[top + 3 * tile + 4:] == 0).all()
     for k in (0, 5, 11):
         r, c = divmod(k, 4)
-        y, x = r * (tile + 2), c * (tile + 2)
+        y, x = top + r * (tile + 2), c * (tile + 2)
         expected = png(tmp_path / "out" / "tiles" / "frames" / f"face-{k}" / "0005.png")
         assert (sheet[y : y + tile, x : x + tile] == expected).all(), k
     assert (sheet[:, tile : tile + 2] == 0).all(), "the gap is background"
     _, video = mp4_frames(tmp_path / "out" / "sheet" / "grid.mp4")
     assert len(video) == 6 and video.shape[1:] == sheet.shape
     assert "grid" in manifest(tmp_path / "out" / "sheet")
+
+
+def test_layouts_are_held_to_their_preset_on_the_film_they_make(tmp_path, olivetti_home):
+    strip = write_scene(tmp_path, "name: strip\ninputs: [{face: all}]\nlayout: {grid: {rows: 1, cols: 64, gap: 4}}\n"
+                                  "morph: {levels: 4}\noutput: {dir: out, preset: x, formats: [mp4]}\n", "strip.yaml")
+    result = invoke(str(strip))
+    assert result.exit_code == ExitCode.SCENE, result.stderr
+    assert "layout: 1x64 faces with a gap of 4 px leave less than 8 px a face on a 720x720 frame" in result.stderr
+    long = write_scene(tmp_path, "name: long\ninputs: [{face: all}]\nlayout: playlist\n"
+                                 "morph: {levels: 30}\noutput: {dir: out, preset: x, size: 64, frame: [64, 64], formats: [mp4]}\n",
+                       "long.yaml")
+    result = invoke(str(long))
+    assert result.exit_code == ExitCode.SCENE, result.stderr
+    assert "output.preset: the film 'playlist' would be" in result.stderr and "x takes 0.5 to 140 s" in result.stderr
+    assert not list((tmp_path / "out").rglob("*.mp4"))
 
 
 def test_the_playlist_strings_people_with_crossfades_into_one_loop(tmp_path, olivetti_home):
