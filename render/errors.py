@@ -9,6 +9,7 @@ in this process catches broad exceptions, to hand them to the caller as any exec
 from __future__ import annotations
 
 import enum
+import errno
 
 __all__ = [
     "explain",
@@ -24,7 +25,12 @@ __all__ = [
     "PublishError",
     "RenderWarning",
     "shown",
+    "WRITE_ERRNOS",
 ]
+
+#: What writing a file can meet that is the disk's or the folder's doing, not the program's: the
+#: encoders let these through, and the staging folder says them as an output error (exit 7).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
 
 
 class ExitCode(enum.IntEnum):

@@ -7,6 +7,8 @@ Its exit status is checked and its last error line reported.
 
 from __future__ import annotations
 
+import errno
+
 import subprocess
 import tempfile
 from fractions import Fraction
@@ -115,5 +117,10 @@ class FfmpegSink:
         lines = log.read().decode("utf-8", "replace").strip().splitlines()
         log.close()
         if status != 0:
+            said = " ".join(lines)
+            for words, code in (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
+                                ("Disk quota exceeded", errno.EDQUOT)):
+                if words in said:  # the disk's doing, not ffmpeg's: an output error, as for every writer
+                    raise OSError(code, words)
             reason = lines[-1] if lines else f"exit status {status}"
             raise EncodeError(f"{self.path}: ffmpeg failed: {reason}")

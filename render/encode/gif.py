@@ -24,7 +24,7 @@ from typing import BinaryIO
 import numpy as np
 
 from render.encode.pump import Pump
-from render.errors import EncodeError
+from render.errors import WRITE_ERRNOS, EncodeError
 
 __all__ = ["GifSink"]
 
@@ -48,7 +48,9 @@ class GifSink:
             self._file: BinaryIO | None = path.open("wb")
             self._file.write(self._header())
         except OSError as exc:
-            raise EncodeError(f"{path}: could not write GIF ({exc.strerror})") from None
+            if exc.errno in WRITE_ERRNOS:
+                raise  # the disk's doing: said by the staging folder, naming the real destination
+            raise EncodeError(f"{path}: could not write GIF ({exc.strerror})") from exc  # --debug shows the original
         self._pump: Pump[np.ndarray] = Pump(self._encode)
 
     def write(self, frame: np.ndarray) -> None:
@@ -124,4 +126,6 @@ class GifSink:
         try:
             self._file.write(data)
         except OSError as exc:
-            raise EncodeError(f"{self.path}: could not write GIF ({exc.strerror})") from None
+            if exc.errno in WRITE_ERRNOS:
+                raise
+            raise EncodeError(f"{self.path}: could not write GIF ({exc.strerror})") from exc  # --debug shows the original

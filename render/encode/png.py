@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.errors import EncodeError
+from render.errors import WRITE_ERRNOS, EncodeError
 
 __all__ = ["FramesSink", "write_png"]
 
@@ -19,7 +19,9 @@ def write_png(path: Path, image: np.ndarray) -> None:
     try:
         Image.fromarray(image, mode="L" if image.ndim == 2 else "RGB").save(path, format="PNG")
     except OSError as exc:
-        raise EncodeError(f"{path}: could not write PNG ({exc})") from None
+        if exc.errno in WRITE_ERRNOS:
+            raise  # the disk's doing: said by the staging folder, naming the real destination
+        raise EncodeError(f"{path}: could not write PNG ({exc})") from exc  # --debug shows the original
 
 
 class FramesSink:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from render.errors import shown
+from render.errors import OutputError, shown
 from render.hashing import describe_files
 
 __all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
@@ -100,6 +100,13 @@ class Manifest:
 
     def save(self) -> None:
         """Write the manifest atomically, then drop the journal it now holds."""
+        try:
+            self._save()
+        except OSError as exc:
+            raise OutputError(f"{shown(self.folder / MANIFEST_FILE)}: cannot be written ({exc.strerror}); check the "
+                              "folder's permissions and free space (what finished is in the journal beside it)") from exc  # --debug shows the original
+
+    def _save(self) -> None:
         self._saved, self._pending = time.monotonic(), False
         document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(self.clips.items()))}
         if self.published:
@@ -122,11 +129,15 @@ class Manifest:
         (self.folder / JOURNAL_FILE).unlink(missing_ok=True)
 
     def _append(self, line: dict[str, Any], every: float) -> None:
-        if self._journal is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._journal = open(self.folder / JOURNAL_FILE, "a", encoding="utf-8")
-        self._journal.write(json.dumps(line, separators=(",", ":")) + "\n")
-        self._journal.flush()  # in the kernel's hands: a killed process loses nothing
+        try:
+            if self._journal is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._journal = open(self.folder / JOURNAL_FILE, "a", encoding="utf-8")
+            self._journal.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self._journal.flush()  # in the kernel's hands: a killed process loses nothing
+        except OSError as exc:
+            raise OutputError(f"{shown(self.folder / JOURNAL_FILE)}: cannot be written ({exc.strerror}); check the "
+                              "folder's permissions and free space") from exc  # --debug shows the original
         self._pending = True
         if time.monotonic() - self._saved >= every:
             self.save()

@@ -10,7 +10,6 @@ the last to finish wins each entry.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import shutil
@@ -18,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from render.errors import OutputError
+from render.errors import WRITE_ERRNOS, OutputError
 
 __all__ = ["staged"]
 
@@ -45,10 +44,16 @@ def staged(destination: Path, sweep: bool = True) -> Iterator[Path]:
         staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{parent}: cannot create the output folder ({exc.strerror}); "
-                          f"choose another with --output-dir") from None
+                          f"choose another with --output-dir") from exc  # --debug shows the original
     try:
         yield staging
         _publish(staging, destination)
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        # Whatever wrote into the staging folder (a sidecar, a readout, the viewer, emotions.csv): one line.
+        raise OutputError(f"{destination}: cannot write the outputs ({exc.strerror}); "
+                          f"check the folder's permissions and free space") from exc  # --debug shows the original
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -96,7 +101,7 @@ def _publish(staging: Path, destination: Path) -> None:
                 os.replace(entry, final)
     except OSError as exc:
         raise OutputError(f"{destination}: cannot write the outputs ({exc.strerror}); "
-                          f"check the folder's permissions and free space") from None
+                          f"check the folder's permissions and free space") from exc  # --debug shows the original
 
 
 def _swap_folder(entry: Path, final: Path, destination: Path) -> None:
