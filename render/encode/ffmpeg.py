@@ -17,6 +17,7 @@ from typing import IO
 
 import numpy as np
 
+from render import interrupt
 from render.encode.pump import Pump
 from render.errors import EncodeError
 
@@ -73,6 +74,7 @@ class FfmpegSink:
                 self._pump.cancel()
                 self._pump = None
             self._process.wait()
+            interrupt.release(self._process)
             self._process = None
         if self._log is not None:
             self._log.close()
@@ -82,9 +84,12 @@ class FfmpegSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._log = tempfile.TemporaryFile()
         command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path)
+        # In a session of its own: a Ctrl-C at the terminal reaches the render, which stops ffmpeg
+        # itself (at once, or after the last frame); ffmpeg never quits half way on its own.
         self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True
         )
+        interrupt.adopt(self._process)
         self._pump = Pump(self._feed)
 
     def _feed(self, chunk: bytes) -> None:
@@ -112,6 +117,7 @@ class FfmpegSink:
         assert process is not None and log is not None
         self._stop_pump()
         status = process.wait()
+        interrupt.release(process)
         self._process, self._log = None, None
         log.seek(0)
         lines = log.read().decode("utf-8", "replace").strip().splitlines()

@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from render import interrupt
 from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, platform_bodies, write_sidecar
 from render.errors import SceneError, shown
 from render.scene import Scene
@@ -56,6 +57,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
     try:
         seen, current, pixels = -1, -1, None
         for level in order if mp4 else range(film.levels):
+            interrupt.check()  # Ctrl-C stops a film here, between frames, never inside an encoder's queue
             first = level > seen  # timelines only move on: a level seen again is a repeat
             if level != current or first:
                 pixels, small, bare = film.frames(level, first)

@@ -13,9 +13,11 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any, Callable, Iterator
 
+from render import interrupt
 from render.errors import ExecutorError
 from render.run.job import Finished, Job
 
@@ -66,46 +68,46 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
     try:
         yield pool
     except BaseException:
-        # Ctrl-C, or a SIGINT sent to this process alone: interrupt the workers too, so each drops
-        # its clip's staging folder instead of finishing and publishing it.
-        for worker in multiprocessing.active_children():  # the pool's workers are this process's children
-            with contextlib.suppress(OSError):
-                os.kill(worker.pid, signal.SIGINT)
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Ctrl-C (already passed on to the workers by run_jobs), or a failure: nothing new starts, and
+        # every worker ends, within a bound, reaped; one that does not is killed.
+        pool.shutdown(wait=False, cancel_futures=True)
+        _end_workers(STOP_SECONDS)
         raise
     pool.shutdown(wait=True)
 
 
-_busy = False  #: in a worker: whether a job is running
+STOP_SECONDS = 10.0  #: how long an interrupted batch waits for its workers to drop their clips
 
 
 def _worker_start() -> None:
     """In a worker: end when the batch process ends, even by SIGKILL, so that no orphan goes on
-    writing into the output folder (Linux; elsewhere the pool's own shutdown has to do); and on
-    Ctrl-C, drop the clip in progress (its staging folder goes), or, idle, wait for the pool to
-    close (a worker that left on its own would make the pool kill the others mid-clean-up)."""
+    writing into the output folder (Linux; elsewhere the pool's own shutdown has to do); and let
+    Ctrl-C (or the batch's SIGTERM) stop the clip in progress at its next frame, never inside the
+    pump's queue or a thread join (a second Ctrl-C ends the worker and its ffmpeg at once)."""
     import ctypes
     import sys
 
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    signal.signal(signal.SIGINT, _interrupted)
+    interrupt.install(signal.SIGINT, signal.SIGTERM)
 
 
-def _interrupted(signum: int, frame: Any) -> None:
-    if _busy:
-        raise KeyboardInterrupt
+def _end_workers(seconds: float) -> None:
+    """Wait for this process's children (the pool's workers) to end, at most ``seconds`` in all; kill
+    the ones left; reap every one."""
+    deadline = time.monotonic() + seconds
+    for worker in multiprocessing.active_children():
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
 
 
 def _run(job: Job) -> Finished:
-    """Run one job (in a worker): a Ctrl-C meanwhile drops it (see :func:`_interrupted`)."""
-    global _busy
-    _busy = True
-    try:
-        return job()
-    finally:
-        _busy = False
+    """Run one job (in a worker, or here): one handed over after a Ctrl-C stops at once."""
+    interrupt.check()
+    return job()
 
 
 def submit(executor: Executor, job: Job) -> Future:
@@ -117,8 +119,11 @@ def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None]
              finished: Callable[[Job, Finished | None, Exception | None], None], window: int = 1) -> None:
     """Run every job, ``window`` at a time (the executor's workers: a job handed over is a job that
     runs, so "running" tells the truth and nothing waits in a queue); report each as it starts and as
-    it finishes (with its result, or the exception that stopped it). A Ctrl-C in a worker comes back
-    here as one."""
+    it finishes (with its result, or the exception that stopped it).
+
+    On Ctrl-C (the flag :mod:`render.interrupt` raises) nothing new starts, the workers are told
+    (SIGTERM: each drops its clip at the next frame), the jobs that still finish are reported, and
+    KeyboardInterrupt is raised here, at a safe point."""
     waiting = iter(jobs)
     futures: dict[Future, Job] = {}
 
@@ -128,16 +133,40 @@ def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None]
             running(job)
             futures[submit(executor, job)] = job
 
+    def report(done: set[Future]) -> bool:
+        """Report the finished ones; whether one was stopped by an interrupt."""
+        stopped = False
+        for future in done:
+            job = futures.pop(future)
+            if future.cancelled():
+                continue
+            error = future.exception()
+            if isinstance(error, KeyboardInterrupt):
+                stopped = True
+                continue
+            finished(job, future.result() if error is None else None, error)  # type: ignore[arg-type]
+        return stopped
+
     for _ in range(max(1, window)):
         start_next()
     while futures:
         done, _ = wait(list(futures), timeout=0.2, return_when=FIRST_COMPLETED)
-        for future in done:
-            job, error = futures.pop(future), future.exception()
-            if isinstance(error, KeyboardInterrupt):
-                raise error
-            finished(job, future.result() if error is None else None, error)  # type: ignore[arg-type]
+        if report(done) or interrupt.requested():
+            _stop_workers()
+            for future in futures:
+                future.cancel()
+            done, _ = wait(list(futures), timeout=STOP_SECONDS)
+            report(done)  # a clip that was past its last frame is finished, and kept
+            raise KeyboardInterrupt
+        for _ in done:
             start_next()
+
+
+def _stop_workers() -> None:
+    """Tell every worker of this process to drop its clip (a Ctrl-C may have reached this process alone)."""
+    for worker in multiprocessing.active_children():
+        with contextlib.suppress(OSError):
+            os.kill(worker.pid, signal.SIGTERM)
 
 
 def cores() -> int:

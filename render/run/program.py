@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from render import interrupt
 from render.cache import Cache, default_cache_dir, max_bytes
 from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain, shown
 from render.run.batch import executor_for, run_jobs
@@ -138,7 +139,8 @@ class Program:
         try:
             # No more workers than jobs: a single job runs right here, with no pool to start.
             workers = min(self.options.jobs, len(jobs))
-            with executor_for(self.options.executor, workers) as executor:
+            # Ctrl-C stops the batch at a safe point (see render.interrupt): between frames, between jobs.
+            with interrupt.deferred(), executor_for(self.options.executor, workers) as executor:
                 run_jobs(jobs, executor, lambda job: self.report.running(job.label), finished, window=workers)
         except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
             self.failed(exc)
