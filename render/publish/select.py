@@ -62,7 +62,13 @@ def select(scene: str, folder: Path, manifest: Manifest, spec: PublishSpec) -> l
             kind = kind_of(clip, name)
             if kind not in spec.files:
                 continue
+            if not _inside(name):  # a manifest edited by hand must not send files from elsewhere
+                raise InputError(f"{shown(folder)}/manifest.json: {shown(name)} is not a file of the scene's folder; "
+                                 "render the scene again (with --force) to rebuild its record")
             path = folder / name
+            if not path.resolve().is_relative_to(folder.resolve()):  # a link out of the folder: never followed
+                raise InputError(f"{shown(path)}: a link out of the scene's folder; publishing sends only the "
+                                 "scene's own files: render it again")
             size, sha256, md5 = _hashes(path)
             if size != described.get("bytes") or sha256 != described.get("sha256"):
                 raise InputError(f"{shown(path)}: missing or changed since it was rendered; render the scene again, then publish")
@@ -73,6 +79,11 @@ def select(scene: str, folder: Path, manifest: Manifest, spec: PublishSpec) -> l
             owners[key] = name
             items.append(Item(clip, name, kind, key, path, size, sha256, md5))
     return items
+
+
+def _inside(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and "\\" not in name and not {"", ".", ".."} & set(parts)
 
 
 def _hashes(path: Path) -> tuple[int, str, str]:

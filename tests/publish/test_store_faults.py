@@ -62,3 +62,23 @@ def test_publishing_with_nowhere_to_publish_is_said_before_any_render(tmp_path):
     assert not (tmp_path / "out").exists()
     bad = invoke(str(scene), "--to", "ftp://gallery.example/films")
     assert bad.exit_code == ExitCode.USAGE and "--to" in bad.stderr
+
+
+def test_a_tampered_manifest_never_sends_files_from_elsewhere(tmp_path):
+    import json
+
+    from render.errors import InputError
+    from render.publish.select import select
+    from render.run.manifest import Manifest
+    from render.scene.publish import PublishSpec
+
+    folder = tmp_path / "scene"
+    folder.mkdir()
+    (tmp_path / "secret.mp4").write_bytes(b"not a film")
+    (folder / "a.mp4").symlink_to(tmp_path / "secret.mp4")
+    for name in ("../secret.mp4", "a.mp4"):
+        (folder / "manifest.json").write_text(json.dumps(
+            {"version": 1, "scene": "s", "clips": {"a": {"files": {name: {"bytes": 10, "sha256": "x"}}}}}))
+        manifest = Manifest.load(folder, "s", warn=print)
+        with pytest.raises(InputError, match="not a file of the scene's folder|a link out of the scene's folder"):
+            select("s", folder, manifest, PublishSpec(to="s3://films", files=("video",)))
