@@ -59,12 +59,12 @@ def select(scene: str, folder: Path, manifest: Manifest, spec: PublishSpec) -> l
         if clip.startswith(VISITORS):
             continue
         for name, described in sorted(record.get("files", {}).items()):
-            kind = kind_of(clip, name)
-            if kind not in spec.files:
-                continue
             if not _inside(name):  # a manifest edited by hand must not send files from elsewhere
                 raise InputError(f"{shown(folder)}/manifest.json: {shown(name)} is not a file of the scene's folder; "
                                  "render the scene again (with --force) to rebuild its record")
+            kind = kind_of(clip, name)
+            if kind not in spec.files:
+                continue
             path = folder / name
             if not path.resolve().is_relative_to(folder.resolve()):  # a link out of the folder: never followed
                 raise InputError(f"{shown(path)}: a link out of the scene's folder; publishing sends only the "
