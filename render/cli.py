@@ -252,6 +252,8 @@ def publish(
                                                  metavar="SCENE.yaml|FOLDER...")],
     to: To = None,
     output_dir: OutputDir = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, max=64,
+                                                help="Files uploaded at once; replaces the scene's publish.jobs.")] = None,
     sets: Sets = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -260,6 +262,7 @@ def publish(
     from render.app import main
     from render.run.program import Program
 
+    sets = (*(sets or ()), *((((("publish", "jobs"), jobs),) if jobs else ())))
     options = _options(output_dir, None, None, False, quiet, debug, 1, sets=sets, verbose=verbose, publish=True, to=to)
     raise typer.Exit(main(lambda: Program(options).publish(scenes), debug))
 

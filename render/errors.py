@@ -60,7 +60,7 @@ def explain(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, RenderError):
         return exc.exit_code, str(exc)
     if isinstance(exc, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED, "interrupted; finished clips are kept and recorded, clips in progress were not published"
+        return ExitCode.INTERRUPTED, "interrupted; what was finished is kept and recorded, nothing half-done is left"
     return ExitCode.ERROR, f"internal error: {type(exc).__name__}: {exc}; rerun with --jobs 1 --debug and report the traceback"
 
 

@@ -32,6 +32,12 @@ def fault(exc: BaseException, store: str, host: str | None) -> tuple[bool, Publi
             or "name resolution" in text or "nodename nor servname" in text:
         return False, PublishError(f"{store}: cannot find the host {where!r}; check its name in the URL or endpoint",
                                    ExitCode.UNREACHABLE)
+    if "NoCredentialsError" in names or "unable to locate credentials" in text:
+        return False, PublishError(f"{store}: no credentials found; set them where the README's publishing section "
+                                   "says they are read from", ExitCode.DENIED)
+    if "ParamValidationError" in names:
+        return False, PublishError(f"{store}: the store's client refused the request "
+                                   f"({_first_line(exc)}); check the URL and publish.key", ExitCode.UNREACHABLE)
     if "HostKeyNotVerifiable" in names:
         return False, PublishError(f"{store}: the host key of {where} is not in ~/.ssh/known_hosts; connect once with "
                                    f"ssh {where} to check and trust it", ExitCode.DENIED)
@@ -49,6 +55,10 @@ def fault(exc: BaseException, store: str, host: str | None) -> tuple[bool, Publi
             or "ResourceNotFound" in names:
         return False, PublishError(f"{store}: no such bucket or folder; create it, or correct the URL",
                                    ExitCode.NO_FOLDER)
+    status = _status(chain) or _code(chain)
+    if status is not None and 400 <= status < 500 and status not in (408, 429):  # the request itself is wrong
+        return False, PublishError(f"{store}: the store refused the request ({status}: {_first_line(exc)}); "
+                                   "check the URL and publish.key", ExitCode.UNREACHABLE)
     refused = any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text \
         or "connect call failed" in text
     reason = "refused the connection (is the server running, and the port right?)" if refused else \
@@ -70,6 +80,17 @@ def _status(chain: list[BaseException]) -> int | None:
     for e in chain:
         for holder in (e, getattr(e, "response", None)):
             status = getattr(holder, "status_code", None)
+            if isinstance(status, int):
+                return status
+    return None
+
+
+def _code(chain: list[BaseException]) -> int | None:
+    """The HTTP status a botocore ClientError carries in its response."""
+    for e in chain:
+        response = getattr(e, "response", None)
+        if isinstance(response, dict):
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if isinstance(status, int):
                 return status
     return None

@@ -8,6 +8,8 @@ no half file under a final key, and the next run finishes the rest.
 
 from __future__ import annotations
 
+import logging
+import os
 import posixpath
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -54,15 +56,20 @@ def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[
     went up before is recorded) or :class:`SceneError` / :class:`InputError` before anything goes."""
     spec, started = scene.publish, time.monotonic()
     assert spec.to is not None
+    # asyncssh and aiohttp log each dropped socket on asyncio's logger; the fault is said once, below.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     store = open_store(spec.to, spec.endpoint_url, spec.region)
     items = select(scene.name, scene.scene_dir, manifest, spec)
     if not items:
         raise SceneError(f"{scene.name}: nothing of kinds {', '.join(spec.files)} among its finished clips; "
                          "render it first, or widen publish.files")
     _tried(store, store.check)
-    prefix = posixpath.commonpath([posixpath.dirname(item.key) for item in items])
+    keys = {item.key for item in items}
+    if spec.public_url:  # the index goes up too: listed with the rest
+        keys.add(index_key(scene))
+    prefix = posixpath.commonpath([posixpath.dirname(key) for key in keys])
     remote = _tried(store, store.listing, prefix)
-    outcome = Published(store.url, swept=_tried(store, store.sweep, remote, prefix))
+    outcome = Published(store.url, swept=_tried(store, store.sweep, remote, keys))
     records = manifest.published.get(store.ident, {})
     todo = [item for item in items if not _current(records.get(item.name), item, remote)]
     outcome.current = len(items) - len(todo)
@@ -70,6 +77,9 @@ def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[
     outcome.sending = time.monotonic() - started
     folder = scene.scene_dir / "share"
     films = links_for(folder, store, spec, _films(items))
+    if films and not spec.public_url and os.environ.get("AWS_SESSION_TOKEN"):
+        say(f"warning: {scene.name}: the links are signed with temporary credentials: they carry the session token "
+            "and stop working when it expires; for lasting links set publish.public_url, or publish with lasting keys")
     if films:
         outcome.index = write_share(folder, scene.title or scene.name, films, spec.public_url or store.ident)
         outcome.links = {clip: film.link for clip, film in films.items()}
@@ -77,6 +87,11 @@ def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[
             _send_index(store, scene, outcome, manifest, meter, remote, records, {item.key for item in items})
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def index_key(scene: Scene) -> str:
+    """Where the index of the scene's films goes: the key pattern's, for a clip called ``index``."""
+    return key_for(scene.publish.key, scene.name, "index", "index.html")
 
 
 def _current(record: dict[str, Any] | None, item: Item, remote: dict[str, Remote]) -> bool:
@@ -159,7 +174,7 @@ def _send_index(store: Store, scene: Scene, outcome: Published, manifest: Manife
                 remote: dict[str, Remote], records: dict[str, Any], keys: set[str]) -> None:
     assert outcome.index is not None
     name = "share/index.html"
-    key = key_for(scene.publish.key, scene.name, "index", "index.html")
+    key = index_key(scene)
     if key in keys:
         raise SceneError(f"publish.key {scene.publish.key!r}: the index, {key!r}, would replace a clip's file; "
                          "rename the clip called 'index'")

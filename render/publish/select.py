@@ -15,7 +15,7 @@ from render.errors import InputError, SceneError, shown
 from render.run.manifest import Manifest
 from render.scene.publish import PublishSpec
 
-__all__ = ["Item", "select", "kind_of", "key_for", "VISITORS"]
+__all__ = ["Item", "select", "kind_of", "key_for", "key_problem", "VISITORS"]
 
 VISITORS = "visitor-"  #: the kiosk's clips (render.serve.studio.PREFIX): never published
 _BY_SUFFIX = {".mp4": "video", ".json": "sidecar", ".gif": "gif", ".html": "viewer"}
@@ -56,8 +56,8 @@ def select(scene: str, folder: Path, manifest: Manifest, spec: PublishSpec) -> l
     items: list[Item] = []
     owners: dict[str, str] = {}
     for clip, record in sorted(manifest.clips.items()):
-        if clip.startswith(VISITORS):
-            continue
+        if clip.startswith(VISITORS) and str(record.get("input", "")).startswith("visitor "):
+            continue  # the kiosk's own visitors (a curator's photo called visitor-... is published)
         for name, described in sorted(record.get("files", {}).items()):
             if not _inside(name):  # a manifest edited by hand must not send files from elsewhere
                 raise InputError(f"{shown(folder)}/manifest.json: {shown(name)} is not a file of the scene's folder; "
@@ -73,12 +73,26 @@ def select(scene: str, folder: Path, manifest: Manifest, spec: PublishSpec) -> l
             if size != described.get("bytes") or sha256 != described.get("sha256"):
                 raise InputError(f"{shown(path)}: missing or changed since it was rendered; render the scene again, then publish")
             key = key_for(spec.key, scene, clip, name)
+            problem = key_problem(key)
+            if problem:
+                raise SceneError(f"publish.key {spec.key!r} gives {key[:80]!r} for {name!r}: {problem}")
             if key in owners:
                 raise SceneError(f"publish.key {spec.key!r} puts {owners[key]!r} and {name!r} under one key, {key!r}; "
                                  "include {file}, or {name} and {ext}")
             owners[key] = name
             items.append(Item(clip, name, kind, key, path, size, sha256, md5))
     return items
+
+
+def key_problem(key: str) -> str | None:
+    """What no store takes in a key: more than 1024 bytes (S3), a name of more than 255 (file systems)."""
+    if len(key.encode("utf-8")) > 1024:
+        return "over 1024 bytes, more than S3 takes in a key; shorten the pattern or the names"
+    if any(len(part.encode("utf-8")) > 255 for part in key.split("/")):
+        return "a name of over 255 bytes, more than file systems take; shorten the pattern or the names"
+    if any(part in ("", ".", "..") or part.startswith(".") for part in key.split("/")):
+        return "a hidden, empty or '..' name"
+    return None
 
 
 def _inside(name: str) -> bool:

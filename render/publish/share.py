@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,14 +65,20 @@ def write_share(folder: Path, title: str, films: dict[str, Film], origin: str) -
     """QR codes (``<clip>.png``) of new links, ``links.json`` and ``index.html``; return the index."""
     import segno
 
+    if folder.is_symlink():  # never written through: its files go where the scene's folder is
+        folder.unlink()
     folder.mkdir(parents=True, exist_ok=True)
     cards, record = [], {}
     for clip, film in sorted(films.items()):
         svg = film.svg
         if not svg or not (folder / f"{clip}.png").is_file():
-            code = segno.make(film.link, error="m")
-            _replace(folder / f"{clip}.png", lambda path: _png(code, path))
-            svg = code.svg_inline(scale=3, border=2)
+            try:
+                code = segno.make(film.link, error="l" if len(film.link) > 1200 else "m")  # long: less redundancy
+            except segno.DataOverflowError:  # over a QR code's 2953 bytes: the link, without its code
+                code = None
+            if code is not None:
+                _replace(folder / f"{clip}.png", lambda path: _png(code, path))
+            svg = code.svg_inline(scale=3, border=2) if code is not None else ""
         record[clip] = {"kind": film.kind, "key": film.key, "link": film.link, "expires": film.expires,
                         "origin": origin, "svg": svg}
         link = html.escape(film.link)
@@ -108,11 +115,22 @@ def _png(code, path: Path) -> None:
 
 
 def _saved(folder: Path) -> dict[str, dict]:
+    """The links of the last publish, each checked in shape; any other entry is simply made anew."""
     try:
         saved = json.loads((folder / LINKS_FILE).read_text(encoding="utf-8"))
-        return saved if isinstance(saved, dict) and all(isinstance(v, dict) for v in saved.values()) else {}
     except (OSError, ValueError):
         return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {clip: entry for clip, entry in saved.items() if isinstance(entry, dict)
+            and all(isinstance(entry.get(k), str) for k in ("kind", "key", "link", "origin", "svg"))
+            and (entry.get("expires") is None or isinstance(entry.get("expires"), (int, float)))
+            and _SVG.fullmatch(entry["svg"])}
+
+
+#: A QR code as segno draws it inline, and nothing else (a tampered links.json never reaches the index).
+_SVG = re.compile(r'<svg width="\d+" height="\d+" class="segno">'
+                  r'<path transform="scale\(\d+\)" class="qrline" stroke="#000" d="[MmHhVvZz0-9. -]+"/></svg>')
 
 
 def _replace(path: Path, write) -> None:

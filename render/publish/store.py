@@ -71,8 +71,8 @@ class Store:
         """A link that opens ``key`` in a browser, if the store can give one."""
         return None
 
-    def sweep(self, listing: dict[str, Remote], prefix: str) -> int:
-        """Remove what killed uploads left under ``prefix``; return how many."""
+    def sweep(self, listing: dict[str, Remote], keys: set[str]) -> int:
+        """Remove what killed uploads of ``keys`` left behind (nothing else); return how many."""
         return 0
 
 
@@ -127,12 +127,15 @@ class S3Store(Store):
     def link(self, key: str, expires_s: float) -> str | None:
         return self.fs.url(f"{self.bucket}/{self._key(key)}", expires=int(expires_s))
 
-    def sweep(self, listing: dict[str, Remote], prefix: str) -> int:
-        reply = self.fs.call_s3("list_multipart_uploads", Bucket=self.bucket, Prefix=self._key(prefix))
-        uploads = reply.get("Uploads", [])
-        for upload in uploads:
+    def sweep(self, listing: dict[str, Remote], keys: set[str]) -> int:
+        # Only unfinished uploads of our own keys: anyone else's, however close their names, are left alone.
+        ours = {self._key(key) for key in keys}
+        prefix = posixpath.commonpath(sorted(ours)) if len(ours) > 1 else next(iter(ours), "")
+        reply = self.fs.call_s3("list_multipart_uploads", Bucket=self.bucket, Prefix=prefix)
+        left = [upload for upload in reply.get("Uploads", []) if upload.get("Key") in ours]
+        for upload in left:
             self.fs.call_s3("abort_multipart_upload", Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-        return len(uploads)
+        return len(left)
 
 
 class FolderStore(Store):
@@ -166,11 +169,10 @@ class FolderStore(Store):
     def upload(self, local: Path, key: str, size: int, sha256: str, md5: str) -> Remote:
         final = self._path(key)
         folder = posixpath.dirname(final)
-        with self._lock:
-            fresh = folder not in self._made
-            self._made.add(folder)
-        if fresh and folder:
-            self.fs.makedirs(folder, exist_ok=True)
+        with self._lock:  # the others wait until the folder is there
+            if folder and folder not in self._made:
+                self.fs.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
         temporary = f"{folder + '/' if folder else ''}.{posixpath.basename(final)}.{secrets.token_hex(4)}{TEMPORARY}"
         try:
             self.fs.put_file(str(local), temporary)
@@ -183,8 +185,11 @@ class FolderStore(Store):
             raise Mismatch(f"{key}: {info['size']} bytes on the store, {size} here")
         return Remote(size, _etag(info))
 
-    def sweep(self, listing: dict[str, Remote], prefix: str) -> int:
-        left = [key for key in listing if posixpath.basename(key).startswith(".") and key.endswith(TEMPORARY)]
+    def sweep(self, listing: dict[str, Remote], keys: set[str]) -> int:
+        # Only the temporaries of our own keys (".<name>.<8 hex>.happy-part" beside each).
+        ours = {(posixpath.dirname(key), f".{posixpath.basename(key)}.") for key in keys}
+        left = [key for key in listing if key.endswith(TEMPORARY) and
+                (posixpath.dirname(key), posixpath.basename(key)[: -len(TEMPORARY) - 8]) in ours]
         for key in left:
             _quietly(self.fs.rm_file, self._path(key))
         return len(left)
@@ -199,7 +204,8 @@ def open_store(url: str, endpoint: str | None = None, region: str | None = None)
     if scheme == "sftp":
         from sshfs import SSHFileSystem
 
-        options: dict[str, Any] = {"connect_timeout": _CONNECT_SECONDS}
+        # known_hosts=(): asyncssh's own default, ~/.ssh/known_hosts (sshfs would trust any host key).
+        options: dict[str, Any] = {"connect_timeout": _CONNECT_SECONDS, "known_hosts": ()}
         if parts.username:
             options["username"] = parts.username
         import asyncssh
@@ -210,7 +216,8 @@ def open_store(url: str, endpoint: str | None = None, region: str | None = None)
     if scheme in ("webdav", "webdavs"):
         from webdav4.fsspec import WebdavFileSystem
 
-        base = f"{'https' if scheme == 'webdavs' else 'http'}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+        host = parts.netloc.rpartition("@")[2]  # host[:port], an IPv6 address in its brackets
+        base = f"{'https' if scheme == 'webdavs' else 'http'}://{host}{parts.path}"
         import httpx
         from webdav4.client import ClientError
 

@@ -154,11 +154,14 @@ class Manifest:
         for line in lines:
             try:
                 item = json.loads(line)
-                if isinstance(item.get("entry"), dict) and isinstance(item.get("clip"), str):
+                if not isinstance(item, dict):
+                    continue
+                if isinstance(item.get("clip"), str) and _clip_record(item.get("entry")):
                     self.clips[item["clip"]] = item["entry"]
-                elif isinstance(item.get("entry"), dict) and isinstance(item.get("published"), str):
-                    self.published.setdefault(item["published"], {})[str(item["file"])] = item["entry"]
-            except (ValueError, AttributeError, KeyError):
+                elif (isinstance(item.get("published"), str) and isinstance(item.get("file"), str)
+                      and isinstance(item.get("entry"), dict)):
+                    self.published.setdefault(item["published"], {})[item["file"]] = item["entry"]
+            except ValueError:
                 continue  # a line cut short by a kill: what it was about is simply done again
         self._pending = True
 
@@ -179,13 +182,20 @@ def _parse(text: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, di
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise ValueError("not a manifest of this version")
     clips, published = document.get("clips"), document.get("published", {})
-    if not isinstance(clips, dict) or not all(isinstance(v, dict) and isinstance(v.get("files", {}), dict)
-                                              for v in clips.values()):
+    if not isinstance(clips, dict) or not all(_clip_record(v) for v in clips.values()):
         raise ValueError("its clips are not records")
     if not isinstance(published, dict) or not all(isinstance(files, dict) and all(isinstance(e, dict) for e in files.values())
                                                   for files in published.values()):
         raise ValueError("its published files are not records")
     return clips, published
+
+
+def _clip_record(record: Any) -> bool:
+    """A clip's record, in shape: its files each with a size and a sha256."""
+    if not isinstance(record, dict) or not isinstance(record.get("files", {}), dict):
+        return False
+    return all(isinstance(name, str) and isinstance(f, dict) and isinstance(f.get("bytes"), int)
+               and isinstance(f.get("sha256"), str) for name, f in record.get("files", {}).items())
 
 
 def _read(path: Path, most: int = 256 << 20) -> str:

@@ -178,8 +178,8 @@ class Program:
         except Exception as exc:  # noqa: BLE001 - as for rendering: one scene's failure never stops the others
             self.failed(exc)
             return
-        megabytes = done.bytes / 1e6
-        self.log(f"{scene.name}: published {len(done.sent)} files ({megabytes:.1f} MB) to {done.store} in "
+        megabytes, sent = done.bytes / 1e6, len(done.sent)
+        self.log(f"{scene.name}: published {sent} file{'s' if sent != 1 else ''} ({megabytes:.1f} MB) to {done.store} in "
                  f"{done.seconds:.1f} s" + (f"; {done.current} up to date" if done.current else "")
                  + (f"; {done.swept} left by an interrupted run removed" if done.swept else ""))
         if done.index is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 from typing import Any, Literal, Optional
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 
@@ -25,30 +25,60 @@ SCHEMES = ("s3", "sftp", "webdav", "webdavs", "file")
 
 
 def check_store_url(value: str) -> str:
-    """``value`` if it names a store the tool publishes to; ValueError saying what is wrong otherwise."""
+    """``value``, normalised (scheme in lower case, no trailing slash), if it names a store the tool
+    publishes to; ValueError saying what is wrong otherwise (a password never repeated)."""
+    shown = redacted(value)
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018  (reading it checks it is a number)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a URL ({exc})") from None
+        raise ValueError(f"{shown!r} is not a URL ({redacted(str(exc))})") from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise ValueError(f"{value!r}: publish to s3://bucket/prefix, sftp://[user@]host[:port]/path, "
+        raise ValueError(f"{shown!r}: publish to s3://bucket/prefix, sftp://[user@]host[:port]/path, "
                          "webdav(s)://[user@]host[:port]/path or file:///path")
     if parts.password is not None:
-        raise ValueError(f"{urlsplit(value)._replace(netloc='...').geturl()!r} carries a password: never put one "
-                         "in a scene; see the README's publishing section for where credentials go")
+        raise ValueError(f"{shown!r} carries a password: never put one in a scene; see the README's publishing "
+                         "section for where credentials go")
     if parts.query or parts.fragment:
-        raise ValueError(f"{value!r}: a store URL has no ?query or #fragment")
+        raise ValueError(f"{shown!r}: a store URL has no ?query or #fragment")
     if scheme == "s3" and (not parts.hostname or parts.username or parts.port):
-        raise ValueError(f"{value!r}: write s3://bucket or s3://bucket/prefix (the endpoint goes in publish.endpoint_url)")
-    if scheme in ("sftp", "webdav", "webdavs") and not parts.hostname:
-        raise ValueError(f"{value!r}: name the host, e.g. {scheme}://host/path")
+        raise ValueError(f"{shown!r}: write s3://bucket or s3://bucket/prefix (the endpoint goes in publish.endpoint_url)")
+    if scheme == "s3" and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", parts.netloc):
+        raise ValueError(f"{shown!r}: {parts.netloc!r} is not a bucket name (3 to 63 lower-case letters, digits, "
+                         "'.' and '-')")
+    if scheme in ("sftp", "webdav", "webdavs"):
+        if not parts.hostname:
+            raise ValueError(f"{shown!r}: name the host, e.g. {scheme}://host/path")
+        if not _host_name(parts.hostname):
+            raise ValueError(f"{shown!r}: {parts.hostname!r} is not a host name (labels of 1 to 63 characters, "
+                             "253 in all) nor an IP address")
     if scheme == "sftp" and parts.path in ("", "/"):
-        raise ValueError(f"{value!r}: name the folder on the server, e.g. sftp://host/srv/films")
+        raise ValueError(f"{shown!r}: name the folder on the server, e.g. sftp://host/srv/films")
     if scheme == "file" and (parts.netloc or parts.path in ("", "/")):
-        raise ValueError(f"{value!r}: write file:///absolute/folder (three slashes)")
-    return value
+        raise ValueError(f"{shown!r}: write file:///absolute/folder (three slashes)")
+    if len(value) > 1000:
+        raise ValueError(f"{shown[:60]!r}...: {len(value)} characters; a store URL has at most 1000")
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def redacted(text: str) -> str:
+    """``text`` with the password of any URL in it replaced by ``***``."""
+    return re.sub(r"(://[^/@\s:]*):[^/@\s]*@", r"\1:***@", text)
+
+
+def _host_name(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    return len(host) <= 253 and all(0 < len(label.encode("idna" if not label.isascii() else "ascii",
+                                                         errors="replace")) <= 63 for label in labels)
 
 
 class PublishSpec(_Spec):
@@ -71,7 +101,7 @@ class PublishSpec(_Spec):
         ("video", "sidecar"), min_length=1,
         description="What is published of each clip: video, sidecar, gif, viewer, stills, readout, frames, crops.")
     public_url: Optional[str] = Field(
-        None, pattern=r"^https?://[^\s]+$",
+        None,
         description="The address the store's files are public at (a public bucket, a CDN, a web server's "
         "folder): share links are this plus the key. Default for S3: presigned links.")
     expires_days: StrictFloat = Field(
@@ -82,6 +112,16 @@ class PublishSpec(_Spec):
     @classmethod
     def _store(cls, value: Optional[str]) -> Optional[str]:
         return None if value is None else check_store_url(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return value
+        if not re.fullmatch(r"https?://[^\s/@]+(/[^\s]*)?", value) or len(value) > 500:
+            raise ValueError(f"{redacted(value)[:80]!r}: write http(s)://host/folder, without a user or password, "
+                             "in at most 500 characters")
+        return value
 
     @field_validator("key")
     @classmethod
@@ -95,8 +135,12 @@ class PublishSpec(_Spec):
             raise ValueError(f"{value!r}: unknown field {{{unknown[0]}}}; use {', '.join('{%s}' % f for f in KEY_FIELDS)}")
         if "file" not in fields and not {"name", "ext"} <= set(fields):
             raise ValueError(f"{value!r} would put several files under one key: include {{file}}, or {{name}} and {{ext}}")
-        if value.startswith("/") or "//" in value or re.search(r"(^|/)\.\.?(/|$)", value) or "\\" in value:
-            raise ValueError(f"{value!r}: a key is a relative path without '//', '.', '..' or backslashes")
+        if any(spec or conv for _, f, spec, conv in string.Formatter().parse(value) if f is not None):
+            raise ValueError(f"{value!r}: write fields plainly, as {{scene}}, without a format or a conversion")
+        sample = value.format(scene="scene", clip="clip", file="frames/clip/0000.png", name="frames/clip/0000", ext="png")
+        if "\\" in value or any(part in ("", ".", "..") or part.startswith(".") for part in sample.split("/")):
+            raise ValueError(f"{value!r}: a key is a relative path of names, without '//', a trailing '/', "
+                             "names starting with '.' (hidden, or '..'), or backslashes")
         return value
 
 

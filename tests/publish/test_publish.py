@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_a_scene_published_again_sends_only_what_changed_or_went_missing(store, 
 
     store.remove(f"{name}/b.gif")  # someone tidied the store by hand
     missing = invoke("publish", str(scene))
-    assert "published 1 files" in missing.stderr and "5 up to date" in missing.stderr, missing.stderr
+    assert "published 1 file " in missing.stderr and "5 up to date" in missing.stderr, missing.stderr
     assert len(same_as_local(store, local, name)) == 6
 
 
@@ -201,3 +202,48 @@ def test_links_qr_codes_and_an_index_to_share_the_films(running, tmp_path, photo
     assert 'src="https://gallery.example/films/shared/a.mp4"' in index
     assert "published 0 files" in invoke("publish", str(scene), "--to", f"file://{share}", "--set",
                                          "publish.public_url=https://gallery.example/films").stderr
+
+
+def test_an_sftp_host_not_known_is_refused(running, tmp_path, photos, monkeypatch):
+    import asyncssh
+
+    sftp = running("sftp")
+    scene = scene_with_photos(tmp_path, photos, sftp, "hostkey")
+    assert invoke(str(scene)).exit_code == 0
+    stranger = asyncssh.generate_private_key("ssh-ed25519").export_public_key("openssh").decode().strip()
+    for known in (f"[127.0.0.1]:{sftp.port} {stranger}\n", None):  # another key for the host; no known_hosts
+        home = tmp_path / f"home-{known is None}"
+        (home / ".ssh").mkdir(parents=True)
+        shutil.copy(Path(sftp.env["HOME"]) / ".ssh" / "id_ed25519", home / ".ssh" / "id_ed25519")
+        if known:
+            (home / ".ssh" / "known_hosts").write_text(known)
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.setenv("SSH_AUTH_SOCK", "")
+        result = invoke("publish", str(scene))
+        assert result.exit_code == ExitCode.DENIED, result.stderr
+        assert "is not in ~/.ssh/known_hosts" in result.stderr
+    assert not sftp.read("hostkey")
+
+
+def test_s3_leaves_other_people_s_unfinished_uploads_alone_and_says_missing_credentials(running, tmp_path, photos,
+                                                                                        monkeypatch):
+    s3 = running("s3")
+    for key, value in s3.env.items():
+        monkeypatch.setenv(key, value)
+    scene = scene_with_photos(tmp_path, photos, s3, "sweep")
+    assert invoke(str(scene)).exit_code == 0
+    client = s3.client()
+    ours = client.call_s3("create_multipart_upload", Bucket="films", Key="sweep/a.mp4")["UploadId"]
+    theirs = [client.call_s3("create_multipart_upload", Bucket="films", Key=key)["UploadId"]
+              for key in ("sweepstakes/big.bin", "sweep/someone-else.bin")]
+    result = invoke("publish", str(scene))
+    assert result.exit_code == 0 and "1 left by an interrupted run removed" in result.stderr, result.stderr
+    left = {u["UploadId"] for u in client.call_s3("list_multipart_uploads", Bucket="films").get("Uploads", [])}
+    assert ours not in left and set(theirs) <= left
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    bare = invoke("publish", str(scene))
+    assert bare.exit_code == ExitCode.DENIED and "no credentials found" in bare.stderr, bare.stderr

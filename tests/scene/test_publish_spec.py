@@ -61,3 +61,22 @@ def test_the_settings_of_publishing_leave_the_films_alone(tmp_path):
     published = load_scene(write_scene(tmp_path, "name: x\npublish: {to: 's3://films', jobs: 4}\n"))
     tagged = load_scene(write_scene(tmp_path, "name: x\ntags: [faces]\n"))
     assert scene_settings(plain, Learnt) == scene_settings(published, Learnt) != scene_settings(tagged, Learnt)
+
+
+@pytest.mark.parametrize("key", ["{scene:.0}../{file}", "{scene:.0}../{scene:.0}../{file}", "{file!s}",
+                                 "{scene}/.{file}.happy-part", "{file}/", ".hidden/{file}"])
+def test_keys_that_could_leave_the_store_s_folder_or_hide_are_refused(tmp_path, key):
+    with pytest.raises(SceneError, match="publish.key: "):
+        load_scene(write_scene(tmp_path, f'name: x\npublish: {{key: "{key}"}}\n'))
+
+
+def test_store_urls_are_normalised_and_passwords_never_repeated(tmp_path):
+    scene = load_scene(write_scene(tmp_path, 'name: x\npublish: {to: "S3://films/one/"}\n'))
+    assert scene.publish.to == "s3://films/one"  # one store, however it is spelt
+    for text, said in (('publish: {to: "webdav://u:hunter2@h:99999/x"}', "Port out of range"),
+                       ('publish: {public_url: "https://admin:hunter2@cdn.example.org/films"}', "without a user or password"),
+                       ('publish: {to: "s3://[::1]/x"}', "is not a bucket name"),
+                       (f'publish: {{to: "sftp://{"a" * 70}.example/x"}}', "is not a host name")):
+        with pytest.raises(SceneError, match=re.escape(said)) as caught:
+            load_scene(write_scene(tmp_path, f"name: x\n{text}\n"))
+        assert "hunter2" not in str(caught.value)
