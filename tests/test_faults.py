@@ -85,7 +85,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, warm):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == ExitCode.INTERRUPTED
-    assert "render: interrupted; finished clips are kept and recorded, clips in progress were not published" in stderr
+    assert "render: interrupted; what was finished is kept and recorded, nothing half-done is left" in stderr
     assert "Traceback" not in stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["long"], "no staging folder left"
     assert sorted(p.name for p in (tmp_path / "out" / "long").iterdir()) == ["emotions.csv"], "no clip file"
