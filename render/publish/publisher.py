@@ -51,9 +51,12 @@ class Published:
         return sum(item.bytes for item in self.sent)
 
 
-def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[[str], None]) -> Published:
+def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[[str], None],
+                  claimed: dict[tuple[str, str], str] | None = None) -> Published:
     """Publish ``scene``'s finished clips to ``scene.publish.to``; raise :class:`PublishError` (what
-    went up before is recorded) or :class:`SceneError` / :class:`InputError` before anything goes."""
+    went up before is recorded) or :class:`SceneError` / :class:`InputError` before anything goes.
+    ``claimed`` holds the keys earlier scenes of the run published, (store, key) -> scene: a scene
+    whose key would land on one of them is refused, never let to overwrite it."""
     spec, started = scene.publish, time.monotonic()
     assert spec.to is not None
     # asyncssh and aiohttp log each dropped socket on asyncio's logger; the fault is said once, below.
@@ -63,6 +66,13 @@ def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[
     if not items:
         raise SceneError(f"{scene.name}: nothing of kinds {', '.join(spec.files)} among its finished clips; "
                          "render it first, or widen publish.files")
+    claimed = {} if claimed is None else claimed
+    for item in items:
+        owner = claimed.get((store.ident, item.key))
+        if owner is not None and owner != scene.name:
+            raise SceneError(f"{scene.name}: publish.key {spec.key!r} puts {item.name!r} at {item.key!r}, where scene "
+                             f"{owner!r} published in this run; include {{scene}} in the key")
+    claimed.update({(store.ident, item.key): scene.name for item in items})
     _tried(store, store.check)
     keys = {item.key for item in items}
     if spec.public_url:  # the index goes up too: listed with the rest

@@ -72,6 +72,7 @@ class Program:
     options: Options
     failures: list[RenderError | Exception] = field(default_factory=list)
     made: list[Path] = field(default_factory=list)  #: the files of every film made, in order
+    claimed: dict[tuple[str, str], str] = field(default_factory=dict)  #: (store, key) -> the scene published there
 
     def __post_init__(self) -> None:
         self.report = Report(quiet=self.options.quiet)
@@ -174,7 +175,7 @@ class Program:
             self.failed(_nowhere(scene))
             return
         try:
-            done = publish_scene(scene, manifest, Meter(quiet=self.options.quiet), self.log)
+            done = publish_scene(scene, manifest, Meter(quiet=self.options.quiet), self.log, self.claimed)
         except Exception as exc:  # noqa: BLE001 - as for rendering: one scene's failure never stops the others
             self.failed(exc)
             return

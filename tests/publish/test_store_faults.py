@@ -82,3 +82,18 @@ def test_a_tampered_manifest_never_sends_files_from_elsewhere(tmp_path):
         manifest = Manifest.load(folder, "s", warn=print)
         with pytest.raises(InputError, match="not a file of the scene's folder|a link out of the scene's folder"):
             select("s", folder, manifest, PublishSpec(to="s3://films", files=("video",)))
+
+
+@pytest.mark.slow
+def test_two_scenes_whose_keys_meet_on_one_store_never_overwrite_each_other(tmp_path, olivetti_home):
+    from conftest import invoke, write_scene
+
+    share = tmp_path / "share"
+    share.mkdir()
+    scenes = [write_scene(tmp_path, f"name: {name}\nmorph: {{levels: 3}}\noutput: {{dir: out, size: 64, formats: [mp4]}}\n"
+                                    f"publish: {{to: 'file://{share}', key: '{{file}}'}}\n", f"{name}.yaml")
+              for name in ("a", "b")]
+    result = invoke(*map(str, scenes), "--publish")
+    assert result.exit_code == ExitCode.SCENE, result.stderr
+    assert "b: publish.key '{file}' puts 'face-0.json' at 'face-0.json', where scene 'a' published" in result.stderr
+    assert (share / "face-0.mp4").read_bytes() == (tmp_path / "out" / "a" / "face-0.mp4").read_bytes()
