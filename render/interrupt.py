@@ -61,7 +61,9 @@ def deferred(*signals: int) -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-        _requested = False  # acted on (KeyboardInterrupt is on its way up), or never asked
+        pending, _requested = _requested, False
+    if pending:  # it came after the last safe point: not lost, acted on here
+        raise KeyboardInterrupt
 
 
 def install(*signals: int) -> None:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
+from render import interrupt
 from render.errors import InputError, RenderError, SceneError, shown
 from render.faces.photo import PHOTO_SUFFIXES, photos_in
 from render.faces.portrait import match_tone
@@ -61,7 +62,8 @@ def watch_scene(path: Path, options: Options) -> int:
         observer.start()
         log(f"watching {', '.join(map(str, folders))} for new photos (Ctrl-C stops)")
         try:
-            _loop(arrived, studio, set(folders), options)
+            with interrupt.deferred():  # Ctrl-C lands between photos, never inside the queue's wait
+                _loop(arrived, studio, set(folders), options)
         except KeyboardInterrupt:
             log("stopped watching")
         finally:
@@ -73,6 +75,7 @@ def watch_scene(path: Path, options: Options) -> int:
 def _loop(arrived, studio, folders: set[Path], options: Options) -> None:
     waiting: dict[Path, tuple[tuple[int, int], float]] = {}  # photo -> (size, mtime), since when unchanged
     while True:
+        interrupt.check()
         try:
             photo = arrived.get(timeout=0.2)
             if photo.parent in folders and photo.suffix.lower() in PHOTO_SUFFIXES:
