@@ -131,11 +131,19 @@ class OutputSpec(_Spec):
     def _fits_its_formats_and_preset(self) -> OutputSpec:
         """Rules across keys, checked once the whole section is read (whatever order its keys came in)."""
         problems = [(f"output.{key}", problem) for key, problem in
-                    (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()))
+                    (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()),
+                     ("extend", self._extend_problem()))
                     if problem]
         if problems:
             raise scene_limits(problems)
         return self
+
+    def _extend_problem(self) -> str | None:
+        """A key that would do nothing is an error, not silently ignored."""
+        if "extend" in self.model_fields_set and self.min_duration == 0:
+            return (f"{self.extend!r} does nothing without min_duration (a clip is extended only up to it); "
+                    "set min_duration, or leave extend out")
+        return None
 
     def _frame_problem(self) -> str | None:
         if self.frame is None:
