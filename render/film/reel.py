@@ -18,7 +18,7 @@ from render import interrupt
 from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, platform_bodies, write_sidecar
 from render.errors import SceneError, shown
 from render.scene import Scene
-from render.scene.presets import film_problem
+from render.scene.presets import film_problem, gif_problem
 from render.film.timeline import timeline
 
 __all__ = ["Film", "write_film"]
@@ -44,6 +44,8 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
     order = timeline(film.levels, output.fps, output.min_duration, output.extend)
     mp4 = gif = pngs = None
     problem = film_problem(output.preset, len(order), output.fps, film.video_size) if "mp4" in output.formats else None
+    if "gif" in output.formats:  # a GIF holds each level once
+        problem = problem or gif_problem(output.preset, film.levels, film.gif_size)
     if problem:  # checked on the film itself: a grid's or playlist's size and length are known only now
         raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the film {name!r} would be {problem}")
     if "mp4" in output.formats:
@@ -72,6 +74,9 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
                 seen = level
         for sink in sinks:
             sink.close()
+        heavy = gif_problem(output.preset, film.levels, film.gif_size, gif.path.stat().st_size) if gif else None
+        if heavy:  # known only once written; the staging folder, and so the GIF, goes
+            raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
     except BaseException:
         for sink in sinks:
             sink.abort()

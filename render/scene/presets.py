@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PRESETS", "LIMITS", "Limits", "film_problem"]
+__all__ = ["PRESETS", "LIMITS", "Limits", "film_problem", "gif_problem"]
 
 PRESETS: dict[str, dict[str, Any]] = {
     "youtube": {"frame": [1920, 1080], "size": 1080, "fps": 25.0, "crf": 18, "max_kbps": 8000,
@@ -53,6 +53,10 @@ class Limits:
     max_kbps: float = float("inf")
     max_bytes: int = 1 << 62
     fps_allowed: tuple[float, ...] = ()
+    gif_max_frames: int = 1 << 30
+    gif_max_width: int = 1 << 16
+    gif_max_height: int = 1 << 16
+    gif_max_bytes: int = 1 << 62
 
 
 LIMITS: dict[str, Limits] = {
@@ -62,7 +66,8 @@ LIMITS: dict[str, Limits] = {
     "instagram-reels": Limits(min_duration=3.0, max_duration=900.0, min_fps=23, max_fps=60, max_width=1920,
                               max_kbps=25_000, max_bytes=300 << 20),
     "x": Limits(min_duration=0.5, max_duration=140.0, max_fps=40, max_width=1280, max_height=1024,
-                min_aspect=1 / 3, max_aspect=3.0, max_bytes=512 << 20),
+                min_aspect=1 / 3, max_aspect=3.0, max_bytes=512 << 20,
+                gif_max_frames=350, gif_max_width=1280, gif_max_height=1080, gif_max_bytes=15 << 20),
     "web": Limits(),
 }  # fmt: skip
 
@@ -80,4 +85,19 @@ def film_problem(preset: str | None, frames: int, fps: float, size: tuple[int, i
         return f"{width}x{height}; {preset} takes at most {limits.max_width}x{limits.max_height}"
     if not limits.min_aspect <= width / height <= limits.max_aspect:
         return f"{width}x{height}; {preset} takes an aspect of {limits.min_aspect:.3g} to {limits.max_aspect:.3g}"
+    return None
+
+
+def gif_problem(preset: str | None, frames: int, size: tuple[int, int], size_bytes: int = 0) -> str | None:
+    """What of a GIF (frames, width x height, and its bytes once written) breaks its preset's limits."""
+    if preset is None:
+        return None
+    limits, (width, height) = LIMITS[preset], size
+    if frames > limits.gif_max_frames:
+        return f"{frames} frames; {preset} takes GIFs of at most {limits.gif_max_frames}: use fewer levels"
+    if width > limits.gif_max_width or height > limits.gif_max_height:
+        return f"{width}x{height}; {preset} takes GIFs of at most {limits.gif_max_width}x{limits.gif_max_height}"
+    if size_bytes > limits.gif_max_bytes:
+        return (f"{size_bytes / 1e6:.1f} MB; {preset} takes GIFs of at most {limits.gif_max_bytes / (1 << 20):g} MB: "
+                "use fewer levels, a smaller gif.size or fewer gif.colors")
     return None

@@ -267,3 +267,15 @@ def test_counts_add_up_when_inputs_fail(tmp_path, olivetti_home):
     assert counts and all(int(n) <= int(total) == 3 for n, total in counts), result.stderr
     assert re.search(r"summary: 2 rendered, 0 skipped \(up to date\), 1 failed in [\d.]+ s, [\d.]+ clips/s; "
                      r"files in .*mixed", result.stderr), result.stderr
+
+
+def test_a_gif_beyond_its_preset_s_limits_is_refused_before_a_frame(tmp_path, olivetti_home):
+    from render.scene.presets import gif_problem
+
+    scene = write_scene(tmp_path, "name: long\nmorph: {levels: 400}\noutput: {dir: out, preset: x, formats: [gif]}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == ExitCode.SCENE, result.stderr
+    assert "output.preset: the film 'face-0' would be 400 frames; x takes GIFs of at most 350" in result.stderr
+    assert not (tmp_path / "out" / "long" / "face-0.gif").exists()
+    assert "15 MB" in gif_problem("x", 350, (480, 480), 16 << 20) and gif_problem("x", 350, (480, 480), 15 << 20) is None
+    assert gif_problem(None, 10_000, (4096, 4096), 1 << 40) is None
