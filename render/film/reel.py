@@ -52,7 +52,8 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
         gop = max(1, round(output.fps * output.gop_seconds))
         mp4 = Mp4Sink(staging / f"{name}.mp4", film.video_size, output.fps, H264(output.crf, output.max_kbps, gop))
     if "gif" in output.formats:
-        gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors, output.gif.tolerance)
+        gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors, output.gif.tolerance,
+                      output.gif.dither == "ordered")
     if "frames" in output.formats:
         pngs = FramesSink(staging / "frames" / name)
     sinks: list[FrameSink] = [s for s in (mp4, gif, pngs) if s is not None]

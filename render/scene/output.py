@@ -25,6 +25,11 @@ class GifSpec(_Spec):
     colors: StrictInt = Field(
         32, ge=2, le=255, description="Gray levels in the GIF's palette (2 to 255); fewer make smaller files."
     )
+    dither: Literal["ordered", "none"] = Field(
+        "ordered",
+        description="'ordered': values between two gray levels drawn as a fixed fine pattern of both (no "
+        "contour bands, nothing crawls); 'none': flat levels (posterized).",
+    )
     tolerance: StrictInt = Field(
         0, ge=0, le=64,
         description="Gray levels a pixel may drift from what is shown before the GIF redraws it (0: exact).",

@@ -59,20 +59,51 @@ def test_gif_loops_forever_with_exact_timing(tmp_path):
 
 
 @pytest.mark.parametrize(("colors", "error"), [(32, 4), (64, 2), (255, 1)])
-def test_gif_pixels_are_within_half_a_palette_step(tmp_path, colors, error):
+def test_undithered_gif_pixels_are_within_half_a_palette_step(tmp_path, colors, error):
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 256, (48, 64), dtype=np.uint8) for _ in range(4)]
-    encode(GifSink(tmp_path / "n.gif", (64, 48), fps=10, colors=colors), frames)
+    encode(GifSink(tmp_path / "n.gif", (64, 48), fps=10, colors=colors, dither=False), frames)
     decoded, _, _ = gif_frames(tmp_path / "n.gif")
     for a, b in zip(decoded, frames):
         assert np.abs(a.astype(int) - b).max() <= error
+
+
+@pytest.mark.parametrize("colors", [8, 32, 255])
+def test_dithered_gif_pixels_are_one_of_the_two_nearest_levels_and_average_to_the_frame(tmp_path, colors):
+    step = 255 / (colors - 1)
+    gradient = np.repeat(np.arange(256, dtype=np.uint8), 8)[None, :].repeat(8, axis=0)  # an 8x8 block per gray
+    encode(GifSink(tmp_path / "d.gif", (2048, 8), fps=10, colors=colors), [gradient])
+    (decoded,), _, _ = gif_frames(tmp_path / "d.gif")
+    assert np.abs(decoded.astype(int) - gradient).max() < step + 1  # never past the nearest levels
+    assert decoded[:, :8].max() == 0 and decoded[:, -8:].min() == 255  # black and white stay pure
+    # Each block (the whole 8x8 pattern once) averages to its gray, within the ramp's rounding.
+    blocks = decoded.reshape(8, 256, 8).mean(axis=(0, 2))
+    assert np.abs(blocks - np.arange(256)).max() <= step / 64 + 0.5
+
+
+def test_dithered_gif_leaves_unchanged_regions_unchanged_and_moves_a_slow_fade_gradually(tmp_path):
+    # The left half fades by one gray level a frame; the right half never changes.
+    frames = []
+    for k in range(24):
+        frame = np.full((32, 64), 90, np.uint8)
+        frame[:, :32] = 100 + k
+        frames.append(frame)
+    encode(GifSink(tmp_path / "f.gif", (64, 32), fps=10), frames)
+    decoded, _, _ = gif_frames(tmp_path / "f.gif")
+    for a, b in zip(decoded, decoded[1:]):
+        assert np.array_equal(a[:, 32:], b[:, 32:])  # a fixed pattern: nothing crawls
+        changed = np.mean(a[:, :32] != b[:, :32])
+        assert changed <= 0.25  # a level's worth of pixels flips at a time, never the whole area
+    means = [d[:, :32].mean() for d in decoded]
+    assert np.abs(np.array(means) - (100 + np.arange(24))).max() <= 1.0
 
 
 def test_gif_tolerance_leaves_small_drifts_on_screen(tmp_path):
     base = np.full((32, 32), 128, np.uint8)
     drift = base + 6  # under the tolerance: not redrawn
     jump = base + 40  # over it: redrawn
-    encode(GifSink(tmp_path / "t.gif", (32, 32), fps=10, colors=255, tolerance=8), [base, drift, jump])
+    encode(GifSink(tmp_path / "t.gif", (32, 32), fps=10, colors=255, tolerance=8, dither=False),
+           [base, drift, jump])
     decoded, _, _ = gif_frames(tmp_path / "t.gif")
     assert decoded[1].max() == 128 and np.abs(decoded[2].astype(int) - 168).max() <= 1
 
