@@ -16,7 +16,7 @@ window.HappyViewer = { start(D, elements) {
 
   // Resampling taps, as OpenCV's resize computes them (same coordinate mapping and kernels).
   function taps(src, dst, kind) {
-    const scale = src / dst, index = [], weight = [];
+    const scale = src / dst, index = [], weight = [], near = [];
     for (let d = 0; d < dst; d++) {
       if (kind === "nearest") { index.push([Math.min(Math.floor(d * scale), src - 1)]); weight.push([1]); continue; }
       const f = (d + 0.5) * scale - 0.5, s = Math.floor(f), x = f - s;
@@ -39,11 +39,15 @@ window.HappyViewer = { start(D, elements) {
         ks = [s, s + 1]; ws = [1 - x, x];
       }
       index.push(ks.map((i) => Math.min(Math.max(i, 0), src - 1))); weight.push(ws);
+      near.push([Math.min(Math.max(s, 0), src - 1), Math.min(Math.max(s + 1, 0), src - 1)]);
     }
-    return { index, weight };
+    return { index, weight, near };
   }
   const same = side === size;
   const T = same ? null : taps(side, size, D.interpolation);
+  // Cubic and Lanczos overshoot beside the black padding: each pixel is clamped between the 2x2 source
+  // pixels around it, as the film's frames are (render.film.compose).
+  const antiring = D.interpolation === "cubic" || D.interpolation === "lanczos";
 
   const canvas = elements.canvas, label = elements.label;
   canvas.width = canvas.height = size;
@@ -104,6 +108,12 @@ window.HappyViewer = { start(D, elements) {
         for (let x = 0; x < size; x++) {
           let v = 0;
           for (let t = 0; t < iy.length; t++) v += across[iy[t] * size + x] * wy[t];
+          if (antiring) {
+            const [y0, y1] = T.near[y], [x0, x1] = T.near[x];
+            const a = padded[y0 * side + x0], b = padded[y0 * side + x1];
+            const c = padded[y1 * side + x0], d = padded[y1 * side + x1];
+            v = Math.min(Math.max(v, Math.min(a, b, c, d)), Math.max(a, b, c, d));
+          }
           put(y * size + x, v);
         }
       }

@@ -9,6 +9,7 @@ import numpy as np
 __all__ = ["Canvas", "to_pixels"]
 
 _INTERPOLATION = {"nearest": 0, "linear": 1, "cubic": 2, "area": 3, "lanczos": 4}  # cv2.INTER_*
+_RINGING = ("cubic", "lanczos")  #: kernels with negative lobes: they overshoot at edges
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,10 @@ class Canvas:
         if padded.shape != (self.size, self.size):
             import cv2
 
-            padded = cv2.resize(
+            resized = cv2.resize(
                 padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
             )
+            padded = _antiring(resized, padded) if self.interpolation in _RINGING else resized
         square = to_pixels(padded)
         width, height = self.frame_size
         if (width, height) == (self.size, self.size):
@@ -49,6 +51,28 @@ class Canvas:
         top, left = (height - self.band - self.size) // 2, (width - self.size) // 2
         out[top : top + self.size, left : left + self.size] = square
         return out
+
+
+def _antiring(resized: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Clamp each upscaled pixel between the least and the greatest of the 2x2 source pixels around
+    it (OpenCV's coordinate mapping: source x = (x + 0.5) * scale - 0.5).
+
+    Cubic and Lanczos kernels overshoot next to a sharp edge: beside the black padding they would
+    draw a light line just inside the face's border. Away from edges nothing changes (a smooth face
+    stays within its neighbours); the viewer's script clamps the same way.
+    """
+    rows = _neighbours(source.shape[0], resized.shape[0])
+    cols = _neighbours(source.shape[1], resized.shape[1])
+    corners = [source[r][:, c] for r in rows for c in cols]
+    low = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3]))
+    high = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
+    return np.minimum(np.maximum(resized, low), high)
+
+
+def _neighbours(source: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``size`` output positions, the source positions just before and after it."""
+    before = np.floor((np.arange(size) + 0.5) * (source / size) - 0.5).astype(np.intp)
+    return np.clip(before, 0, source - 1), np.clip(before + 1, 0, source - 1)
 
 
 def to_pixels(image: np.ndarray) -> np.ndarray:

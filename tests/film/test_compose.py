@@ -44,3 +44,40 @@ def test_a_wider_frame_centres_the_face_on_the_background_unstretched():
     assert np.all(frame[50:150, 100:200] == 255)  # the face square, centred
     frame[50:150, 100:200] = 128
     assert np.all(frame == 128)  # everything else is background
+
+
+def ring_means(frame: np.ndarray, start: int, count: int) -> np.ndarray:
+    """The mean of each 1-pixel ring of a square frame, from ``start`` pixels in, going inward."""
+    side, means = frame.shape[0], []
+    for k in range(start, start + count):
+        inner = frame[k : side - k, k : side - k].astype(float)
+        means.append(np.concatenate([inner[0], inner[-1], inner[1:-1, 0], inner[1:-1, -1]]).mean())
+    return np.array(means)
+
+
+@pytest.mark.parametrize("interpolation", ["cubic", "lanczos"])
+def test_upscaling_draws_no_light_rim_inside_the_padding_edge(faces, interpolation):
+    """Cubic and Lanczos kernels overshoot beside the black padding; the canvas clamps each pixel between
+    the 2x2 source pixels around it. The rim is the largest fall of the 1-pixel rings' mean going inward
+    within two source pixels of the padding's edge: a light line is a bright ring with darker ones inside."""
+    import cv2
+
+    kernel = cv2.INTER_CUBIC if interpolation == "cubic" else cv2.INTER_LANCZOS4
+    canvas = Canvas(padding=2, pad_value=0.0, size=512, interpolation=interpolation)
+    scale = 512 / 68
+    edge, width = int(2 * scale), int(2 * scale)  # the padding ends here, in output pixels
+    where = (np.arange(512) + 0.5) / scale - 0.5  # OpenCV's source coordinate of each output pixel
+    below = np.clip(np.floor(where).astype(int), 0, 67)
+    above = np.clip(below + 1, 0, 67)
+    rims, overshoots = [], []
+    for face in faces.images[:40]:
+        frame = canvas(face)
+        padded = np.pad(face.astype(np.float32), 2)
+        plain = to_pixels(cv2.resize(padded, (512, 512), interpolation=kernel))
+        rims.append(-np.diff(ring_means(frame, edge, width)).min())
+        overshoots.append(-np.diff(ring_means(plain, edge, width)).min())
+        # Exactly: no pixel above the brightest of its 2x2 source neighbours, nor below the darkest.
+        corners = np.stack([padded[r][:, c] for r in (below, above) for c in (below, above)])
+        assert np.all(frame <= to_pixels(corners.max(axis=0))) and np.all(frame >= to_pixels(corners.min(axis=0)))
+    # What is left is the faces' own shading (hair at the border), a quarter of the kernel's rim at most.
+    assert np.mean(overshoots) >= 4.0 and np.mean(rims) <= np.mean(overshoots) / 4, (rims, overshoots)
