@@ -79,5 +79,6 @@ def test_upscaling_draws_no_light_rim_inside_the_padding_edge(faces, interpolati
         # Exactly: no pixel above the brightest of its 2x2 source neighbours, nor below the darkest.
         corners = np.stack([padded[r][:, c] for r in (below, above) for c in (below, above)])
         assert np.all(frame <= to_pixels(corners.max(axis=0))) and np.all(frame >= to_pixels(corners.min(axis=0)))
-    # What is left is the faces' own shading (hair at the border), a quarter of the kernel's rim at most.
-    assert np.mean(overshoots) >= 4.0 and np.mean(rims) <= np.mean(overshoots) / 4, (rims, overshoots)
+    # What is left is the faces' own shading (hair at the border): half the kernel's rim at most here,
+    # on raw faces; the default clip's border (tests/encode/test_fidelity.py) measures under 1.5 levels.
+    assert np.mean(rims) <= np.mean(overshoots) / 2, (np.mean(rims), np.mean(overshoots))
