@@ -61,6 +61,10 @@ window.HappyViewer = { start(D, elements) {
     const r = Math.round(v);
     return (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) ? r - 1 : r;
   }
+  function axisName(c) {
+    const nth = ["the most", "second most", "third most"][c] || (c + 1) + "th most";
+    return "how " + D.emotion + " faces differ " + nth;
+  }
   function readoutAt(level) {  // the model's reading of the chosen emotion, between levels as the weights
     const lo = Math.floor(level), hi = Math.min(lo + 1, levels - 1), t = level - lo;
     return D.readout[lo] * (1 - t) + D.readout[hi] * t;
@@ -119,10 +123,14 @@ window.HappyViewer = { start(D, elements) {
       }
     }
     context.putImageData(image, 0, 0);
+    // The eigenface's axes in words: the ways the kept faces differ, the first the most; a nudge is
+    // counted in typical differences (one standard deviation of the kept faces along that axis).
     const moved = offsets.some((v) => v !== 0)
-      ? " \u00b7 weights " + Array.from(offsets, (v, c) => (c === chosen ? "[" : "") + (v >= 0 ? "+" : "") + v.toFixed(2) + "\u03c3" + (c === chosen ? "]" : "")).join(" ")
-      : (k > 1 ? " \u00b7 component " + (chosen + 1) : "");
-    const reading = D.readout ? " \u00b7 p " + readoutAt(level).toFixed(2) : "";
+      ? " \u00b7 " + Array.from(offsets, (v, c) => v === 0 && c !== chosen ? null
+          : (c === chosen ? "[" : "") + axisName(c) + " " + (v >= 0 ? "+" : "") + v.toFixed(2) + "\u00d7 typical"
+            + (c === chosen ? "]" : "")).filter(Boolean).join(" \u00b7 ")
+      : (k > 1 ? " \u00b7 " + axisName(chosen) : "");
+    const reading = D.readout ? " \u00b7 " + D.emotion + " " + D.readout[0].toFixed(2) + " \u2192 " + readoutAt(level).toFixed(2) : "";
     label.textContent = D.emotion + " \u00b7 level " + Math.round(level) + " / " + (levels - 1) + reading + moved;
   }
 
@@ -135,15 +143,25 @@ window.HappyViewer = { start(D, elements) {
     lastInput = performance.now();
     if (idle) { idle = false; document.body.dataset.idle = "still"; document.body.classList.remove("kiosk"); }
   }
+  // Idle play loops as the films do: the person held hold_start seconds, the projection hold_end, then
+  // back (pingpong) or cut to the person again (once).
+  let heldAt = null, holdUntil = 0;
+  function idleStep(now) {
+    const end = asked >= levels - 1 ? "end" : asked <= 0 ? "start" : null;
+    if (end && heldAt !== end) {
+      heldAt = end; holdUntil = now + 1000 * (end === "end" ? D.hold_end : D.hold_start);
+    } else if (now >= holdUntil) {
+      if (end === "end" && D.loop === "once") { shown = asked = 0; invalidate(); return; }
+      if (end) direction = end === "end" ? -1 : 1;
+      heldAt = null; ask(asked + direction);
+    }
+  }
   function tick(now) {
     if (D.idle_seconds > 0 && !idle && now - lastInput > D.idle_seconds * 1000) {
       idle = true; document.body.dataset.idle = "playing"; document.body.classList.add("kiosk");
-      direction = shown >= levels - 1 ? -1 : 1;
+      direction = shown >= levels - 1 ? -1 : 1; heldAt = null;
     }
-    if (idle && shown === asked) {
-      if (asked >= levels - 1) direction = -1; else if (asked <= 0) direction = 1;
-      ask(asked + direction);
-    }
+    if (idle && shown === asked) idleStep(now);
     if (shown !== asked || dirty) {
       const step = (asked - shown) * (idle ? 0.5 : 0.35);
       shown = Math.abs(asked - shown) < 0.02 ? asked : shown + step;

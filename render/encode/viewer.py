@@ -29,9 +29,11 @@ def b64(array: np.ndarray) -> str:
 
 def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficients: np.ndarray,
                 weights: np.ndarray, padding: int, pad_value: float, size: int, interpolation: str, emotion: str,
-                idle_seconds: float, readout: np.ndarray | None = None) -> dict:
+                idle_seconds: float, readout: np.ndarray | None = None, loop: str = "pingpong",
+                hold_start: float = 0.0, hold_end: float = 0.0) -> dict:
     """What the viewer's script draws a morph from (JSON-ready): the source arrays as base64 float32,
-    and, when given, the model's reading of ``emotion`` at each level."""
+    how its idle play loops (as the films do: ``loop``, ``hold_start``, ``hold_end`` in seconds), and,
+    when given, the model's reading of ``emotion`` at each level."""
     height, width = face.shape
     data = {
         "width": width,
@@ -49,6 +51,9 @@ def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficie
         "interpolation": interpolation,
         "emotion": emotion,
         "idle_seconds": idle_seconds,
+        "loop": loop,
+        "hold_start": hold_start,
+        "hold_end": hold_end,
     }
     if readout is not None:
         data["readout"] = [round(float(p), 6) for p in readout]

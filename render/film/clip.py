@@ -23,7 +23,8 @@ from render.film.sequence import Morph
 from render.film.stills import write_clip_stills
 from render.learn.basis import Basis
 from render.film.job import FilmJob
-from render.scene import Scene
+from render.scene import EMOTIONS, Scene
+from render.scene.presets import safe_zone
 
 __all__ = ["ClipJob", "render_clip"]
 
@@ -58,30 +59,35 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     overlaid = scene.overlay.readout != "none" and readout is not None
     video_band = gif_band = 0
     face_side = output.size
+    safe = safe_zone(output.preset, output.frame) if output.frame is not None else None
     if overlaid:
         video_band = band_height(output.size)
-        if output.frame is not None:  # a fixed frame: the face makes room for the band if it must
-            width, height = output.frame
-            face_side = min(output.size, height - band_height(min(width, height)))
-            video_band = height - face_side if height - face_side < 2 * video_band else video_band
+        if output.frame is not None:  # a fixed frame: the face makes room for the band, inside the safe zone
+            left, top, right, bottom = safe or (0, 0, *output.frame)
+            room = bottom - top
+            video_band = band_height(min(right - left, room))
+            face_side = min(output.size, right - left, room - video_band)
+            video_band = room - face_side if room - face_side < 2 * video_band else video_band
         gif_band = band_height(output.gif_size)
-    frame = Canvas(*pad, output.size, output.interpolation, output.frame, output.background)
-    video = Canvas(*pad, face_side, output.interpolation, output.frame, output.background, video_band)
+    frame = Canvas(*pad, output.size, output.interpolation, output.frame, output.background, safe=safe)
+    video = Canvas(*pad, face_side, output.interpolation, output.frame, output.background, video_band, safe)
     small = Canvas(*pad, output.gif_size, output.interpolation, band=gif_band)
-    mark_video = Overlay(scene.overlay.readout, scene.filter.emotion, video_band, readout[0]) if overlaid else None
-    mark_gif = Overlay(scene.overlay.readout, scene.filter.emotion, gif_band, readout[0]) if overlaid else None
+    style, emotion = scene.overlay.readout, scene.filter.emotion
+    mark_video = Overlay(style, emotion, video.band_box, readout[0]) if overlaid else None
+    mark_gif = Overlay(style, emotion, small.band_box, readout[0]) if overlaid else None
 
-    def frames(level: int, first: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    def frames(level: int, want_small: bool, want_bare: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         face = morph.frame(level)
         pixels = video(face)
         if mark_video:
             pixels = mark_video(pixels, readout[level])
-        if not first:
-            return pixels, None, None
-        bare = frame(face) if overlaid or video != frame else pixels
-        small_pixels = pixels if small == video else small(face)
-        if mark_gif and small != video:
-            small_pixels = mark_gif(small_pixels, readout[level])
+        small_pixels = bare = None
+        if want_bare:
+            bare = frame(face) if overlaid or video != frame else pixels
+        if want_small:
+            small_pixels = pixels if small == video else small(face)
+            if mark_gif and small != video:
+                small_pixels = mark_gif(small_pixels, readout[level])
         return pixels, small_pixels, bare
 
     count = write_film(Film(len(morph), frames, video.frame_size, small.frame_size), name, staging, scene, title)
@@ -92,7 +98,9 @@ def render_clip(job: ClipJob, staging: Path) -> int:
                      coefficients=morph.coefficients, weights=morph.weights,
                      padding=spec.padding, pad_value=spec.pad_value, size=output.size,
                      interpolation=output.interpolation, emotion=scene.filter.emotion, title=title,
-                     idle_seconds=output.viewer.idle_seconds)
+                     idle_seconds=output.viewer.idle_seconds, loop=output.loop, hold_start=output.hold_start,
+                     hold_end=output.hold_end,
+                     readout=readout[:, EMOTIONS.index(scene.filter.emotion)] if overlaid else None)
     if job.from_photo:
         write_png(staging / "crops" / f"{name}.png", to_pixels(morph.face))
     if "stills" in output.formats:

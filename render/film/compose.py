@@ -15,10 +15,11 @@ _RINGING = ("cubic", "lanczos")  #: kernels with negative lobes: they overshoot 
 @dataclass(frozen=True)
 class Canvas:
     """Pads a face by ``padding`` source pixels of ``pad_value``, scales it to ``size`` squared, and
-    centres that square on a ``frame`` (width, height) of ``background`` gray, when one is given
-    (never stretched: the frame's spare width or height is background). ``band`` rows at the bottom
-    are kept free of the face (for the overlay): the square is centred above them, and a frame left
-    to the canvas grows by them."""
+    places that square on a ``frame`` (width, height) of ``background`` gray, when one is given
+    (never stretched: the frame's spare width or height is background). ``band`` rows right under
+    the face are kept free of it (for the overlay); a frame left to the canvas grows by them. The face
+    and its band are centred together in ``safe`` (left, top, right, bottom pixels of the frame: a
+    platform's safe zone), or in the whole frame."""
 
     padding: int
     pad_value: float
@@ -27,11 +28,28 @@ class Canvas:
     frame: tuple[int, int] | None = None
     background: float = 0.0
     band: int = 0
+    safe: tuple[int, int, int, int] | None = None
 
     @property
     def frame_size(self) -> tuple[int, int]:
         """(width, height) of the frames this canvas makes."""
         return self.frame or (self.size, self.size + self.band)
+
+    @property
+    def origin(self) -> tuple[int, int]:
+        """(left, top) of the face square in the frame."""
+        width, height = self.frame_size
+        left, top, right, bottom = self.safe or (0, 0, width, height)
+        block = self.size + self.band
+        y = min(max(top + (bottom - top - block) // 2, 0), height - block)
+        x = min(max(left + (right - left - self.size) // 2, 0), width - self.size)
+        return x, y
+
+    @property
+    def band_box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) of the overlay's band: right under the face, as wide as it."""
+        x, y = self.origin
+        return x, y + self.size, x + self.size, y + self.size + self.band
 
     def __call__(self, face: np.ndarray) -> np.ndarray:
         """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``."""
@@ -48,7 +66,7 @@ class Canvas:
         if (width, height) == (self.size, self.size):
             return square
         out = np.full((height, width), to_pixels(np.float32(self.background)), np.uint8)
-        top, left = (height - self.band - self.size) // 2, (width - self.size) // 2
+        left, top = self.origin
         out[top : top + self.size, left : left + self.size] = square
         return out
 

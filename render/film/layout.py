@@ -21,6 +21,7 @@ from render.film.sequence import Morph
 from render.film.job import FilmJob
 from render.errors import SceneError, shown
 from render.scene import GridLayout, Scene
+from render.scene.presets import safe_zone
 
 __all__ = ["LayoutJob", "render_layout", "grid_shape", "layout_name"]
 
@@ -95,9 +96,9 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
     video, video_size = sheet_for(*output.frame_size)
     small, gif_size = sheet_for(output.gif_size, output.gif_size)
 
-    def frames(level: int, first: bool):
+    def frames(level: int, want_small: bool, want_bare: bool):
         pixels = video(level)
-        return pixels, (small(level) if first and "gif" in output.formats else None), pixels
+        return pixels, (small(level) if want_small else None), pixels
 
     return Film(len(morphs[0]), frames, video_size, gif_size)
 
@@ -106,22 +107,25 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
     playlist, output, spec = scene.layout.playlist, scene.output, scene.morph  # type: ignore[union-attr]
     levels, fade = len(morphs[0]), playlist.crossfade
     per_person = levels + fade
-    video = Canvas(spec.padding, spec.pad_value, output.size, output.interpolation, output.frame, output.background)
+    safe = safe_zone(output.preset, output.frame) if output.frame is not None else None
+    video = Canvas(spec.padding, spec.pad_value, output.size, output.interpolation, output.frame, output.background,
+                   safe=safe)
     small = Canvas(spec.padding, spec.pad_value, output.gif_size, output.interpolation)
 
     def face_at(index: int) -> np.ndarray:
         person, step = divmod(index, per_person)
         if step < levels:
             return morphs[person].frame(step)
-        # From this person's projection to the next person (the first, after the last).
+        # From this person's projection (once), or back at their own face (pingpong), to the next person
+        # (the first, after the last).
         t = (step - levels + 1) / (fade + 1)
         nxt = morphs[(person + 1) % len(morphs)]
-        return ((1 - t) * morphs[person].frame(levels - 1) + t * nxt.frame(0)).astype(np.float32)
+        leaving = morphs[person].frame(levels - 1 if output.loop == "once" else 0)
+        return ((1 - t) * leaving + t * nxt.frame(0)).astype(np.float32)
 
-    def frames(index: int, first: bool):
+    def frames(index: int, want_small: bool, want_bare: bool):
         face = face_at(index)
         pixels = video(face)
-        return pixels, (small(face) if first else None), pixels
+        return pixels, (small(face) if want_small else None), pixels
 
-    width, height = output.frame_size
-    return Film(per_person * len(morphs), frames, (width, height), (output.gif_size, output.gif_size))
+    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade)

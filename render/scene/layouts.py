@@ -28,7 +28,9 @@ class PlaylistSpec(_Spec):
     """Every input's morph, one after another, in one long loop for a screen."""
 
     crossfade: StrictInt = Field(
-        12, ge=0, le=500, description="Frames of crossfade from one person's projection to the next person."
+        25, ge=0, le=500,
+        description="Frames of crossfade from one person (their projection, or their own face when output.loop "
+        "is pingpong) to the next person.",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
 
@@ -10,7 +11,21 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from render.scene.presets import LIMITS, PRESETS
 from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec, scene_limits
 
-__all__ = ["GifSpec", "ViewerSpec", "OutputSpec"]
+__all__ = ["GifSpec", "ViewerSpec", "OutputSpec", "Pacing"]
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How a film is paced: ``loop`` ``once`` (forward, then the player starts again) or ``pingpong``
+    (forward, then back, so a looping player never jumps), holding the first level ``hold_start`` and
+    the last ``hold_end`` seconds; then, when that is shorter than ``min_duration``, extended as
+    ``extend`` says."""
+
+    loop: str = "once"
+    hold_start: float = 0.0
+    hold_end: float = 0.0
+    min_duration: float = 0.0
+    extend: str = "hold"
 
 
 class GifSpec(_Spec):
@@ -43,6 +58,15 @@ class ViewerSpec(_Spec):
         30.0, ge=0.0, le=3600.0,
         description="After this many seconds untouched, the viewer plays the morph back and forth (0: never).",
     )
+
+
+#: output keys that only some formats use
+_USED_BY: dict[str, set[str]] = {
+    "crf": {"mp4"}, "max_kbps": {"mp4"}, "gop_seconds": {"mp4"},
+    "gif": {"gif"}, "viewer": {"html"},
+    "loop": {"mp4", "gif", "html"}, "hold_start": {"mp4", "gif", "html"}, "hold_end": {"mp4", "gif", "html"},
+    "min_duration": {"mp4", "gif"},
+}
 
 
 class OutputSpec(_Spec):
@@ -88,13 +112,26 @@ class OutputSpec(_Spec):
     gop_seconds: StrictFloat = Field(
         1.0, gt=0.0, le=10.0, description="Seconds between keyframes; every GOP is closed."
     )
+    loop: Literal["once", "pingpong"] = Field(
+        "pingpong",
+        description="How the MP4, the GIF and the viewer's idle play loop: 'pingpong' (to the projection and "
+        "back, never jumping) or 'once' (to the projection, then from the person again).",
+    )
+    hold_start: StrictFloat = Field(
+        0.5, ge=0.0, le=60.0, description="Seconds the first frame (the person) is held, in the MP4, GIF and viewer."
+    )
+    hold_end: StrictFloat = Field(
+        1.0, ge=0.0, le=60.0,
+        description="Seconds the last frame (the projection: the face called happy) is held, in the MP4, GIF "
+        "and viewer.",
+    )
     min_duration: StrictFloat = Field(
         0.0, ge=0.0, le=600.0, description="Shortest video in seconds; shorter clips are extended as `extend` says."
     )
-    extend: Literal["hold", "pingpong", "slow"] = Field(
+    extend: Literal["hold", "pingpong", "repeat", "slow"] = Field(
         "hold",
-        description="How a clip reaches min_duration: 'hold' the first and last frames, play it "
-        "'pingpong' (forward, back, ...), or 'slow' (each level shown longer).",
+        description="How a clip reaches min_duration: 'hold' the first and last frames longer, play it "
+        "'pingpong' (forward, back, ...), 'repeat' its loop, or 'slow' (each frame shown longer).",
     )
     interpolation: Interpolation = Field(
         "cubic", description="Upscaling from the padded source face to `size`."
@@ -139,6 +176,7 @@ class OutputSpec(_Spec):
                     (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()),
                      ("extend", self._extend_problem()))
                     if problem]
+        problems += self._unused_keys()
         if problems:
             raise scene_limits(problems)
         return self
@@ -149,6 +187,20 @@ class OutputSpec(_Spec):
             return (f"{self.extend!r} does nothing without min_duration (a clip is extended only up to it); "
                     "set min_duration, or leave extend out")
         return None
+
+    def _unused_keys(self) -> list[tuple[str, str]]:
+        """Keys the scene gives (not its preset) that none of its formats would use."""
+        preset = PRESETS.get(self.preset, {}) if self.preset else {}
+        given = self.model_fields_set - set(preset)
+        formats = set(self.formats)
+        problems = []
+        for key in sorted(given):
+            users = _USED_BY.get(key)
+            if users and not users & formats:
+                listed = " or ".join(sorted(users))
+                problems.append((f"output.{key}", f"{key} does nothing without {listed} in formats; add "
+                                 f"{'it' if len(users) == 1 else 'one'} to formats, or leave {key} out"))
+        return problems
 
     def _frame_problem(self) -> str | None:
         if self.frame is None:
@@ -189,6 +241,11 @@ class OutputSpec(_Spec):
             return (f"fps {fps:g} is above 50, and browsers play GIF frame delays under 2/100 s at 1/10 s; "
                     f"set gif.fps to 50 or less, or leave gif out of formats")
         return None
+
+    @property
+    def pacing(self) -> Pacing:
+        """The films' pacing: loop, holds, and the extension to min_duration."""
+        return Pacing(self.loop, self.hold_start, self.hold_end, self.min_duration, self.extend)
 
     @property
     def frame_size(self) -> tuple[int, int]:

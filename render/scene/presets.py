@@ -16,6 +16,16 @@ come from the platforms' own upload guidance:
   most 40 fps, no open GOP, progressive, 1:1 pixels, YUV 4:2:0 only; GIFs at most 1280x1080,
   350 frames and 15 MB.
 - web: no platform; a small file that every browser plays as it loads.
+
+Safe zones (``SAFE_ZONES``: where text may go without the platform's own interface covering it):
+
+- Instagram Reels, Meta's Ads Guide, "Instagram Reels ads" (facebook.com/business/ads-guide/video/
+  instagram-reels): keep the top 14%, the bottom 35% and 6% at each side free of text and logos
+  (the profile, caption, audio and buttons are drawn there). The preset's face (978 px) fits the
+  979 rows between them, so no caption or button covers the chin, and the readout's band is placed
+  inside too.
+- The others show their interface outside the video or only on demand (YouTube's controls, X's
+  player), so the whole frame is safe.
 """
 
 from __future__ import annotations
@@ -23,14 +33,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PRESETS", "LIMITS", "Limits", "film_problem", "gif_problem"]
+__all__ = ["PRESETS", "LIMITS", "Limits", "SAFE_ZONES", "film_problem", "gif_problem", "safe_zone"]
 
 PRESETS: dict[str, dict[str, Any]] = {
     "youtube": {"frame": [1920, 1080], "size": 1080, "fps": 25.0, "crf": 18, "max_kbps": 8000,
                 "gop_seconds": 0.5},
     "instagram": {"frame": [1080, 1080], "size": 1080, "fps": 30.0, "crf": 20, "max_kbps": 8000,
                   "gop_seconds": 1.0, "min_duration": 3.0},
-    "instagram-reels": {"frame": [1080, 1920], "size": 1080, "fps": 30.0, "crf": 20, "max_kbps": 8000,
+    "instagram-reels": {"frame": [1080, 1920], "size": 978, "fps": 30.0, "crf": 20, "max_kbps": 8000,
                         "gop_seconds": 1.0, "min_duration": 3.0},
     "x": {"frame": [720, 720], "size": 720, "fps": 30.0, "crf": 20, "max_kbps": 5000, "gop_seconds": 1.0,
           "min_duration": 0.5, "gif": {"size": 480}},
@@ -70,6 +80,21 @@ LIMITS: dict[str, Limits] = {
                 gif_max_frames=350, gif_max_width=1280, gif_max_height=1080, gif_max_bytes=15 << 20),
     "web": Limits(),
 }  # fmt: skip
+
+
+#: fractions of the frame kept free of text: (left, top, right, bottom)
+SAFE_ZONES: dict[str, tuple[float, float, float, float]] = {
+    "instagram-reels": (0.06, 0.14, 0.06, 0.35),
+}
+
+
+def safe_zone(preset: str | None, frame: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The (left, top, right, bottom) pixels of a ``frame`` (width, height) where text is safe on
+    ``preset``'s platform; None where the whole frame is."""
+    if preset not in SAFE_ZONES:
+        return None
+    (width, height), (left, top, right, bottom) = frame, SAFE_ZONES[preset]
+    return round(left * width), round(top * height), width - round(right * width), height - round(bottom * height)
 
 
 def film_problem(preset: str | None, frames: int, fps: float, size: tuple[int, int]) -> str | None:

@@ -251,17 +251,20 @@ class Scene(_Spec):
         preset = self.output.preset
         if preset is None:
             return None
+        from dataclasses import replace
+
         from render.film.timeline import timeline
 
         limits, output, levels = LIMITS[preset], self.output, self.morph.levels
-        seconds = levels / output.fps
+        seconds = len(timeline(levels, output.fps, replace(output.pacing, min_duration=0.0))) / output.fps
         if seconds > limits.max_duration:
-            return ("morph.levels", f"{levels} levels at {output.fps:g} fps last {seconds:.1f} s, longer than {preset} "
-                    f"accepts ({limits.max_duration:g} s); use fewer levels or a higher output.fps")
+            return ("morph.levels", f"{levels} levels at {output.fps:g} fps, looped {output.loop} with the holds, last "
+                    f"{seconds:.1f} s, longer than {preset} accepts ({limits.max_duration:g} s); use fewer levels, "
+                    "shorter holds, loop once, or a higher output.fps")
         if output.min_duration > limits.max_duration:
             return ("output.min_duration", f"min_duration {output.min_duration:g} s is longer than {preset} accepts "
                     f"({limits.max_duration:g} s); use at most {limits.max_duration:g}")
-        made = len(timeline(levels, output.fps, output.min_duration, output.extend)) / output.fps
+        made = len(timeline(levels, output.fps, output.pacing)) / output.fps
         if made > limits.max_duration:
             return ("output.extend", f"extend {output.extend!r} reaches min_duration in whole cycles: the video lasts "
                     f"{made:.1f} s, longer than {preset} accepts ({limits.max_duration:g} s); use extend 'hold' or a "

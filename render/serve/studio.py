@@ -117,7 +117,8 @@ class Studio:
                            weights=morph.weights, padding=scene.morph.padding, pad_value=scene.morph.pad_value,
                            size=scene.output.size, interpolation=scene.output.interpolation,
                            emotion=scene.filter.emotion, idle_seconds=scene.output.viewer.idle_seconds,
-                           readout=chosen)
+                           readout=chosen, loop=scene.output.loop, hold_start=scene.output.hold_start,
+                           hold_end=scene.output.hold_end)
         return visitor, {
             "id": visitor.id,
             "state": visitor.state,

@@ -34,7 +34,9 @@ def viewers(tmp_path_factory, olivetti_home):
                                 "output: {dir: out, formats: [frames, html], size: 512, viewer: {idle_seconds: 0}}\n")
     idle = write_scene(folder, "name: idle\nmorph: {levels: 12}\n"
                                "output: {dir: out, formats: [html], size: 128, viewer: {idle_seconds: 1}}\n", "idle.yaml")
-    for path in (scene, idle):
+    once = write_scene(folder, "name: once\nmorph: {levels: 12}\noutput: {dir: out, formats: [html], size: 128, "
+                               "loop: once, hold_start: 0.6, hold_end: 1.2, viewer: {idle_seconds: 0.2}}\n", "once.yaml")
+    for path in (scene, idle, once):
         result = invoke(str(path))
         assert result.exit_code == 0, result.stderr
     return folder / "out"
@@ -153,7 +155,7 @@ def test_component_keys_move_the_target_along_the_eigenface_axes(page, viewers):
     drawn = canvas(page)
     assert np.abs(drawn.astype(int) - expected).max() <= 1
     assert np.abs(drawn.astype(int) - png(viewers / "view" / "frames" / "face-0" / "0049.png")).mean() > 1
-    assert "+1.00σ" in page.inner_text("#label")
+    assert "how happy faces differ second most +1.00× typical" in page.inner_text("#label")
     page.keyboard.press("0")
     page.wait_for_function("document.body.dataset.settled === 'yes'")
     assert_frame(page, viewers, 49)
@@ -190,3 +192,69 @@ def test_screenshot(page, viewers, tmp_path):
     assert shot.stat().st_size > 10_000
     if os.environ.get("VIEWER_SCREENSHOT"):
         shutil.copy(shot, os.environ["VIEWER_SCREENSHOT"])
+
+
+def overlaps(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("viewport", [(720, 720), (1280, 720), (400, 800), (360, 360)])
+def test_the_help_and_the_label_never_cover_the_face(browser, viewers, viewport):
+    context = browser.new_context(bypass_csp=True, viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    open_viewer(page, viewers / "view" / "face-0.html")
+    face = page.locator("#face").bounding_box()
+    assert face["width"] == face["height"] and face["width"] >= min(viewport) * 0.6, face
+    for words in ("#help", "#label"):
+        assert not overlaps(face, page.locator(words).bounding_box()), (words, viewport)
+    assert page.locator("#help .mouse").is_visible() and not page.locator("#help .touch").is_visible()
+    context.close()
+
+
+def test_a_touch_screen_is_told_about_touch(browser, viewers):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 400, "height": 800}, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    open_viewer(page, viewers / "view" / "face-0.html")
+    help_text = page.inner_text("#help")
+    assert "double-tap" in help_text and "wheel" not in help_text, help_text
+    context.close()
+
+
+def test_the_cursor_hides_in_idle_play(page, viewers):
+    open_viewer(page, viewers / "idle" / "face-0.html")
+    cursor = "getComputedStyle(document.getElementById('face')).cursor"
+    assert page.evaluate(cursor) == "ns-resize"
+    page.wait_for_function("document.body.dataset.idle === 'playing'", timeout=5000)
+    assert page.evaluate(cursor) == "none"
+
+
+def test_idle_play_loops_as_the_films_do_with_their_holds(page, viewers):
+    """loop: once, hold_start 0.6 s, hold_end 1.2 s: up to the projection, held, then cut to the person, held."""
+    open_viewer(page, viewers / "once" / "face-0.html")
+    page.wait_for_function("document.body.dataset.idle === 'playing'", timeout=5000)
+    samples = []
+    started = page.evaluate("performance.now()")
+    while page.evaluate("performance.now()") - started < 7000:
+        samples.append((page.evaluate("performance.now()"), page.evaluate("window.viewer.state().level")))
+        page.wait_for_timeout(30)
+    levels = [round(level, 3) for _, level in samples]
+    drops = [i for i in range(1, len(levels)) if levels[i] < levels[i - 1] - 5]
+    assert drops, "the once loop cuts from the projection back to the person"
+    for i in drops:
+        assert levels[i] == 0 and levels[i - 1] == 11
+    assert not any(levels[i] < levels[i - 1] - 0.01 for i in range(1, len(levels)) if i not in drops), "never backwards"
+
+    def held(level):  # the longest run at a level, in ms
+        best, since = 0.0, None
+        for t, value in samples:
+            if value == level:
+                since = t if since is None else since
+                best = max(best, t - since)
+            else:
+                since = None
+        return best
+
+    assert 1000 <= held(11) <= 1700, held(11)
+    assert 450 <= held(0) <= 1100, held(0)

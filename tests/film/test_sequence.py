@@ -9,7 +9,7 @@ from render.learn.basis import Basis
 from render.film.easing import EASING_CURVES, ease
 from render.scene import EASINGS, MorphSpec
 from render.film.sequence import Morph, morph_weights
-from render.film.timeline import timeline
+from render.film.timeline import Pacing, timeline
 
 
 def test_every_scene_easing_has_a_curve():
@@ -72,26 +72,62 @@ def test_morph_weights_follow_the_scene():
     np.testing.assert_allclose(w, ease("smoothstep", 7))
 
 
+def paced(min_duration=0.0, extend="hold", loop="once", hold_start=0.0, hold_end=0.0):
+    return Pacing(loop, hold_start, hold_end, min_duration, extend)
+
+
 def test_a_long_enough_clip_shows_each_level_once():
-    np.testing.assert_array_equal(timeline(50, 25, 0.0, "hold"), np.arange(50))
-    np.testing.assert_array_equal(timeline(50, 25, 2.0, "pingpong"), np.arange(50))
+    np.testing.assert_array_equal(timeline(50, 25, paced()), np.arange(50))
+    np.testing.assert_array_equal(timeline(50, 25, paced(2.0, "pingpong")), np.arange(50))
+
+
+def test_once_holds_the_person_and_the_projection_then_starts_again():
+    order = timeline(50, 25, paced(loop="once", hold_start=0.5, hold_end=1.0))
+    assert len(order) == 13 + 50 + 25  # 12.5 frames of hold: 13, never shorter than asked
+    assert (order[:14] == 0).all() and (order[-26:] == 49).all()
+    np.testing.assert_array_equal(order[13:63], np.arange(50))
+
+
+def test_pingpong_goes_back_to_the_person_without_a_jump_and_holds_both_ends():
+    order = timeline(50, 25, paced(loop="pingpong", hold_start=0.5, hold_end=1.0))
+    assert len(order) == 13 + 50 + 25 + 48
+    np.testing.assert_array_equal(order[:14], 0)
+    np.testing.assert_array_equal(order[62:88], 49)  # the projection, the happy face, held a second
+    looped = np.concatenate([order, order[:1]])  # the player starts again
+    assert set(np.abs(np.diff(looped))) == {0, 1}  # never a jump, even across the loop
+    assert order[-1] == 1
+
+
+def test_a_playlist_holds_every_person_and_crossfades_between_them():
+    order = timeline(4, 10, paced(loop="once", hold_start=0.2, hold_end=0.3), passages=3, fade=2)
+    per = [0, 0, 0, 1, 2, 3, 3, 3, 3, 4, 5]  # held, forward, held, the crossfade's two frames
+    np.testing.assert_array_equal(order, [i + p * 6 for p in range(3) for i in per])
+    back = timeline(4, 10, paced(loop="pingpong"), passages=2, fade=1)
+    np.testing.assert_array_equal(back, [0, 1, 2, 3, 2, 1, 4, 5, 6, 7, 8, 7, 6, 9])
 
 
 def test_hold_splits_the_extra_frames_between_both_ends():
-    order = timeline(50, 30, 3.0, "hold")
+    order = timeline(50, 30, paced(3.0, "hold"))
     assert len(order) == 90
     assert (order[:20] == 0).all() and (order[-20:] == 49).all()
     np.testing.assert_array_equal(order[20:70], np.arange(50))
+    held = timeline(50, 30, paced(3.0, "hold", hold_start=0.2, hold_end=0.2))  # on top of the holds asked
+    assert len(held) == 90 and (held[:20] == 0).all() and (held[-20:] == 49).all()
 
 
 def test_pingpong_plays_whole_cycles_back_to_the_start():
-    order = timeline(50, 30, 3.0, "pingpong")
+    order = timeline(50, 30, paced(3.0, "pingpong"))
     assert len(order) == 98 and order[49] == 49 and order[-1] == 1
     np.testing.assert_array_equal(np.abs(np.diff(order)), 1)
 
 
+def test_repeat_plays_the_loop_whole_until_long_enough():
+    order = timeline(10, 10, paced(2.5, "repeat", loop="once", hold_end=0.2))
+    np.testing.assert_array_equal(order, np.tile([*range(10), 9, 9], 3))
+
+
 def test_slow_shows_each_level_for_the_same_number_of_frames():
-    order = timeline(50, 30, 3.0, "slow")
+    order = timeline(50, 30, paced(3.0, "slow"))
     assert len(order) == 100
     np.testing.assert_array_equal(order, np.repeat(np.arange(50), 2))
 

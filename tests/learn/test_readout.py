@@ -71,9 +71,10 @@ def test_the_label_reads_first_to_current():
     frame = np.zeros((100 + band, 100), np.uint8)
     first = np.array([0, 0, 0, 0.31, 0, 0, 0.69])
     now = np.array([0, 0, 0, 0.87, 0, 0, 0.13])
-    drawn = Overlay("label", "happy", band, first)(frame, now)
+    box = (0, 100, 100, 100 + band)
+    drawn = Overlay("label", "happy", box, first)(frame, now)
     assert np.all(drawn[:100] == 0) and drawn[100:].max() > 150
-    bar = Overlay("bar", "happy", band, first)
+    bar = Overlay("bar", "happy", box, first)
     assert (bar(frame, now)[100:] > 200).sum() > (bar(frame, first)[100:] > 200).sum(), "a fuller bar for 0.87"
 
 
@@ -88,3 +89,22 @@ def png_rgb(path):
 
     with Image.open(path) as image:
         return np.asarray(image.convert("RGB"))
+
+
+def test_all_names_each_bar_and_the_arrow_is_drawn():
+    from PIL import ImageFont
+
+    band, width = 64, 512
+    frame = np.zeros((band, width), np.uint8)
+    now = np.array([0.05, 0.0, 0.1, 0.7, 0.05, 0.05, 0.05])
+    drawn = Overlay("all", "happy", (0, 0, width, band), now)(frame, now)
+    names = drawn[int(band * 0.72):]  # the rows under the bars
+    lit = np.flatnonzero(names.max(axis=0) > 100)
+    groups = np.split(lit, np.flatnonzero(np.diff(lit) > 6) + 1)
+    assert len([g for g in groups if g[0] > width * 0.4]) == 7, "a name under each of the seven bars"
+    # The arrow between the numbers is drawn, not a missing glyph: the bundled font has no U+2192.
+    font = ImageFont.load_default(size=10)
+    assert font.getmask("\u2192").getbbox() == font.getmask("\uffff").getbbox()
+    label = Overlay("label", "happy", (0, 0, width, band), now)(frame, now)
+    row = label[band // 2]
+    assert (row[:width // 2] > 150).sum() > 20  # the arrow's shaft is a run of lit pixels on the middle row
