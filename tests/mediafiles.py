@@ -119,3 +119,35 @@ def mp4_facts(path: Path) -> dict:
         "top_boxes": top,
         "x264_settings": data[data.find(b"x264 - core") : data.find(b"x264 - core") + 2000].split(b"\0")[0].decode("latin-1"),
     }
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio of two 8-bit images, in dB (inf when equal)."""
+    error = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if error == 0 else float(10 * np.log10(255**2 / error))
+
+
+def blurred_psnr(a: np.ndarray, b: np.ndarray, sigma: float = 2.0) -> float:
+    """PSNR after a Gaussian blur of both: how the eye, which averages a fine dither, sees the difference."""
+    import cv2
+
+    return psnr(cv2.GaussianBlur(a.astype(np.float64), (0, 0), sigma), cv2.GaussianBlur(b.astype(np.float64), (0, 0), sigma))
+
+
+def step_ratios(decoded: np.ndarray, expected: np.ndarray, floor: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """(ratios, still): for each step between frames where the expected film moves (its mean absolute
+    change per pixel above ``floor``), the decoded step over the expected one (1: the same pace; a
+    keyframe's pulse is well above 1, a stall well below); and the decoded steps where it holds still."""
+    moved = np.abs(np.diff(decoded.astype(np.float64), axis=0)).mean(axis=(1, 2))
+    meant = np.abs(np.diff(expected.astype(np.float64), axis=0)).mean(axis=(1, 2))
+    return moved[meant > floor] / meant[meant > floor], moved[meant == 0]
+
+
+def ring_fall(frame: np.ndarray, start: int, count: int) -> float:
+    """The largest fall of the 1-pixel rings' mean going inward, over ``count`` rings from ``start``
+    pixels in: a light line inside a border is a bright ring with darker ones inside it."""
+    side, means = frame.shape[0], []
+    for k in range(start, start + count):
+        inner = frame[k : side - k, k : side - k].astype(float)
+        means.append(np.concatenate([inner[0], inner[-1], inner[1:-1, 0], inner[1:-1, -1]]).mean())
+    return float(-np.diff(means).min())

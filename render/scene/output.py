@@ -105,7 +105,11 @@ class OutputSpec(_Spec):
         0.0, ge=0.0, le=1.0, description="Gray level around the face when the frame is larger (0 to 1)."
     )
     fps: StrictFloat = Field(25.0, ge=0.1, le=120.0, description="Frames per second, 0.1 (a frame every 10 s) to 120.")
-    crf: StrictInt = Field(18, ge=0, le=51, description="H.264 constant rate factor: lower is better (0 to 51).")
+    crf: StrictInt = Field(
+        18, ge=1, le=51,
+        description="H.264 constant rate factor: lower is better (1 to 51; 0, lossless, needs a profile that "
+        "browsers do not play).",
+    )
     max_kbps: Optional[StrictInt] = Field(
         None, ge=100, le=100_000, description="Cap on the H.264 bit rate in kbit/s (a VBV limit)."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mediafiles import ring_fall
 from render.film.compose import Canvas, to_pixels
 
 
@@ -46,15 +47,6 @@ def test_a_wider_frame_centres_the_face_on_the_background_unstretched():
     assert np.all(frame == 128)  # everything else is background
 
 
-def ring_means(frame: np.ndarray, start: int, count: int) -> np.ndarray:
-    """The mean of each 1-pixel ring of a square frame, from ``start`` pixels in, going inward."""
-    side, means = frame.shape[0], []
-    for k in range(start, start + count):
-        inner = frame[k : side - k, k : side - k].astype(float)
-        means.append(np.concatenate([inner[0], inner[-1], inner[1:-1, 0], inner[1:-1, -1]]).mean())
-    return np.array(means)
-
-
 @pytest.mark.parametrize("interpolation", ["cubic", "lanczos"])
 def test_upscaling_draws_no_light_rim_inside_the_padding_edge(faces, interpolation):
     """Cubic and Lanczos kernels overshoot beside the black padding; the canvas clamps each pixel between
@@ -74,8 +66,8 @@ def test_upscaling_draws_no_light_rim_inside_the_padding_edge(faces, interpolati
         frame = canvas(face)
         padded = np.pad(face.astype(np.float32), 2)
         plain = to_pixels(cv2.resize(padded, (512, 512), interpolation=kernel))
-        rims.append(-np.diff(ring_means(frame, edge, width)).min())
-        overshoots.append(-np.diff(ring_means(plain, edge, width)).min())
+        rims.append(ring_fall(frame, edge, width))
+        overshoots.append(ring_fall(plain, edge, width))
         # Exactly: no pixel above the brightest of its 2x2 source neighbours, nor below the darkest.
         corners = np.stack([padded[r][:, c] for r in (below, above) for c in (below, above)])
         assert np.all(frame <= to_pixels(corners.max(axis=0))) and np.all(frame >= to_pixels(corners.min(axis=0)))
