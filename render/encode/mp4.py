@@ -1,8 +1,20 @@
 """MP4: H.264 High profile in yuv420p, closed GOPs, the index up front (``+faststart``), so browsers
-play it as it loads and upload platforms accept it as it is.
+play it as it loads and upload platforms accept it as it is; tagged BT.709, limited range, so
+players convert its grays as they were meant.
+
+By default the film is coded with a constant quantiser of 1: near-lossless, chosen by measurement
+(``bench/video_fidelity.py``; the sweep is in the issue's closing note). A morph's frames differ by
+a third of a gray level per pixel on average, mostly rounding; a lossy keyframe replaces that
+pattern with its own, so at the usual rate factors (CRF 18) every keyframe jumps (2.3 times the
+frames' step on a clip, 5 times on a grid, followed by a stall where P-frames skip the slow change).
+No GOP length, B-frame, mbtree, deadzone, trellis, psy or AQ setting removes it at CRF sizes;
+QP 1 keeps every step within 1.25 times the frames' and every frame above 54 dB, for about 4.5 Mbit/s
+at 512 px. A scene that gives a ``crf`` (the presets do, with their platforms' bit-rate caps) trades
+that for small files.
 
 Encoding is pinned (thread count, bit-exact flags, no metadata) so the same frames give the same
-bytes.
+bytes. The colour tags go in through x264's own parameters: ffmpeg's ``-colorspace``/``-color_range``
+options made this build convert the grays (128 read back as 125).
 """
 
 from __future__ import annotations
@@ -12,29 +24,33 @@ from pathlib import Path
 
 from render.encode.ffmpeg import FfmpegSink
 
-__all__ = ["Mp4Sink", "H264", "mp4_output"]
+__all__ = ["Mp4Sink", "H264", "mp4_output", "FAITHFUL_QP"]
+
+FAITHFUL_QP = 1  #: the constant quantiser of a scene that gives no crf
+BT709 = "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"  #: the colour tags, written by x264
 
 
 @dataclass(frozen=True)
 class H264:
     """The encoder settings a scene controls."""
 
-    crf: int = 18
-    max_kbps: int | None = None  #: a VBV cap on the bit rate
+    crf: int | None = None  #: a constant rate factor; None: the faithful constant quantiser (QP 1)
+    max_kbps: int | None = None  #: a VBV cap on the bit rate (with a crf)
     gop: int = 25  #: frames between keyframes; every GOP is closed
 
 
 def mp4_output(h264: H264) -> list[str]:
     """ffmpeg's output arguments for an MP4 with these settings."""
     cap = ["-maxrate", f"{h264.max_kbps}k", "-bufsize", f"{2 * h264.max_kbps}k"] if h264.max_kbps else []
+    rate = ["-qp", str(FAITHFUL_QP)] if h264.crf is None else ["-crf", str(h264.crf), *cap]
     return [
         "-c:v", "libx264",
         "-profile:v", "high",
         "-pix_fmt", "yuv420p",
-        "-crf", str(h264.crf), *cap,
+        *rate,
         "-preset", "medium",
         "-g", str(h264.gop), "-keyint_min", str(h264.gop), "-sc_threshold", "0", "-bf", "2",
-        "-x264-params", "open-gop=0",
+        "-x264-params", f"open-gop=0:{BT709}",
         "-threads", "2",
         "-movflags", "+faststart",
         "-map_metadata", "-1",

@@ -105,13 +105,13 @@ class OutputSpec(_Spec):
         0.0, ge=0.0, le=1.0, description="Gray level around the face when the frame is larger (0 to 1)."
     )
     fps: StrictFloat = Field(25.0, ge=0.1, le=120.0, description="Frames per second, 0.1 (a frame every 10 s) to 120.")
-    crf: StrictInt = Field(
-        18, ge=1, le=51,
-        description="H.264 constant rate factor: lower is better (1 to 51; 0, lossless, needs a profile that "
-        "browsers do not play).",
+    crf: Optional[StrictInt] = Field(
+        None, ge=1, le=51,
+        description="H.264 constant rate factor, 1 to 51 (18 looks clean, 23 is small): the MP4 sized by quality. "
+        "Default: none, a near-lossless constant quantiser (QP 1) whose slow dissolves never pulse at keyframes.",
     )
     max_kbps: Optional[StrictInt] = Field(
-        None, ge=100, le=100_000, description="Cap on the H.264 bit rate in kbit/s (a VBV limit)."
+        None, ge=100, le=100_000, description="Cap on the H.264 bit rate in kbit/s (a VBV limit), with a crf."
     )
     gop_seconds: StrictFloat = Field(
         1.0, gt=0.0, le=10.0, description="Seconds between keyframes; every GOP is closed."
@@ -178,7 +178,7 @@ class OutputSpec(_Spec):
         """Rules across keys, checked once the whole section is read (whatever order its keys came in)."""
         problems = [(f"output.{key}", problem) for key, problem in
                     (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()),
-                     ("extend", self._extend_problem()))
+                     ("extend", self._extend_problem()), ("max_kbps", self._cap_problem()))
                     if problem]
         problems += self._unused_keys()
         if problems:
@@ -190,6 +190,12 @@ class OutputSpec(_Spec):
         if "extend" in self.model_fields_set and self.min_duration == 0:
             return (f"{self.extend!r} does nothing without min_duration (a clip is extended only up to it); "
                     "set min_duration, or leave extend out")
+        return None
+
+    def _cap_problem(self) -> str | None:
+        if self.max_kbps is not None and self.crf is None:
+            return ("a bit-rate cap needs a crf: the default constant quantiser codes every frame near-losslessly "
+                    "whatever the rate; set crf too (18 looks clean)")
         return None
 
     def _unused_keys(self) -> list[tuple[str, str]]:
