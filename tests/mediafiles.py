@@ -151,3 +151,12 @@ def ring_fall(frame: np.ndarray, start: int, count: int) -> float:
         inner = frame[k : side - k, k : side - k].astype(float)
         means.append(np.concatenate([inner[0], inner[-1], inner[1:-1, 0], inner[1:-1, -1]]).mean())
     return float(-np.diff(means).min())
+
+
+def paced(levels: int, fps: float = 25.0, loop: str = "pingpong", hold_start: float = 0.5, hold_end: float = 1.0,
+          passages: int = 1, fade: int = 0) -> np.ndarray:
+    """The film frames a video (or GIF) of ``levels`` levels shows, paced as scenes are by default
+    (pingpong, the person held 0.5 s, the projection 1 s)."""
+    from render.film.timeline import Pacing, timeline
+
+    return timeline(levels, fps, Pacing(loop, hold_start, hold_end), passages, fade)

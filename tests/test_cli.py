@@ -78,13 +78,13 @@ def test_ctrl_c_on_a_terminal_gives_the_cursor_back(tmp_path, olivetti_home, iso
 
 @pytest.mark.slow
 def test_set_changes_one_key_for_this_run(tmp_path, olivetti_home):
-    from mediafiles import mp4_frames
+    from mediafiles import mp4_frames, paced
 
     scene = write_scene(tmp_path, "name: set\nmorph: {levels: 20}\noutput: {dir: out, size: 64, formats: [mp4]}\n")
     result = invoke(str(scene), "--set", "morph.levels=7", "--set", "output.formats=[mp4, gif]")
     assert result.exit_code == 0, result.stderr
     _, frames = mp4_frames(tmp_path / "out" / "set" / "face-0.mp4")
-    assert len(frames) == 7 and (tmp_path / "out" / "set" / "face-0.gif").is_file()
+    assert len(frames) == len(paced(7)) and (tmp_path / "out" / "set" / "face-0.gif").is_file()
     assert "levels: 20" in scene.read_text()  # the file itself is left as it was
 
 
@@ -106,15 +106,15 @@ def test_a_set_that_is_not_key_equals_value_is_a_usage_error(tmp_path):
 
 @pytest.mark.slow
 def test_preview_is_a_small_quick_mp4_beside_the_outputs(tmp_path, olivetti_home):
-    from mediafiles import mp4_frames
+    from mediafiles import mp4_frames, paced
 
-    scene = write_scene(tmp_path, "name: look\nmorph: {levels: 50}\n"
-                                  "output: {dir: out, preset: youtube, formats: [mp4, gif, frames, stills, html]}\n")
+    scene = write_scene(tmp_path, "name: look\nmorph: {levels: 50}\noutput: {dir: out, preset: youtube, "
+                                  "formats: [mp4, gif, frames, stills, html], gif: {size: 256}, max_kbps: 6000}\n")
     result = invoke(str(scene), "--preview")
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / "out" / "previews" / "look"
     meta, frames = mp4_frames(folder / "face-0.mp4")
-    assert len(frames) == 25 and frames[0].shape[:2] == (128, 128)
+    assert len(frames) == len(paced(25)) and frames[0].shape[:2] == (128, 128)  # paced as the scene is
     assert not (folder / "face-0.gif").exists() and not (folder / "frames").exists()
     assert not (tmp_path / "out" / "look").exists()  # the real outputs are left alone
 
@@ -219,11 +219,11 @@ def test_a_failing_run_on_a_terminal_leaves_no_live_line_and_the_cursor_shown(tm
 
 @pytest.mark.slow
 def test_preview_of_the_default_scene(tmp_path, olivetti_home):
-    from mediafiles import mp4_frames
+    from mediafiles import mp4_frames, paced
 
     result = invoke(str(REPO / "scenes" / "happy.yaml"), "--preview", "--output-dir", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     _, frames = mp4_frames(tmp_path / "previews" / "happy" / "face-0.mp4")
-    assert len(frames) == 25 and frames[0].shape[:2] == (128, 128)
+    assert len(frames) == len(paced(25)) and frames[0].shape[:2] == (128, 128)
     assert sorted(p.name for p in (tmp_path / "previews" / "happy").iterdir()) == [
         "emotions.csv", "face-0.json", "face-0.mp4", "manifest.json"]

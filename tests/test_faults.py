@@ -21,7 +21,8 @@ from render.cache import Cache
 from render.errors import ExitCode, SceneError
 from render.scene import Scene, load_scene
 
-LONG = "name: long\nmorph: {levels: 400}\noutput: {dir: out, size: 256, formats: [mp4, gif, frames]}\n"
+LONG = ("name: long\nmorph: {levels: 400}\noutput: {dir: out, size: 256, formats: [mp4, gif, frames], loop: once, "
+        "hold_start: 0, hold_end: 0}\n")
 
 
 def start(scene, cache):

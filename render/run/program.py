@@ -21,6 +21,7 @@ from render.run.plan import Plan, plan_scene
 from render.run.manifest import Manifest
 from render.run.progress import Report
 from render.scene import Scene, load_scene
+from render.scene.load import DROP
 
 __all__ = ["Options", "Program", "scene_files", "say", "error_lines", "PREVIEW_SIZE", "PREVIEW_LEVELS"]
 
@@ -57,9 +58,11 @@ class Options:
         scene = load_scene(path, self.overrides())
         if not self.preview:
             return scene
-        # A quick look: small, fewer levels, MP4 only, no platform frame, beside the real outputs.
+        # A quick look: small, fewer levels, MP4 only, no platform frame, beside the real outputs; the
+        # keys only the other formats, a platform or a minimum duration use are left out.
         quick = {("output", "preset"): None, ("output", "frame"): None, ("output", "size"): PREVIEW_SIZE,
-                 ("output", "formats"): ["mp4"], ("output", "min_duration"): 0.0,
+                 ("output", "formats"): ["mp4"], ("output", "min_duration"): 0.0, ("output", "gif"): DROP,
+                 ("output", "extend"): DROP, ("output", "max_kbps"): DROP,
                  ("output", "dir"): scene.output.dir / "previews",
                  ("morph", "levels"): min(scene.morph.levels, PREVIEW_LEVELS)}
         return load_scene(path, {**self.overrides(), **quick})

@@ -166,9 +166,16 @@ def _as_dict(value: object) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+#: an override's value that removes the key, as if the file had left it out
+DROP = object()
+
+
 def _replaced(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> dict[str, Any]:
-    """``data`` with the value at ``keys`` replaced (the mappings on the way made as needed)."""
+    """``data`` with the value at ``keys`` replaced, or removed for :data:`DROP` (the mappings on the
+    way made as needed)."""
     head, *rest = keys
+    if not rest and value is DROP:
+        return {key: kept for key, kept in data.items() if key != head}
     return {**data, head: _replaced(_as_dict(data.get(head)), tuple(rest), value) if rest else value}
 
 

@@ -63,7 +63,7 @@ class ViewerSpec(_Spec):
 #: output keys that only some formats use
 _USED_BY: dict[str, set[str]] = {
     "crf": {"mp4"}, "max_kbps": {"mp4"}, "gop_seconds": {"mp4"},
-    "gif": {"gif"}, "viewer": {"html"},
+    "gif": {"gif"},  # (viewer: used by html, and by render serve's kiosk whatever the formats)
     "loop": {"mp4", "gif", "html"}, "hold_start": {"mp4", "gif", "html"}, "hold_end": {"mp4", "gif", "html"},
     "min_duration": {"mp4", "gif"},
 }

@@ -74,7 +74,6 @@ def test_a_gif_at_its_own_rate_is_paced_alike(tmp_path, olivetti_home):
     ("formats: [frames, stills], hold_end: 2", "output.hold_end"),
     ("formats: [gif], crf: 20", "output.crf"),
     ("formats: [mp4], gif: {colors: 16}", "output.gif"),
-    ("formats: [mp4, gif], viewer: {idle_seconds: 5}", "output.viewer"),
 ])
 def test_keys_that_would_do_nothing_are_errors(tmp_path, output, key):
     from render.scene.load import load_scene

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, invoke, write_scene
-from mediafiles import gif_frames, mp4_frames
+from mediafiles import gif_frames, mp4_frames, paced
 from render.errors import ExitCode
 from render.run.manifest import Manifest
 
@@ -28,7 +28,7 @@ def decodes(folder, clips, levels=20):
     for clip in clips:
         _, video = mp4_frames(folder / f"{clip}.mp4")
         frames, _, _ = gif_frames(folder / f"{clip}.gif")
-        assert len(video) == len(frames) == levels, clip
+        assert len(video) == len(frames) == len(paced(levels)), clip
 
 
 def manifest(folder):
@@ -45,7 +45,8 @@ def test_parallel_workers_render_every_clip_and_record_it(tmp_path, olivetti_hom
     recorded = manifest(folder)
     assert sorted(recorded) == clips
     entry = recorded["face-3"]
-    assert entry["input"] == "kept face 3" and entry["frames"] == 20 and entry["duration_s"] == 0.8
+    count = len(paced(20))
+    assert entry["input"] == "kept face 3" and entry["frames"] == count and entry["duration_s"] == count / 25
     assert {"face-3.mp4", "face-3.gif", "face-3-readout.csv"} <= set(entry["files"])
     assert entry["files"]["face-3.mp4"]["bytes"] == (folder / "face-3.mp4").stat().st_size
     assert "summary: 6 rendered, 0 skipped (up to date), 0 failed" in result.stderr
@@ -168,7 +169,7 @@ def test_the_grid_layout_tiles_every_face_as_its_own_clip_would_look(tmp_path, o
         assert (sheet[y : y + tile, x : x + tile] == expected).all(), k
     assert (sheet[:, tile : tile + 2] == 0).all(), "the gap is background"
     _, video = mp4_frames(tmp_path / "out" / "sheet" / "grid.mp4")
-    assert len(video) == 6 and video.shape[1:] == sheet.shape
+    assert len(video) == len(paced(6)) and video.shape[1:] == sheet.shape
     assert "grid" in manifest(tmp_path / "out" / "sheet")
 
 
@@ -203,13 +204,13 @@ def test_the_playlist_strings_people_with_crossfades_into_one_loop(tmp_path, oli
     for person in range(3):
         for step in (0, 7):
             assert (png(frames[person * 12 + step]) == png(each / f"face-{person}" / f"{step:04d}.png")).all()
-    fade = [png(f).astype(float) for f in frames[8:12]]  # face-0's projection into face-1
-    start, end = png(each / "face-0" / "0007.png").astype(float), png(each / "face-1" / "0000.png").astype(float)
+    fade = [png(f).astype(float) for f in frames[8:12]]  # face-0 (back at their own face: pingpong) into face-1
+    start, end = png(each / "face-0" / "0000.png").astype(float), png(each / "face-1" / "0000.png").astype(float)
     distances = [np.abs(f - end).mean() for f in fade]
     assert all(b < a for a, b in zip(distances, distances[1:])) and np.abs(fade[0] - start).mean() < distances[0]
     _, video = mp4_frames(tmp_path / "out" / "loop" / "playlist.mp4")
     gif, _, loop_count = gif_frames(tmp_path / "out" / "loop" / "playlist.gif")
-    assert len(video) == len(gif) == 36 and loop_count == 0
+    assert len(video) == len(gif) == len(paced(8, passages=3, fade=4)) and loop_count == 0
 
 
 def test_layouts_refuse_what_is_made_per_face(tmp_path):
@@ -275,7 +276,8 @@ def test_a_gif_beyond_its_preset_s_limits_is_refused_before_a_frame(tmp_path, ol
     scene = write_scene(tmp_path, "name: long\nmorph: {levels: 400}\noutput: {dir: out, preset: x, formats: [gif]}\n")
     result = invoke(str(scene))
     assert result.exit_code == ExitCode.SCENE, result.stderr
-    assert "output.preset: the film 'face-0' would be 400 frames; x takes GIFs of at most 350" in result.stderr
+    frames = len(paced(400, 30))  # forward, held, back
+    assert f"output.preset: the film 'face-0' would be {frames} frames; x takes GIFs of at most 350" in result.stderr
     assert not (tmp_path / "out" / "long" / "face-0.gif").exists()
     assert "15 MB" in gif_problem("x", 350, (480, 480), 16 << 20) and gif_problem("x", 350, (480, 480), 15 << 20) is None
     assert gif_problem(None, 10_000, (4096, 4096), 1 << 40) is None

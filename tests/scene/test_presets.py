@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import invoke, write_scene
-from mediafiles import gif_frames, mp4_facts, mp4_frames, png
-from render.scene.presets import LIMITS, PRESETS
+from mediafiles import blurred_psnr, gif_frames, mp4_facts, mp4_frames, paced, png
+from render.scene.presets import LIMITS, PRESETS, safe_zone
 
 pytestmark = pytest.mark.slow
 
@@ -59,24 +59,33 @@ def test_youtube_gets_closed_gops_of_half_the_frame_rate_and_two_b_frames(render
     assert facts["keyframes"][:3] == [1, 13, 25] and "bframes=2" in facts["x264_settings"]
 
 
-def test_short_clips_are_held_at_both_ends_to_the_minimum_duration(rendered):
-    facts = mp4_facts(rendered / "instagram-reels" / "face-0.mp4")
+def test_short_clips_are_held_at_both_ends_to_the_minimum_duration(rendered, tmp_path):
+    facts = mp4_facts(rendered / "instagram-reels" / "face-0.mp4")  # paced as by default: long enough already
+    assert facts["frames"] == len(paced(50, 30)) and facts["duration"] == pytest.approx(len(paced(50, 30)) / 30)
+    once = write_scene(tmp_path, "name: once\noutput: {dir: out, preset: instagram, formats: [mp4], loop: once, "
+                                 "hold_start: 0, hold_end: 0}\n")
+    result = invoke(str(once))
+    assert result.exit_code == 0, result.stderr
+    facts = mp4_facts(tmp_path / "out" / "once" / "face-0.mp4")
     assert facts["frames"] == 90 and facts["duration"] == pytest.approx(3.0)
-    _, frames = mp4_frames(rendered / "instagram-reels" / "face-0.mp4")
+    _, frames = mp4_frames(tmp_path / "out" / "once" / "face-0.mp4")
     held = [np.abs(frames[k].astype(int) - frames[0]).mean() for k in range(20)]
     held += [np.abs(frames[-k].astype(int) - frames[-1]).mean() for k in range(1, 21)]
     assert max(held) < 0.2  # 20 frames held at each end, up to H.264's own noise
     assert np.abs(frames[45].astype(int) - frames[0]).mean() > 2  # and it moves in between
 
 
-def test_the_face_is_centred_and_never_stretched(rendered):
+def test_the_face_is_centred_in_the_safe_zone_and_never_stretched(rendered):
     _, frames = mp4_frames(rendered / "instagram-reels" / "face-0.mp4")
-    last = frames[-1].astype(int)
-    top, bottom = last[:400], last[-400:]
-    assert top.max() <= 3 and bottom.max() <= 3, "background above and below the face"
+    last = frames[len(paced(50, 30, loop="once"))].astype(int)  # the projection, held
+    left, top, right, bottom = safe_zone("instagram-reels", (1080, 1920))
+    assert (left, top, right, bottom) == (65, 269, 1015, 1248)  # Meta: 6% each side, 14% top, 35% bottom
+    assert last[: top - 2].max() <= 3 and last[bottom + 2 :].max() <= 3, "nothing under the caption or the profile"
     face = png(rendered / "instagram-reels" / "frames" / "face-0" / "0049.png")
     assert face.shape == (1920, 1080)
-    assert np.abs(last[420:1500].astype(int) - face[420:1500]).mean() < 2
+    rows = np.flatnonzero(face.max(axis=1) > 3)
+    assert top <= rows[0] and rows[-1] < bottom, (rows[0], rows[-1])
+    assert np.abs(last[top:bottom].astype(int) - face[top:bottom]).mean() < 2
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
@@ -99,17 +108,17 @@ def test_the_sidecar_describes_its_file(rendered, preset):
 def test_the_x_gif_is_small_loops_and_keeps_time(rendered):
     gif = rendered / "x" / "face-0.gif"
     frames, delays, loop = gif_frames(gif)
-    assert loop == 0 and len(frames) == 50 and frames[0].shape == (480, 480)
-    assert abs(sum(delays) - 50 / 30 * 1000) <= 10 and set(delays) <= {30, 40}
+    count = len(paced(50, 30))
+    assert loop == 0 and len(frames) == count and frames[0].shape == (480, 480)
+    assert abs(sum(delays) - count / 30 * 1000) <= 10 and set(delays) <= {30, 40}
     assert gif.stat().st_size < 15 << 20 and len(frames) <= 350  # X: 15 MB, 350 frames
 
 
 def test_the_default_gif_is_faithful_to_the_frames(rendered):
-    """PSNR of every decoded GIF frame against the PNG frame it came from: at least 38 dB."""
+    """The blurred PSNR (sigma 2 px) of every decoded GIF frame against the PNG frame it shows: at least 55 dB."""
     frames, _, _ = gif_frames(rendered / "web" / "face-0.gif")
-    pngs = sorted((rendered / "web" / "frames" / "face-0").glob("*.png"))
-    psnr = []
-    for decoded, source in zip(frames, pngs):
-        error = np.mean((decoded.astype(float) - png(source).astype(float)) ** 2)
-        psnr.append(10 * np.log10(255**2 / error) if error else 99.0)
-    assert len(psnr) == 50 and np.mean(psnr) >= 38, np.mean(psnr)
+    pngs = [png(p) for p in sorted((rendered / "web" / "frames" / "face-0").glob("*.png"))]
+    order = paced(50, 25)
+    assert len(frames) == len(order)
+    soft = [blurred_psnr(frames[k], pngs[order[k]]) for k in range(0, len(order), 4)]
+    assert np.mean(soft) >= 55, np.mean(soft)

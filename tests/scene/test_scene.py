@@ -162,7 +162,7 @@ def test_a_cross_key_rule_still_names_its_key_and_line(tmp_path):
 
 def test_every_rule_across_keys_that_is_broken_is_reported(tmp_path):
     path = write_scene(tmp_path, "name: happy\nlayout: grid\noverlay: {readout: bar}\n"
-                                 "output: {preset: instagram, min_duration: 0}\n")
+                                 "output: {preset: instagram, min_duration: 0, loop: once, hold_start: 0, hold_end: 0}\n")
     with pytest.raises(SceneError) as caught:
         load_scene(path)
     keys = [line.split(": ")[1] for line in str(caught.value).splitlines()]

@@ -64,7 +64,8 @@ def test_a_visitor_sees_their_morph_and_then_their_film(tmp_path, olivetti_home,
         off = np.abs(drawn.astype(int) - expected.astype(int))
         assert size == 256 and off.max() <= 1 and (off > 0).mean() <= 0.001, (off.max(), (off > 0).mean())
         label = page.inner_text("#label")
-        assert label.startswith("happy") and f" p {data['viewer']['readout'][0]:.2f}" in label, label
+        first = data["viewer"]["readout"][0]
+        assert label.startswith("happy") and f"happy {first:.2f} \u2192 {first:.2f}" in label, label
 
         page.wait_for_function("document.body.dataset.film === 'done'", timeout=60_000)
         assert page.evaluate("document.getElementById('qr').naturalWidth") > 0

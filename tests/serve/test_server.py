@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import write_scene
-from mediafiles import mp4_frames, png
+from mediafiles import mp4_frames, paced, png
 from render.film.compose import Canvas
 
 from servers import kiosk, wait_done
@@ -68,7 +68,7 @@ def test_a_face_gives_its_projection_and_readout_then_a_film_that_decodes(server
     assert film.status_code == 200
     (folder.parent / f"{name}.mp4").write_bytes(film.content)
     _, frames = mp4_frames(folder.parent / f"{name}.mp4")
-    assert len(frames) == LEVELS
+    assert len(frames) == len(paced(LEVELS))
     # The film's first PNG frame is the face the page was given, composed as every film is.
     expected = Canvas(2, 0.0, 128)(face.reshape(64, 64))
     np.testing.assert_array_equal(png(folder / "frames" / name / "0000.png"), expected)
