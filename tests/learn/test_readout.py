@@ -108,3 +108,24 @@ def test_all_names_each_bar_and_the_arrow_is_drawn():
     label = Overlay("label", "happy", (0, 0, width, band), now)(frame, now)
     row = label[band // 2]
     assert (row[:width // 2] > 150).sum() > 20  # the arrow's shaft is a run of lit pixels on the middle row
+
+
+def test_on_a_reels_frame_the_band_is_right_under_the_face_inside_the_safe_zone(tmp_path, olivetti_home):
+    from render.scene.presets import safe_zone
+
+    scene = write_scene(tmp_path, "name: reel\ninputs: [{face: 3}]\nmorph: {levels: 6}\noverlay: {readout: all}\n"
+                                  "output: {dir: out, preset: instagram-reels, formats: [mp4, frames]}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 0, result.stderr
+    _, video = mp4_frames(tmp_path / "out" / "reel" / "face-3.mp4")
+    frame = video[0].astype(int)
+    left, top, right, bottom = safe_zone("instagram-reels", (1080, 1920))
+    lit = (frame > 40).mean(axis=1)
+    face_rows = np.flatnonzero(lit > 0.3)  # the face: most of each row lit
+    below = np.flatnonzero((frame > 40).any(axis=1) & (np.arange(1920) > face_rows[-1]))
+    assert len(below), "the readout is drawn under the face"
+    band_cols = np.flatnonzero((frame[below] > 40).any(axis=0))
+    assert top <= face_rows[0] and below[-1] < bottom, "face and reading inside the safe zone"
+    assert left <= band_cols[0] and band_cols[-1] < right
+    under = below[0] - face_rows[-1]
+    assert 0 < under <= 40, under  # right under the face (its padding between), not at the foot of the frame
