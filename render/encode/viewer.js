@@ -62,8 +62,8 @@ window.HappyViewer = { start(D, elements) {
     return (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) ? r - 1 : r;
   }
   function axisName(c) {
-    const nth = ["the most", "second most", "third most"][c] || (c + 1) + "th most";
-    return "how " + D.emotion + " faces differ " + nth;
+    const nth = ["most", "second most", "third most"][c] || (c + 1) + "th most";
+    return "axis " + (c + 1) + ", how " + D.emotion + " faces differ " + nth;
   }
   function readoutAt(level) {  // the model's reading of the chosen emotion, between levels as the weights
     const lo = Math.floor(level), hi = Math.min(lo + 1, levels - 1), t = level - lo;
@@ -127,9 +127,9 @@ window.HappyViewer = { start(D, elements) {
     // counted in typical differences (one standard deviation of the kept faces along that axis).
     const moved = offsets.some((v) => v !== 0)
       ? " \u00b7 " + Array.from(offsets, (v, c) => v === 0 && c !== chosen ? null
-          : (c === chosen ? "[" : "") + axisName(c) + " " + (v >= 0 ? "+" : "") + v.toFixed(2) + "\u00d7 typical"
+          : (c === chosen ? "[" : "") + axisName(c) + ": " + (v >= 0 ? "+" : "") + v.toFixed(2) + "\u00d7 typical"
             + (c === chosen ? "]" : "")).filter(Boolean).join(" \u00b7 ")
-      : (k > 1 ? " \u00b7 " + axisName(chosen) : "");
+      : (k > 1 ? " \u00b7 " + axisName(chosen) : "");  // the axis the keys and sideways drags move
     const reading = D.readout ? " \u00b7 " + D.emotion + " " + D.readout[0].toFixed(2) + " \u2192 " + readoutAt(level).toFixed(2) : "";
     label.textContent = D.emotion + " \u00b7 level " + Math.round(level) + " / " + (levels - 1) + reading + moved;
   }

@@ -155,7 +155,7 @@ def test_component_keys_move_the_target_along_the_eigenface_axes(page, viewers):
     drawn = canvas(page)
     assert np.abs(drawn.astype(int) - expected).max() <= 1
     assert np.abs(drawn.astype(int) - png(viewers / "view" / "frames" / "face-0" / "0049.png")).mean() > 1
-    assert "how happy faces differ second most +1.00× typical" in page.inner_text("#label")
+    assert "axis 2, how happy faces differ second most: +1.00× typical" in page.inner_text("#label")
     page.keyboard.press("0")
     page.wait_for_function("document.body.dataset.settled === 'yes'")
     assert_frame(page, viewers, 49)
