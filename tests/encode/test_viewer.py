@@ -36,7 +36,9 @@ def viewers(tmp_path_factory, olivetti_home):
                                "output: {dir: out, formats: [html], size: 128, viewer: {idle_seconds: 1}}\n", "idle.yaml")
     once = write_scene(folder, "name: once\nmorph: {levels: 12}\noutput: {dir: out, formats: [html], size: 128, "
                                "loop: once, hold_start: 0.6, hold_end: 1.2, viewer: {idle_seconds: 0.2}}\n", "once.yaml")
-    for path in (scene, idle, once):
+    read = write_scene(folder, "name: read\nmorph: {levels: 8}\noverlay: {readout: label}\n"
+                               "output: {dir: out, formats: [html], size: 128}\n", "read.yaml")
+    for path in (scene, idle, once, read):
         result = invoke(str(path))
         assert result.exit_code == 0, result.stderr
     return folder / "out"
@@ -258,3 +260,14 @@ def test_idle_play_loops_as_the_films_do_with_their_holds(page, viewers):
 
     assert 1000 <= held(11) <= 1700, held(11)
     assert 450 <= held(0) <= 1100, held(0)
+
+
+def test_the_viewer_shows_the_reading_when_the_scene_overlays_it(page, viewers):
+    html = (viewers / "read" / "face-0.html").read_text()
+    data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', html).group(1))
+    open_viewer(page, viewers / "read" / "face-0.html")
+    page.keyboard.press("End")
+    settle(page, 7)
+    first, last = data["readout"][0], data["readout"][-1]
+    assert f"happy {first:.2f} \u2192 {last:.2f}" in page.inner_text("#label")
+    assert "readout" not in (viewers / "view" / "face-0.html").read_text().split('id="data"')[1][:20000]
