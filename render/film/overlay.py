@@ -59,10 +59,10 @@ class Overlay:
             slot = (width - margin - start) / len(EMOTIONS)
             names = int(self.band * 0.26)  # rows under the bars for their names
             low, high = self.band * 0.12, self.band - names - self.band * 0.08
-            for i, value in enumerate(probabilities):
+            for i, value in enumerate(probabilities if slot >= 4 else ()):  # the scene checks they fit
                 x0 = start + i * slot
                 bar_top = high - float(value) * (high - low)
-                draw.rectangle([x0 + 1, low, x0 + slot - 2, high], outline=70)
+                draw.rectangle([x0 + 1, low, x0 + slot - 2, high], outline=100)
                 draw.rectangle([x0 + 1, bar_top, x0 + slot - 2, high], fill=235 if i == chosen else 110)
                 draw.text((x0 + slot / 2, self.band - names / 2 - 1), EMOTIONS[i][:3], fill=235 if i == chosen else 150,
                           font=self.small, anchor="mm")

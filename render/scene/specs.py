@@ -161,13 +161,19 @@ class ServeSpec(_Spec):
     )
 
 
+#: The smallest face each overlay is legible on, in pixels (the video's and the GIF's), measured with
+#: its font: the label of the longest emotion's name, a bar of 24 px beside it, seven bars each wider
+#: than its three-letter name.
+OVERLAY_MIN_SIDE = {"bar": 96, "label": 128, "all": 320}
+
+
 class OverlaySpec(_Spec):
-    """What is drawn on the video and GIF frames, in a band below the face (never on it)."""
+    """What is drawn on the video and GIF frames, in a band right under the face (never on it)."""
 
     readout: Literal["none", "bar", "label", "all"] = Field(
         "none",
-        description="The emotion model's reading of each frame: 'bar', a 'label' such as "
-        "'happy 0.31 -> 0.87', 'all' seven bars with the label, or 'none'.",
+        description="The emotion model's reading of each frame, on the MP4, the GIF and the viewer: 'bar', a "
+        "'label' such as 'happy 0.31 → 0.87', 'all' seven named bars with the label, or 'none'.",
     )
 
 
@@ -236,7 +242,8 @@ class Scene(_Spec):
     @model_validator(mode="after")
     def _rules_across_sections(self) -> Scene:
         """Rules between sections, checked once the scene is whole; every broken one is reported."""
-        problems = [problem for problem in (self._layout_problem(), self._duration_problem()) if problem]
+        problems = [problem for problem in (self._layout_problem(), self._duration_problem(),
+                                            self._overlay_problem()) if problem]
         if problems:
             raise scene_limits(problems)
         return self
@@ -245,6 +252,25 @@ class Scene(_Spec):
         if self.layout != "clips" and ({"html", "readout"} & set(self.output.formats) or self.overlay.readout != "none"):
             return ("layout", "a grid or a playlist is one film of many faces: the html viewer, the readout and "
                     "its overlay are made per face; leave them out, or use layout: clips")
+        return None
+
+    def _overlay_problem(self) -> tuple[str, str] | None:
+        style, output = self.overlay.readout, self.output
+        if style == "none":
+            return None
+        drawn = {"mp4", "gif", "html"} & set(output.formats)
+        if not drawn:
+            return ("overlay.readout", "the reading is drawn on the MP4, the GIF and the viewer, and none is written; "
+                    "add mp4, gif or html to output.formats, or leave overlay out")
+        least = OVERLAY_MIN_SIDE[style]
+        sides = {"output.size": output.size} if "mp4" in drawn else {}
+        if "gif" in drawn:
+            sides["output.gif.size"] = output.gif_size
+        small = [(key, side) for key, side in sides.items() if side < least]
+        if small:
+            key, side = small[0]
+            return ("overlay.readout", f"{style!r} cannot be read on a face of {side} px ({key}); it needs at least "
+                    f"{least} px: raise {key}" + (", or use 'bar' or 'label'" if style == "all" else ""))
         return None
 
     def _duration_problem(self) -> tuple[str, str] | None:

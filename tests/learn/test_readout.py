@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def scene_text(name: str, readout: str) -> str:
     return (f"name: {name}\ninputs: [{{face: 3}}]\nmorph: {{levels: 10}}\noverlay: {{readout: {readout}}}\n"
-            f"output: {{dir: out, size: 128, formats: [mp4, gif, frames, stills, readout]}}\n")
+            f"output: {{dir: out, size: 320, formats: [mp4, gif, frames, stills, readout]}}\n")
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +56,14 @@ def test_first_and_last_readout_are_the_model_on_the_face_and_its_projection(ren
 def test_the_overlay_never_touches_the_face(rendered, style):
     plain, _, _ = gif_frames(rendered / "plain" / "face-3.gif")
     marked, _, _ = gif_frames(rendered / style / "face-3.gif")
-    band = band_height(128)
-    assert plain[0].shape == (128, 128) and marked[0].shape == (128 + band, 128)
+    band = band_height(320)
+    assert plain[0].shape == (320, 320) and marked[0].shape == (320 + band, 320)
     for a, b in zip(plain, marked):
-        np.testing.assert_array_equal(a, b[:128])  # the face area, pixel for pixel
-    assert any(b[128:].max() > 100 for b in marked), "something is drawn in the band"
+        np.testing.assert_array_equal(a, b[:320])  # the face area, pixel for pixel
+    assert any(b[320:].max() > 100 for b in marked), "something is drawn in the band"
     _, video = mp4_frames(rendered / style / "face-3.mp4")
-    assert video.shape[1:] == (128 + band, 128)
-    assert png(rendered / style / "frames" / "face-3" / "0000.png").shape == (128, 128), "PNG frames stay bare"
+    assert video.shape[1:] == (320 + band, 320)
+    assert png(rendered / style / "frames" / "face-3" / "0000.png").shape == (320, 320), "PNG frames stay bare"
 
 
 def test_the_label_reads_first_to_current():
@@ -129,3 +129,19 @@ def test_on_a_reels_frame_the_band_is_right_under_the_face_inside_the_safe_zone(
     assert left <= band_cols[0] and band_cols[-1] < right
     under = below[0] - face_rows[-1]
     assert 0 < under <= 40, under  # right under the face (its padding between), not at the foot of the frame
+
+
+@pytest.mark.parametrize(("output", "said"), [
+    ("{formats: [gif], size: 96}, overlay: {readout: all}", "'all' cannot be read on a face of 96 px (output.gif.size)"),
+    ("{formats: [mp4], size: 256}, overlay: {readout: all}", "'all' cannot be read on a face of 256 px (output.size)"),
+    ("{formats: [mp4, gif], size: 512, gif: {size: 64}}, overlay: {readout: bar}", "(output.gif.size); it needs at least 96"),
+    ("{formats: [frames, stills]}, overlay: {readout: label}", "none is written"),
+])
+def test_an_overlay_that_cannot_be_read_or_seen_is_refused(tmp_path, output, said):
+    from render.errors import SceneError
+    from render.scene.load import load_scene
+
+    text = "name: x\noutput: " + output.replace("}, overlay:", "}\noverlay:") + "\n"
+    with pytest.raises(SceneError, match="overlay.readout") as caught:
+        load_scene(write_scene(tmp_path, text))
+    assert said in str(caught.value)
