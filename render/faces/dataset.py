@@ -45,13 +45,13 @@ FACE_SIZE = 64
 
 
 def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], None],
-                 log: Callable[[str], None] | None = None) -> FaceSet:
+                 log: Callable[[str], None] | None = None, detector: str = "haar") -> FaceSet:
     """Load the scene's face set: ``olivetti``, or a folder of photos (see :func:`_folder`).
 
     Olivetti comes from the cache when it holds it, even with scikit-learn's file gone (offline, a
     fresh data folder); else from scikit-learn's file, downloaded once when missing."""
     if isinstance(spec, FolderDataset):
-        return _folder(spec.folder, cache, warn)
+        return _folder(spec.folder, cache, warn, detector)
     source = _sklearn_data_home() / OLIVETTI_FILE
     if not source.is_file():
         cached = _cached_olivetti(cache)
@@ -65,18 +65,18 @@ def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], 
     return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
 
 
-def _folder(folder: Path, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
+def _folder(folder: Path, cache: Cache, warn: Callable[[str], None], detector: str = "haar") -> FaceSet:
     """Every JPEG and PNG of a folder through the portrait stage (largest face, levelled, framed
     like Olivetti, 64x64). Photos without a usable face are listed and skipped."""
     from render.faces.photo import photos_in
-    from render.faces.portrait import PORTRAIT_VERSION
+    from render.faces.portrait import portrait_version
 
     photos = photos_in(folder)
     digest = Digest()
     for photo in photos:
         digest.text(f"{photo.name}\0{sha256_file(photo)}\0")
-    parts = {"folder_sha256": digest.hexdigest(), "portrait": PORTRAIT_VERSION, "size": FACE_SIZE}
-    arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos))
+    parts = {"folder_sha256": digest.hexdigest(), "portrait": portrait_version(detector), "size": FACE_SIZE}
+    arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos, detector))
     for name, reason in zip(arrays["skipped"], arrays["reasons"]):
         warn(f"{folder / name}: skipped from the dataset: {reason}")
     found = len(arrays["images"])
@@ -85,15 +85,16 @@ def _folder(folder: Path, cache: Cache, warn: Callable[[str], None]) -> FaceSet:
             f"{shown(folder)}: {found} usable face(s) in {len(photos)} photo(s); a dataset needs at least "
             f"{MIN_FACES}: add photos with faces seen from the front"
         )
-    return FaceSet(f"folder:{folder.name}", parts["folder_sha256"], arrays["images"],
+    # The set's identity (what the emotion scores are cached under) is the photos and how they were framed.
+    return FaceSet(f"folder:{folder.name}", Digest().json(parts).hexdigest(), arrays["images"],
                    np.full(found, -1, dtype=np.int64), arrays["sources"])
 
 
 
-def _crop_all(photos: list[Path]) -> dict[str, np.ndarray]:
+def _crop_all(photos: list[Path], detector: str = "haar") -> dict[str, np.ndarray]:
     from render.faces.portrait import Portraits
 
-    portraits = Portraits(FACE_SIZE)
+    portraits = Portraits(FACE_SIZE, detector=detector)
     faces, sources, skipped, reasons = [], [], [], []
     for photo in photos:
         try:

@@ -46,7 +46,7 @@ class Learnt:
 
 def learn(scene: Scene, cache: Cache, log: Log, warn: Log) -> Learnt:
     """Score, filter and fit the scene's basis (each from the cache when it can be)."""
-    faces = load_dataset(scene.dataset, cache, warn, log)
+    faces = load_dataset(scene.dataset, cache, warn, log, scene.photos.detector)
     model, identity = emotion_model(scene.filter, log)
     scored = {"dataset": faces.digest, **identity}
     scores, hit = cache.fetch("scores", scored, lambda: {"probabilities": model.predict(faces.images)})

@@ -177,6 +177,16 @@ class OverlaySpec(_Spec):
     )
 
 
+class PhotosSpec(_Spec):
+    """How faces are found and framed in photos (photo inputs, folder datasets, the kiosk's visitors)."""
+
+    detector: Literal["landmarks", "haar"] = Field(
+        "landmarks",
+        description="'landmarks': MediaPipe's BlazeFace (faces at any tilt within 40 degrees, framed by their eyes "
+        "and nose); 'haar': OpenCV's Haar cascades, as the original work (frontal, nearly upright faces).",
+    )
+
+
 class Scene(_Spec):
     """A whole scene file, validated."""
 
@@ -211,6 +221,7 @@ class Scene(_Spec):
     # against the folder the module happened to be imported from.
     output: OutputSpec = Field(default_factory=OutputSpec)
     overlay: OverlaySpec = OverlaySpec()
+    photos: PhotosSpec = PhotosSpec()
     serve: ServeSpec = ServeSpec()
     layout: Layout = Field(
         "clips",

@@ -73,7 +73,8 @@ class Studio:
         self.scene, self.basis, self.state, self.model = scene, learnt.basis, learnt.state, learnt.model
         self.tone = dataset_tone(learnt.kept)
         # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
-        self.portraits = Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12)
+        self.portraits = Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12,
+                                   detector=scene.photos.detector)
         self.shared = scene_settings(scene, learnt)
         self.executor = executor
         self.manifest = Manifest.load(scene.scene_dir, scene.name, warn)

@@ -77,7 +77,7 @@ def written(path, content: bytes):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda tmp: landscape(tmp / "landscape.jpg"), "landscape.jpg: no face found; use a photo of a face seen from the front"),
+        (lambda tmp: landscape(tmp / "landscape.jpg"), "landscape.jpg: no face found; use a photo where a face is seen, tilted less than 40 degrees"),
         (lambda tmp: written(tmp / "empty.png", b""), "empty.png: the file is empty (0 bytes)"),
         (lambda tmp: written(tmp / "letter.jpg", b"not a photo"), "letter.jpg: not an image Pillow can read"),
         (lambda tmp: strip(tmp / "strip.png"), "strip.png: 1x40000 is too small or too thin to hold a face"),

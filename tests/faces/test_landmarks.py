@@ -1,0 +1,80 @@
+"""Faces found and framed by their landmarks (photos.detector: landmarks): tilted, mirrored, two people,
+no face, a face cut by the photo's edge, and the Olivetti faces framed as they already are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from render.faces.photo import read_photo
+from render.faces.portrait import NoFaceError, Portraits
+
+
+@pytest.fixture(scope="module")
+def portraits():
+    return Portraits(64, detector="landmarks")
+
+
+def turned(photo: np.ndarray, degrees: float) -> np.ndarray:
+    """The photo turned counter-clockwise on a canvas that holds it whole (black corners)."""
+    import cv2
+
+    height, width = photo.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (int(height * sin + width * cos), int(height * cos + width * sin))
+    matrix[:, 2] += (size[0] / 2 - width / 2, size[1] / 2 - height / 2)
+    return cv2.warpAffine(photo, matrix, size, flags=cv2.INTER_LINEAR)
+
+
+@pytest.mark.parametrize("degrees", [-35, -20, 20, 35])
+def test_a_tilted_photo_is_found_and_levelled(portraits, photos, degrees):
+    photo = read_photo(photos / "obama.jpg")
+    upright = portraits.frame(photo, "obama.jpg")
+    tilted = portraits.frame(turned(photo, degrees), "obama.jpg turned")
+    assert np.abs(tilted - upright).mean() < 0.07, np.abs(tilted - upright).mean()  # the same framing, level
+    if abs(degrees) >= 35:  # the original's Haar path loses it
+        with pytest.raises(NoFaceError):
+            Portraits(64).frame(turned(photo, degrees), "obama.jpg turned")
+
+
+def test_a_mirrored_selfie_is_framed_as_the_mirror_of_the_photo(portraits, photos):
+    photo = read_photo(photos / "biden.jpg")
+    crop, mirrored = portraits.frame(photo, "biden.jpg"), portraits.frame(photo[:, ::-1].copy(), "mirrored")
+    assert np.abs(mirrored[:, ::-1] - crop).mean() < 0.07
+
+
+def test_two_people_are_counted_from_the_left(portraits, photos):
+    photo = read_photo(photos / "two_people.jpg")
+    left, right = portraits.frame(photo, "two", 0), portraits.frame(photo, "two", 1)
+    assert np.abs(left - right).mean() > 0.05  # two different faces
+    largest = portraits.frame(photo, "two", "largest")
+    assert min(np.abs(largest - left).mean(), np.abs(largest - right).mean()) == 0
+    with pytest.raises(NoFaceError, match="person 2 asked for, but 2 face"):
+        portraits.frame(photo, "two", 2)
+
+
+def test_no_face_is_said(portraits):
+    noise = np.random.default_rng(0).random((300, 400)).astype(np.float32)
+    with pytest.raises(NoFaceError, match="no face found"):
+        portraits.frame(noise, "noise.png")
+
+
+def test_a_face_mostly_outside_the_photo_is_refused(portraits, photos):
+    photo = read_photo(photos / "obama.jpg")
+    detection = max(portraits._landmarks.detect(np.rint(photo * 255).astype(np.uint8)), key=lambda d: d.box[2])
+    nose_x = int(detection.keypoints[2, 0])
+    half = photo[:, nose_x + int(detection.box[2] * 0.1) :]  # the face's left side and more cut away
+    with pytest.raises(NoFaceError, match="more than half outside the photo"):
+        portraits.frame(half, "cut.jpg")
+
+
+def test_the_olivetti_faces_are_framed_as_they_already_are(portraits, faces):
+    import cv2
+
+    differences = []
+    for face in faces.images[::20]:
+        canvas = np.zeros((512, 512), np.float32)
+        canvas[128:384, 128:384] = cv2.resize(face, (256, 256), interpolation=cv2.INTER_CUBIC)
+        differences.append(np.abs(portraits.frame(canvas, "olivetti") - face).mean())
+    assert np.median(differences) < 0.1, np.median(differences)
