@@ -37,7 +37,7 @@ from render.faces.blazeface import Detection
 from render.faces.photo import read_photo
 
 __all__ = ["NoFaceError", "Box", "Eyes", "Portraits", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "PORTRAIT_VERSION",
-           "TEMPLATE", "portrait_version", "match_tone"]
+           "TEMPLATE", "portrait_version", "match_tone", "completed"]
 
 FRAME_PER_BOX = 1 / 1.1328  #: frame side / detected box side, measured on Olivetti
 FRAME_DROP = (0.5 - 0.3965) / 1.1328  #: frame centre below box centre, in box widths
@@ -103,10 +103,12 @@ class Portraits:
     least a fifth, several times faster (the faces it finds are found and framed alike).
     """
 
-    def __init__(self, size: int = 64, min_face_divisor: int = 12, detector: str = "haar") -> None:
+    def __init__(self, size: int = 64, min_face_divisor: int = 12, detector: str = "haar",
+                 fill: np.ndarray | None = None) -> None:
         import cv2
 
         self.size = size
+        self.fill = fill  #: (size, size) in [0, 1]: what a face cut by the photo's edge is completed with
         self.min_face_divisor = min_face_divisor
         self.detector = detector
         self._cv2 = cv2
@@ -225,7 +227,10 @@ class Portraits:
                               "face in it")
         square = cv2.warpAffine(photo.astype(np.float32), matrix, (side, side), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REPLICATE)
-        return cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        face = cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        if self.fill is None or inside.min() == 1:
+            return face
+        return completed(face, cv2.resize(inside, (self.size, self.size), interpolation=cv2.INTER_AREA), self.fill)
 
     def faces(self, photo: np.ndarray) -> list[Box]:
         """Every face found, left to right (none in a photo too thin to hold one)."""
@@ -284,6 +289,21 @@ class Portraits:
         border = max(photo.shape) // 4
         pixels = np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8)
         return self._cv2.copyMakeBorder(pixels, border, border, border, border, self._cv2.BORDER_REPLICATE), border
+
+
+def completed(face: np.ndarray, inside: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """A face cut by the photo's edge, completed: where ``inside`` (the share of each pixel that lay in
+    the photo) falls, ``fill`` (the kept faces' mean) takes over, its brightness and contrast matched
+    to the face's own pixels inside, blended over a few pixels at the seam (not the photo's border
+    pixels repeated, which draw streaks)."""
+    import cv2
+
+    weight = np.minimum(cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 3.0), inside)
+    seen = inside > 0.99
+    own, model = face[seen], fill[seen]
+    spread = float(model.std())
+    toned = (fill - model.mean()) * (float(own.std()) / spread if spread > 1e-6 else 1.0) + float(own.mean())
+    return np.clip(weight * face + (1 - weight) * toned, 0.0, 1.0).astype(np.float32)
 
 
 def _similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, float, np.ndarray]:

@@ -46,7 +46,7 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
         if portraits is None:
             from render.faces.portrait import Portraits
 
-            portraits = Portraits(kept.shape[1], detector=scene.photos.detector)
+            portraits = Portraits(kept.shape[1], detector=scene.photos.detector, fill=kept.mean(axis=0))
         if isinstance(spec, ImageInput):
             photos, key = [(spec.image, spec.person)], "image"
         else:

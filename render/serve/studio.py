@@ -74,7 +74,7 @@ class Studio:
         self.tone = dataset_tone(learnt.kept)
         # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
         self.portraits = Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12,
-                                   detector=scene.photos.detector)
+                                   detector=scene.photos.detector, fill=learnt.kept.mean(axis=0))
         self.shared = scene_settings(scene, learnt)
         self.executor = executor
         self.manifest = Manifest.load(scene.scene_dir, scene.name, warn)

@@ -78,3 +78,27 @@ def test_the_olivetti_faces_are_framed_as_they_already_are(portraits, faces):
         canvas[128:384, 128:384] = cv2.resize(face, (256, 256), interpolation=cv2.INTER_CUBIC)
         differences.append(np.abs(portraits.frame(canvas, "olivetti") - face).mean())
     assert np.median(differences) < 0.1, np.median(differences)
+
+
+def test_a_face_cut_by_the_edge_is_completed_from_the_mean_face_not_streaks(photos, faces):
+    mean = faces.images.mean(axis=0)
+    plain, filled = Portraits(64, detector="landmarks"), Portraits(64, detector="landmarks", fill=mean)
+    photo = read_photo(photos / "obama.jpg")
+    detection = max(plain._landmarks.detect(np.rint(photo * 255).astype(np.uint8)), key=lambda d: d.box[2])
+    cut = photo[:, int(detection.keypoints[0, 0]) :].copy()  # cut through the right eye
+    streaked, completed = plain.frame(cut, "cut.jpg"), filled.frame(cut, "cut.jpg")
+    outside = slice(0, 10)  # the columns that lay outside the photo
+    # Repeated border pixels make rows of one value; the completion carries the mean face's own structure.
+    assert np.abs(np.diff(streaked[:, outside], axis=1)).mean() < 0.005
+    correlation = np.corrcoef(completed[:, outside].ravel(), mean[:, outside].ravel())[0, 1]
+    assert correlation > 0.9, correlation
+    assert np.abs(completed[:, 32:] - streaked[:, 32:]).max() < 1e-6  # the photo's own pixels, as they were
+
+
+def test_a_dim_noisy_webcam_picture_is_still_found_and_framed(portraits, photos):
+    from render.faces.portrait import match_tone
+
+    photo = read_photo(photos / "biden.jpg")
+    dim = np.clip(photo * 0.3 + np.random.default_rng(1).normal(0, 0.03, photo.shape), 0, 1).astype(np.float32)
+    crop, dark = portraits.frame(photo, "biden.jpg"), portraits.frame(dim, "dim.jpg")
+    assert np.abs(match_tone(dark, 0.5, 0.2) - match_tone(crop, 0.5, 0.2)).mean() < 0.1  # the noise, brightened
