@@ -26,7 +26,7 @@ import yaml
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RENDER, run  # noqa: E402
+from common import RENDER, paced_raw, run  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from render.run.batch import cores  # noqa: E402
@@ -65,8 +65,8 @@ def main() -> None:
         run([*RENDER, str(scene(work, 1, ["frames"])), "--quiet", "--jobs", "1"], env)
         pngs = sorted((work / "out" / "batch" / "frames" / "face-0").glob("*.png"))
         raw = work / "clip.raw"
-        raw.write_bytes(b"".join(np.asarray(Image.open(p)).tobytes() for p in pngs))
-        arguments = mp4_output(H264(crf=18, gop=25))
+        raw.write_bytes(paced_raw(pngs, scene(work, 1, ["frames"])))  # as the render's video shows them
+        arguments = mp4_output(H264(gop=25))
 
         def encode(k: int) -> None:
             command = ffmpeg_command((256, 256), 25, str(raw), arguments, work / f"bare-{k}.mp4")

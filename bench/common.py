@@ -31,6 +31,21 @@ def median_wall(command: list[str], repeats: int, env: dict[str, str] | None = N
     return statistics.median(run(command, env)[0] for _ in range(repeats))
 
 
+def paced_raw(pngs: list[Path], scene: Path) -> bytes:
+    """The PNG frames (each level once) as raw gray bytes in the order the scene's video shows them
+    (its loop and holds): what a bare encode must be given to encode what the render encodes."""
+    import numpy as np
+    from PIL import Image
+
+    sys.path.insert(0, str(REPO))
+    from render.film.timeline import timeline
+    from render.scene.load import load_scene
+
+    output = load_scene(scene).output
+    frames = [np.asarray(Image.open(p)).tobytes() for p in pngs]
+    return b"".join(frames[k] for k in timeline(len(frames), output.fps, output.pacing))
+
+
 def scene_variant(folder: Path, **output: object) -> Path:
     """scenes/happy.yaml with its output section changed, written into ``folder``."""
     scene = yaml.safe_load((REPO / "scenes" / "happy.yaml").read_text())

@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RENDER, REPO, run  # noqa: E402
+from common import RENDER, REPO, paced_raw, run  # noqa: E402
 
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "serve"))
@@ -157,12 +157,12 @@ def main() -> None:
         from PIL import Image
 
         raw = work / "frames.raw"
-        raw.write_bytes(b"".join(np.asarray(Image.open(p)).tobytes() for p in pngs))
+        raw.write_bytes(paced_raw(pngs, frames_scene))  # as the render's video shows them
         photo_scene = work / "photo.yaml"
         photo_scene.write_text(yaml.safe_dump({"name": "photo", "inputs": [{"image": str(PHOTOS / "biden.jpg")}],
                                                "output": {"dir": str(work / "out"), "formats": ["mp4"]}}))
         render = [*RENDER, str(photo_scene), "--quiet", "--force"]
-        bare = ffmpeg_command((512, 512), 25, str(raw), mp4_output(H264(crf=18, gop=25)), work / "bare.mp4")
+        bare = ffmpeg_command((512, 512), 25, str(raw), mp4_output(H264(gop=25)), work / "bare.mp4")
         run(render, env), run(bare)
         ours, theirs = [], []
         for _ in range(7):
