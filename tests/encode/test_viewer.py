@@ -38,7 +38,10 @@ def viewers(tmp_path_factory, olivetti_home):
                                "loop: once, hold_start: 0.6, hold_end: 1.2, viewer: {idle_seconds: 0.2}}\n", "once.yaml")
     read = write_scene(folder, "name: read\nmorph: {levels: 8}\noverlay: {readout: label}\n"
                                "output: {dir: out, formats: [html], size: 128}\n", "read.yaml")
-    for path in (scene, idle, once, read):
+    lanczos = write_scene(folder, "name: sharp\nmorph: {levels: 6}\n"
+                                  "output: {dir: out, formats: [frames, html], size: 300, interpolation: lanczos}\n",
+                          "sharp.yaml")
+    for path in (scene, idle, once, read, lanczos):
         result = invoke(str(path))
         assert result.exit_code == 0, result.stderr
     return folder / "out"
@@ -271,3 +274,13 @@ def test_the_viewer_shows_the_reading_when_the_scene_overlays_it(page, viewers):
     first, last = data["readout"][0], data["readout"][-1]
     assert f"happy {first:.2f} \u2192 {last:.2f}" in page.inner_text("#label")
     assert "readout" not in (viewers / "view" / "face-0.html").read_text().split('id="data"')[1][:20000]
+
+
+def test_lanczos_is_drawn_as_the_frames_are_clamped_at_the_padding(page, viewers):
+    open_viewer(page, viewers / "sharp" / "face-0.html")
+    page.keyboard.press("End")
+    settle(page, 5)
+    drawn = canvas(page)
+    rendered = png(viewers / "sharp" / "frames" / "face-0" / "0005.png")
+    difference = np.abs(drawn.astype(int) - rendered)
+    assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (difference.max(), (difference > 0).sum())
