@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -149,15 +150,7 @@ class Portraits:
         boxes = self.faces(pixels)
         if not boxes:
             raise NoFaceError(f"{name}: no face found; use a photo of a face seen from the front")
-        if person == "largest":
-            box = max(boxes, key=lambda b: b.side)
-        elif int(person) < len(boxes):
-            box = boxes[int(person)]
-        else:
-            raise NoFaceError(
-                f"{name}: person {person} asked for, but {len(boxes)} face(s) found, numbered from the "
-                f"left 0 to {len(boxes) - 1}"
-            )
+        box = _chosen(boxes, person, name, lambda b: b.side)
         return self.crop(pixels, box, self.eyes(pixels, box))
 
     def _frame_landmarks(self, pixels: np.ndarray, name: str, person: int | str) -> np.ndarray:
@@ -167,15 +160,7 @@ class Portraits:
         found = self._detections(gray, smallest)
         if not found:
             raise NoFaceError(f"{name}: no face found; use a photo where a face is seen, tilted less than 40 degrees")
-        if person == "largest":
-            face = max(found, key=lambda d: d.box[2])
-        elif int(person) < len(found):
-            face = found[int(person)]
-        else:
-            raise NoFaceError(
-                f"{name}: person {person} asked for, but {len(found)} face(s) found, numbered from the "
-                f"left 0 to {len(found) - 1}"
-            )
+        face = _chosen(found, person, name, lambda d: d.box[2])
         return self.align(pixels, self._refined(gray, face.keypoints[:3]), name)
 
     def _detections(self, gray: np.ndarray, smallest: int) -> list[Detection]:
@@ -289,6 +274,16 @@ class Portraits:
         border = max(photo.shape) // 4
         pixels = np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8)
         return self._cv2.copyMakeBorder(pixels, border, border, border, border, self._cv2.BORDER_REPLICATE), border
+
+
+def _chosen(faces: list, person: int | str, name: str, width: Callable[[Any], float]) -> Any:
+    """The ``largest`` of faces found left to right (by ``width``), or the ``person``-th from the left."""
+    if person == "largest":
+        return max(faces, key=width)
+    if int(person) < len(faces):
+        return faces[int(person)]
+    raise NoFaceError(f"{name}: person {person} asked for, but {len(faces)} face(s) found, numbered from the "
+                      f"left 0 to {len(faces) - 1}")
 
 
 def completed(face: np.ndarray, inside: np.ndarray, fill: np.ndarray) -> np.ndarray:
