@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -160,3 +161,62 @@ def paced(levels: int, fps: float = 25.0, loop: str = "pingpong", hold_start: fl
     from render.film.timeline import Pacing, timeline
 
     return timeline(levels, fps, Pacing(loop, hold_start, hold_end), passages, fade)
+
+
+def decoded(path: Path, alpha: bool = False) -> np.ndarray:
+    """Every frame of a video or animated picture as the bundled ffmpeg decodes it: gray (n, h, w), or
+    gray and alpha (n, h, w, 2) (VP9's alpha is read by libvpx, which decodes WebM's alpha side data)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    codec = ["-c:v", "libvpx-vp9"] if alpha and path.suffix == ".webm" and _codec(path) == "vp9" else []
+    said = subprocess.run([ffmpeg, "-hide_banner", *codec, "-i", str(path)], capture_output=True, text=True).stderr
+    width, height = map(int, re.search(r"Video: .*?, (\d+)x(\d+)", said).groups())
+    out = subprocess.run([ffmpeg, "-v", "error", *codec, "-i", str(path), "-map", "0:v:0", "-f", "rawvideo",
+                          "-pix_fmt", "ya8" if alpha else "gray", "-"], capture_output=True, check=True).stdout
+    shape = (-1, height, width, 2) if alpha else (-1, height, width)
+    return np.frombuffer(out, np.uint8).reshape(shape)
+
+
+def _codec(path: Path) -> str:
+    return streams(path)["video"].split()[0].rstrip(",")
+
+
+def streams(path: Path) -> dict[str, str]:
+    """What ffmpeg says of a file's first video and audio streams (kind -> its description)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    said = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True,
+                          text=True).stderr
+    found = {}
+    for kind in ("Video", "Audio"):
+        line = re.search(rf"Stream #\S+.*?: {kind}: (.*)", said)
+        if line:
+            found[kind.lower()] = line[1]
+    return found
+
+
+def sound(path: Path, rate: int = 48_000) -> np.ndarray:
+    """The first audio stream of a file, decoded to mono float samples at ``rate``."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1",
+                          "-ar", str(rate), "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(out, "<f4")
+
+
+def loudness(path: Path) -> float:
+    """Integrated loudness (EBU R128, LUFS) of a file's first audio stream, as ffmpeg's ebur128 measures it."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    said = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+                           "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True).stderr
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", said)[-1])

@@ -24,9 +24,11 @@ from render.errors import EncodeError
 __all__ = ["FfmpegSink", "ffmpeg_command"]
 
 
-def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path) -> list[str]:
-    """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source``, encoded
-    with the ``output`` arguments into ``path``."""
+def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path,
+                   alpha: bool = False, inputs: tuple[str, ...] = ()) -> list[str]:
+    """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source`` (gray and
+    alpha pairs when ``alpha``), and the further ``inputs`` (a soundtrack), encoded with the ``output``
+    arguments into ``path``."""
     import imageio_ffmpeg
 
     width, height = size
@@ -34,7 +36,8 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
     return [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}", "-r", rate, "-i", source,
+        "-f", "rawvideo", "-pix_fmt", "ya8" if alpha else "gray", "-s", f"{width}x{height}", "-r", rate,
+        "-i", source, *inputs,
         *output, str(path),
     ]  # fmt: skip
 
@@ -42,14 +45,19 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
 class FfmpegSink:
     """A frame sink that encodes frames of ``size`` (w, h) with ffmpeg and the given output arguments.
 
-    ffmpeg starts at once, so its own start-up overlaps the composing of the first frames.
+    With an ``alpha`` mask (h, w), every frame goes with it as its alpha channel; with a ``track``
+    (a WAV made by :func:`render.encode.audio.make_track`), that is ffmpeg's second input. ffmpeg
+    starts at once, so its own start-up overlaps the composing of the first frames.
     """
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str]) -> None:
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str],
+                 alpha: np.ndarray | None = None, track: Path | None = None) -> None:
         self.path = path
         self.size = size
         self.fps = fps
         self.output = output
+        self.alpha = alpha
+        self.track = track
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._pump: Pump[bytes] | None = None
@@ -60,6 +68,8 @@ class FfmpegSink:
         if frame.shape != (self.size[1], self.size[0]):
             raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
         assert self._pump is not None
+        if self.alpha is not None:
+            frame = np.stack((frame, self.alpha), axis=-1)
         self._pump.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
 
     def close(self) -> None:
@@ -83,7 +93,8 @@ class FfmpegSink:
     def _start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._log = tempfile.TemporaryFile()
-        command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path)
+        inputs = ("-i", str(self.track)) if self.track is not None else ()
+        command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path, self.alpha is not None, inputs)
         # In a session of its own: a Ctrl-C at the terminal reaches the render, which stops ffmpeg
         # itself (at once, or after the last frame); ffmpeg never quits half way on its own.
         self._process = subprocess.Popen(

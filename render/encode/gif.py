@@ -63,6 +63,7 @@ class GifSink:
         self.colors = colors
         self.tolerance = tolerance
         self.dither = dither
+        self.facts = {"codec": "gif", "colors": colors, "fps": fps, "width": size[0], "height": size[1]}
         self.frames = 0
         self._ramp = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)
         self._index = np.rint(np.arange(256) * ((colors - 1) / 255.0)).astype(np.uint8)  # gray -> palette

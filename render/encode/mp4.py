@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from render.encode.audio import audio_output
 from render.encode.ffmpeg import FfmpegSink
 
 __all__ = ["Mp4Sink", "H264", "mp4_output", "FAITHFUL_QP"]
@@ -39,8 +40,9 @@ class H264:
     gop: int = 25  #: frames between keyframes; every GOP is closed
 
 
-def mp4_output(h264: H264) -> list[str]:
-    """ffmpeg's output arguments for an MP4 with these settings."""
+def mp4_output(h264: H264, sound: bool = False, audio_kbps: int | None = None) -> list[str]:
+    """ffmpeg's output arguments for an MP4 with these settings, and an AAC soundtrack (ffmpeg's
+    second input) when ``sound``."""
     cap = ["-maxrate", f"{h264.max_kbps}k", "-bufsize", f"{2 * h264.max_kbps}k"] if h264.max_kbps else []
     rate = ["-qp", str(FAITHFUL_QP)] if h264.crf is None else ["-crf", str(h264.crf), *cap]
     return [
@@ -56,7 +58,7 @@ def mp4_output(h264: H264) -> list[str]:
         "-map_metadata", "-1",
         "-fflags", "+bitexact",
         "-flags:v", "+bitexact",
-        "-an",
+        *(audio_output("mp4", audio_kbps) if sound else ["-an"]),
         "-f", "mp4",
     ]  # fmt: skip
 
@@ -64,5 +66,8 @@ def mp4_output(h264: H264) -> list[str]:
 class Mp4Sink(FfmpegSink):
     """Streams gray frames of ``size`` (w, h) to ffmpeg's libx264, into an MP4."""
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float, h264: H264 = H264()) -> None:
-        super().__init__(path, size, fps, mp4_output(h264))
+    facts = {"codec": "h264", "profile": "High", "pixel_format": "yuv420p", "alpha": False}
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, h264: H264 = H264(),
+                 track: Path | None = None, audio_kbps: int | None = None) -> None:
+        super().__init__(path, size, fps, mp4_output(h264, track is not None, audio_kbps), track=track)

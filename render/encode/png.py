@@ -12,12 +12,13 @@ __all__ = ["FramesSink", "write_png"]
 
 
 def write_png(path: Path, image: np.ndarray) -> None:
-    """Write a uint8 image, gray (h, w) or RGB (h, w, 3), as a PNG."""
+    """Write a uint8 image, gray (h, w), gray and alpha (h, w, 2) or RGB (h, w, 3), as a PNG."""
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "L" if image.ndim == 2 else {2: "LA", 3: "RGB"}[image.shape[2]]
     try:
-        Image.fromarray(image, mode="L" if image.ndim == 2 else "RGB").save(path, format="PNG")
+        Image.fromarray(image, mode=mode).save(path, format="PNG")
     except OSError as exc:
         if exc.errno in WRITE_ERRNOS:
             raise  # the disk's doing: said by the staging folder, naming the real destination
@@ -25,13 +26,16 @@ def write_png(path: Path, image: np.ndarray) -> None:
 
 
 class FramesSink:
-    """Writes frame k as ``<folder>/<k:04d>.png``."""
+    """Writes frame k as ``<folder>/<k:04d>.png``: gray, or gray and the ``alpha`` mask given."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, alpha: np.ndarray | None = None) -> None:
         self.folder = folder
+        self.alpha = alpha
         self.count = 0
 
     def write(self, frame: np.ndarray) -> None:
+        if self.alpha is not None:
+            frame = np.stack((frame, self.alpha), axis=-1)
         write_png(self.folder / f"{self.count:04d}.png", frame)
         self.count += 1
 

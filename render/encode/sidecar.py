@@ -1,6 +1,7 @@
 """The upload sidecar: a JSON file beside each video with what the platforms' upload APIs ask for.
 
-Besides the file's own facts (duration, frame rate, size, codec, bytes, sha256) it carries, ready to
+Besides the file's own facts (duration, frame rate, size, codec, sound, bytes, sha256) and those of
+every film file of the clip (``files``: the MP4, WebM, MOV, WebP and GIF written) it carries, ready to
 send: ``youtube``, the YouTube Data API ``videos.insert`` request body (``snippet`` and ``status``,
 with ``containsSyntheticMedia`` true: these faces are altered by a model); ``instagram``, the Graph
 API's ``caption``; ``x``, a post's ``text``. Each is cut to its platform's limits here, so a script
@@ -22,10 +23,19 @@ X_TEXT = 280  #: characters of a post (X counts most CJK characters twice; we co
 YOUTUBE_TITLE, YOUTUBE_DESCRIPTION = 100, 5000  #: characters, bytes (YouTube Data API, videos resource)
 
 
+H264_FACTS = {"codec": "h264", "profile": "High", "pixel_format": "yuv420p"}
+
+
 def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps: float,
-                  size: tuple[int, int], preset: str | None, platforms: dict[str, Any] | None = None) -> Path:
-    """Write ``<video>.json``: the file's facts and, when given, the platforms' request bodies."""
+                  size: tuple[int, int], preset: str | None, platforms: dict[str, Any] | None = None,
+                  files: list[dict[str, Any]] | None = None) -> Path:
+    """Write ``<video>.json``: the file's facts and, when given, the platforms' request bodies and
+    the facts of every film file of the clip (``files``: the video's own first; each gets its bytes
+    and sha256 here)."""
     width, height = size
+    files = [{**facts, "bytes": (video.parent / facts["file"]).stat().st_size,
+              "sha256": sha256_file(video.parent / facts["file"])} for facts in files or []]
+    own = {k: v for k, v in (files[0] if files else H264_FACTS).items() if k in ("codec", "profile", "pixel_format")}
     document = {
         "file": video.name,
         "title": title,
@@ -35,12 +45,12 @@ def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps
         "fps": fps,
         "width": width,
         "height": height,
-        "codec": "h264",
-        "profile": "High",
-        "pixel_format": "yuv420p",
+        **own,
         "preset": preset,
         "bytes": video.stat().st_size,
         "sha256": sha256_file(video),
+        **({"audio": files[0]["audio"]} if files and "audio" in files[0] else {}),
+        **({"files": files} if files else {}),
         **(platforms or {}),
     }
     path = video.with_suffix(".json")

@@ -55,7 +55,7 @@ def render_clip(job: ClipJob, staging: Path) -> int:
         write_readout(staging, name, readout, scene.filter.emotion)
     title = scene.title or f"{scene.name}: {name}"
 
-    pad = (spec.padding, spec.pad_value)
+    pad = (spec.padding, None if output.transparent else spec.pad_value)
     overlaid = scene.overlay.readout != "none" and readout is not None
     video_band = gif_band = 0
     face_side = output.size
@@ -69,9 +69,11 @@ def render_clip(job: ClipJob, staging: Path) -> int:
             face_side = min(output.size, right - left, room - video_band)
             video_band = room - face_side if room - face_side < 2 * video_band else video_band
         gif_band = band_height(output.gif_size)
-    frame = Canvas(*pad, output.size, output.interpolation, output.frame, output.background, safe=safe)
-    video = Canvas(*pad, face_side, output.interpolation, output.frame, output.background, video_band, safe)
+    background = output.background_gray
+    frame = Canvas(*pad, output.size, output.interpolation, output.frame, background, safe=safe)
+    video = Canvas(*pad, face_side, output.interpolation, output.frame, background, video_band, safe)
     small = Canvas(*pad, output.gif_size, output.interpolation, band=gif_band)
+    alphas = (video.mask(morph.face.shape), frame.mask(morph.face.shape)) if output.transparent else (None, None)
     style, emotion = scene.overlay.readout, scene.filter.emotion
     mark_video = Overlay(style, emotion, video.band_box, readout[0]) if overlaid else None
     mark_gif = Overlay(style, emotion, small.band_box, readout[0]) if overlaid else None
@@ -90,7 +92,8 @@ def render_clip(job: ClipJob, staging: Path) -> int:
                 small_pixels = mark_gif(small_pixels, readout[level])
         return pixels, small_pixels, bare
 
-    count = write_film(Film(len(morph), frames, video.frame_size, small.frame_size), name, staging, scene, title)
+    film = Film(len(morph), frames, video.frame_size, small.frame_size, alpha=alphas[0], bare_alpha=alphas[1])
+    count = write_film(film, name, staging, scene, title)
 
     if "html" in output.formats:
         basis = Basis.from_state(job.basis)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,7 +14,9 @@ _RINGING = ("cubic", "lanczos")  #: kernels with negative lobes: they overshoot 
 
 @dataclass(frozen=True)
 class Canvas:
-    """Pads a face by ``padding`` source pixels of ``pad_value``, scales it to ``size`` squared, and
+    """Pads a face by ``padding`` source pixels of ``pad_value`` (None: the face's own border pixels
+    repeated, for a film whose padding is made transparent by its :meth:`mask`, so no gray of the
+    padding bleeds into the face's edge), scales it to ``size`` squared, and
     places that square on a ``frame`` (width, height) of ``background`` gray, when one is given
     (never stretched: the frame's spare width or height is background). ``band`` rows right under
     the face are kept free of it (for the overlay); a frame left to the canvas grows by them. The face
@@ -22,7 +24,7 @@ class Canvas:
     platform's safe zone), or in the whole frame."""
 
     padding: int
-    pad_value: float
+    pad_value: float | None
     size: int
     interpolation: str = "cubic"
     frame: tuple[int, int] | None = None
@@ -53,7 +55,11 @@ class Canvas:
 
     def __call__(self, face: np.ndarray) -> np.ndarray:
         """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``."""
-        padded = np.pad(face.astype(np.float32), self.padding, constant_values=self.pad_value)
+        face = face.astype(np.float32)
+        if self.pad_value is None:
+            padded = np.pad(face, self.padding, mode="edge")
+        else:
+            padded = np.pad(face, self.padding, constant_values=self.pad_value)
         if padded.shape != (self.size, self.size):
             import cv2
 
@@ -69,6 +75,16 @@ class Canvas:
         left, top = self.origin
         out[top : top + self.size, left : left + self.size] = square
         return out
+
+
+    def mask(self, shape: tuple[int, int]) -> np.ndarray:
+        """The alpha channel (uint8) of this canvas's frames for faces of ``shape``: 255 on the face and
+        the overlay's band, 0 on the padding and the frame, the face's edge scaled as the face is."""
+        alpha = replace(self, pad_value=0.0, background=0.0)(np.ones(shape, np.float32))
+        if self.band:
+            left, top, right, bottom = self.band_box
+            alpha[top:bottom, left:right] = 255
+        return alpha
 
 
 def _antiring(resized: np.ndarray, source: np.ndarray) -> np.ndarray:

@@ -70,37 +70,43 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
     grid, output, spec = scene.layout.grid, scene.output, scene.morph  # type: ignore[union-attr]
     rows, cols = grid_shape(len(morphs), grid.rows, grid.cols)
     morphs = morphs[: rows * cols]
-    background = to_pixels(np.float32(output.background))
+    background = to_pixels(np.float32(output.background_gray))
+    pad_value = None if output.transparent else spec.pad_value
 
     def sheet_for(width: int, height: int):
-        """The sheet of faces centred on a width x height frame (the video's, the GIF's), never beyond it."""
+        """The sheet of faces centred on a width x height frame (the video's, the GIF's), never beyond
+        it, and the sheet's alpha channel."""
         tile = min((width - (cols - 1) * grid.gap) // cols, (height - (rows - 1) * grid.gap) // rows)
         if tile < MIN_TILE:
             raise SceneError(f"{shown(scene.source or scene.name)}: layout: {rows}x{cols} faces with a gap of "
                              f"{grid.gap} px leave less than {MIN_TILE} px a face on a {width}x{height} frame; use "
                              "fewer rows or columns, a smaller gap, or a larger frame")
-        canvas = Canvas(spec.padding, spec.pad_value, tile, output.interpolation)
+        canvas = Canvas(spec.padding, pad_value, tile, output.interpolation)
         full = (cols * tile + (cols - 1) * grid.gap, rows * tile + (rows - 1) * grid.gap)
         left, top = (width - full[0]) // 2, (height - full[1]) // 2
 
-        def draw(level: int) -> np.ndarray:
-            out = np.full((height, width), background, np.uint8)
+        def place(tiles, fill: int) -> np.ndarray:
+            out = np.full((height, width), fill, np.uint8)
             for i, morph in enumerate(morphs):
                 r, c = divmod(i, cols)
                 y, x = top + r * (tile + grid.gap), left + c * (tile + grid.gap)
-                out[y : y + tile, x : x + tile] = canvas(morph.frame(level))
+                out[y : y + tile, x : x + tile] = tiles(morph)
             return out
 
-        return draw, (width, height)
+        def draw(level: int) -> np.ndarray:
+            return place(lambda morph: canvas(morph.frame(level)), background)
 
-    video, video_size = sheet_for(*output.frame_size)
-    small, gif_size = sheet_for(output.gif_size, output.gif_size)
+        alpha = place(lambda morph: canvas.mask(morph.face.shape), 0) if output.transparent else None
+        return draw, (width, height), alpha
+
+    video, video_size, alpha = sheet_for(*output.frame_size)
+    small, gif_size, _ = sheet_for(output.gif_size, output.gif_size)
 
     def frames(level: int, want_small: bool, want_bare: bool):
         pixels = video(level)
         return pixels, (small(level) if want_small else None), pixels
 
-    return Film(len(morphs[0]), frames, video_size, gif_size)
+    return Film(len(morphs[0]), frames, video_size, gif_size, alpha=alpha, bare_alpha=alpha)
 
 
 def _playlist(morphs: list[Morph], scene: Scene) -> Film:
@@ -108,8 +114,9 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
     levels, fade = len(morphs[0]), playlist.crossfade
     per_person = levels + fade
     safe = safe_zone(output.preset, output.frame) if output.frame is not None else None
-    video = Canvas(spec.padding, spec.pad_value, output.size, output.interpolation, output.frame, output.background,
-                   safe=safe)
+    video = Canvas(spec.padding, None if output.transparent else spec.pad_value, output.size, output.interpolation,
+                   output.frame, output.background_gray, safe=safe)
+    alpha = video.mask(morphs[0].face.shape) if output.transparent else None
     small = Canvas(spec.padding, spec.pad_value, output.gif_size, output.interpolation)
 
     def face_at(index: int) -> np.ndarray:
@@ -128,4 +135,4 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
         pixels = video(face)
         return pixels, (small(face) if want_small else None), pixels
 
-    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade)
+    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade, alpha, alpha)

@@ -1,4 +1,5 @@
-"""A film: frames for each level, written as the scene's MP4, GIF and PNG frames.
+"""A film: frames for each level, written as the scene's videos (MP4, WebM, MOV), animated WebP, GIF
+and PNG frames.
 
 Whatever makes the frames (one face's morph, a grid of faces, a playlist of people) hands over a
 :class:`Film`; this stage owns the encoders: the video follows the scene's timeline (extended to its
@@ -8,6 +9,7 @@ dropped, together.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -15,13 +17,18 @@ from typing import Callable, Optional
 import numpy as np
 
 from render import interrupt
-from render.encode import FrameSink, FramesSink, GifSink, H264, Mp4Sink, platform_bodies, write_sidecar
+from render.encode import (FrameSink, FramesSink, GifSink, H264, MovSink, Mp4Sink, Webm, WebmSink, Webp, WebpSink,
+                           platform_bodies, write_sidecar)
+from render.encode.audio import make_track, track_facts
+from render.encode.ffmpeg import FfmpegSink
 from render.errors import SceneError, shown
-from render.scene import Scene
-from render.scene.presets import film_problem, gif_problem
+from render.scene import OutputSpec, Scene
+from render.scene.presets import AUDIO_KBPS, film_problem, gif_problem
 from render.film.timeline import timeline
 
-__all__ = ["Film", "write_film"]
+__all__ = ["Film", "write_film", "VIDEOS"]
+
+VIDEOS = ("mp4", "webm", "mov")  #: the formats that are videos (with a sidecar, and sound when asked)
 
 #: film frame, GIF frame wanted, PNG frame wanted -> (video frame, GIF frame or None, PNG frame or None)
 Frames = Callable[[int, bool, bool], tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]]
@@ -38,6 +45,8 @@ class Film:
     gif_size: tuple[int, int]
     passages: int = 1
     fade: int = 0
+    alpha: Optional[np.ndarray] = None  #: the video frames' alpha channel (a transparent background)
+    bare_alpha: Optional[np.ndarray] = None  #: the PNG frames' alpha channel
 
     @property
     def length(self) -> int:
@@ -46,55 +55,98 @@ class Film:
 
 
 def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -> int:
-    """Write ``<name>.mp4`` (+ its sidecar), ``<name>.gif`` and ``frames/<name>/`` as the scene asks;
-    return the number of video frames. The MP4 and the GIF follow the scene's pacing (each at its own
-    frame rate), the PNG frames hold each frame of the film once."""
+    """Write ``<name>.mp4`` (+ its sidecar), ``.webm``, ``.mov``, ``.webp``, ``.gif`` and
+    ``frames/<name>/`` as the scene asks; return the number of video frames. The videos, the WebP and
+    the GIF follow the scene's pacing (the GIF at its own frame rate), the PNG frames hold each frame
+    of the film once; a soundtrack, made once, goes into every video."""
     output, formats = scene.output, scene.output.formats
     order = timeline(film.levels, output.fps, output.pacing, film.passages, film.fade)
     gif_order = order if output.gif_fps == output.fps else timeline(
         film.levels, output.gif_fps, output.pacing, film.passages, film.fade)
-    mp4 = gif = pngs = None
+    _check_limits(film, name, scene, order, gif_order)
+    with tempfile.TemporaryDirectory(prefix="happy-faces-track-") as scratch:
+        track = None
+        if output.audio is not None and set(formats) & {"mp4", "webm", "mov"}:
+            audio = output.audio
+            track = make_track(audio.path, len(order) / output.fps, audio.loudness, audio.fade, Path(scratch) / "track.wav")
+        videos, gif, pngs = _sinks(film, name, staging, output, track)
+        sinks: list[FrameSink] = [*videos.values(), *(s for s in (gif, pngs) if s is not None)]
+        gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
+        try:
+            main = order if videos else gif_order if gif else np.arange(film.length)
+            _play(film, main, list(videos.values()), None if gif_apart else gif, pngs)
+            if gif_apart:
+                _play(film, gif_order, [], gif, None)
+            for sink in sinks:
+                sink.close()
+            heavy = gif_problem(output.preset, len(gif_order), film.gif_size, gif.path.stat().st_size) if gif else None
+            if heavy:  # known only once written; the staging folder, and so the GIF, goes
+                raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
+        except BaseException:
+            for sink in sinks:
+                sink.abort()
+            raise
+    films = [sink for fmt, sink in videos.items() if fmt in VIDEOS]
+    if films:
+        _sidecar(films, [*videos.values(), *([gif] if gif else [])], scene, title, len(order), film.video_size, track)
+    return len(order) if videos else len(gif_order) if gif else film.length
+
+
+def _check_limits(film: Film, name: str, scene: Scene, order: np.ndarray, gif_order: np.ndarray) -> None:
+    """The preset's limits, checked on the film itself: a grid's or playlist's size and length are known only now."""
+    output, formats = scene.output, scene.output.formats
     problem = film_problem(output.preset, len(order), output.fps, film.video_size) if "mp4" in formats else None
     if "gif" in formats:
         problem = problem or gif_problem(output.preset, len(gif_order), film.gif_size)
-    if problem:  # checked on the film itself: a grid's or playlist's size and length are known only now
+    if problem:
         raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the film {name!r} would be {problem}")
+
+
+def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
+           track: Path | None) -> tuple[dict[str, FfmpegSink], GifSink | None, FramesSink | None]:
+    """The encoders the scene asks for: the videos and the WebP (by format, in the order of
+    ``VIDEOS``), the GIF and the PNG frames."""
+    formats, size, fps, alpha = output.formats, film.video_size, output.fps, film.alpha
+    videos: dict[str, FfmpegSink] = {}
     if "mp4" in formats:
-        gop = max(1, round(output.fps * output.gop_seconds))
-        mp4 = Mp4Sink(staging / f"{name}.mp4", film.video_size, output.fps, H264(output.crf, output.max_kbps, gop))
-    if "gif" in formats:
-        gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors, output.gif.tolerance,
-                      output.gif.dither == "ordered")
-    if "frames" in formats:
-        pngs = FramesSink(staging / "frames" / name)
-    sinks: list[FrameSink] = [s for s in (mp4, gif, pngs) if s is not None]
-    gif_apart = gif is not None and mp4 is not None and gif_order is not order  # the GIF's own pass
-    try:
-        main = order if mp4 else gif_order if gif else np.arange(film.length)
-        _play(film, main, mp4, None if gif_apart else gif, pngs)
-        if gif_apart:
-            _play(film, gif_order, None, gif, None)
-        for sink in sinks:
-            sink.close()
-        heavy = gif_problem(output.preset, len(gif_order), film.gif_size, gif.path.stat().st_size) if gif else None
-        if heavy:  # known only once written; the staging folder, and so the GIF, goes
-            raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
-    except BaseException:
-        for sink in sinks:
-            sink.abort()
-        raise
-    if mp4:
-        youtube = scene.youtube
-        platforms = platform_bodies(title, scene.description, scene.tags, scene.language, youtube.category,
-                                    youtube.privacy, youtube.made_for_kids, youtube.license)
-        write_sidecar(mp4.path, title=title, description=scene.description, frames=len(order), fps=output.fps,
-                      size=film.video_size, preset=output.preset, platforms=platforms)
-    return len(order) if mp4 else len(gif_order) if gif else film.length
+        gop = max(1, round(fps * output.gop_seconds))
+        kbps = AUDIO_KBPS.get(output.preset, None) if output.preset else None
+        videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, H264(output.crf, output.max_kbps, gop), track, kbps)
+    if "webm" in formats:
+        videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, Webm(output.webm.codec, output.webm.crf), alpha,
+                                  track)
+    if "mov" in formats:
+        videos["mov"] = MovSink(staging / f"{name}.mov", size, fps, alpha, track)
+    if "webp" in formats:
+        videos["webp"] = WebpSink(staging / f"{name}.webp", size, fps, Webp(output.webp.lossless, output.webp.quality),
+                                  alpha)
+    gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors, output.gif.tolerance,
+                  output.gif.dither == "ordered") if "gif" in formats else None
+    pngs = FramesSink(staging / "frames" / name, film.bare_alpha) if "frames" in formats else None
+    return videos, gif, pngs
 
 
-def _play(film: Film, order: np.ndarray, video: FrameSink | None, gif: FrameSink | None,
+def _sidecar(films: list[FfmpegSink], shown_files: list[FfmpegSink | GifSink], scene: Scene, title: str, frames: int,
+             size: tuple[int, int], track: Path | None) -> None:
+    """``<name>.json`` beside the first video (the MP4 when there is one): its facts, every film file's, and
+    the platforms' request bodies."""
+    output, youtube = scene.output, scene.youtube
+    platforms = platform_bodies(title, scene.description, scene.tags, scene.language, youtube.category,
+                                youtube.privacy, youtube.made_for_kids, youtube.license)
+    write_sidecar(films[0].path, title=title, description=scene.description, frames=frames, fps=output.fps,
+                  size=size, preset=output.preset, platforms=platforms,
+                  files=[{"file": sink.path.name, **sink.facts, **(track_facts(_format(sink), output.preset)
+                                                                   if track and _format(sink) in VIDEOS else {})}
+                         for sink in shown_files])
+
+
+def _format(sink: FfmpegSink | GifSink) -> str:
+    return sink.path.suffix.lstrip(".")
+
+
+def _play(film: Film, order: np.ndarray, videos: list[FrameSink], gif: FrameSink | None,
           pngs: FrameSink | None) -> None:
-    """Send the film's frames in ``order`` to the sinks given: every frame to the video and the GIF,
+    """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF,
     each frame once (the first time it comes) to the PNG frames."""
     seen, current = -1, -1
     pixels = small = bare = None
@@ -104,7 +156,7 @@ def _play(film: Film, order: np.ndarray, video: FrameSink | None, gif: FrameSink
         if index != current:
             pixels, small, bare = film.frames(int(index), gif is not None, first and pngs is not None)
             current = index
-        if video is not None:
+        for video in videos:
             video.write(pixels)
         if gif is not None:
             gif.write(small)

@@ -62,7 +62,8 @@ class Options:
         # keys only the other formats, a platform or a minimum duration use are left out.
         quick = {("output", "preset"): None, ("output", "frame"): None, ("output", "size"): PREVIEW_SIZE,
                  ("output", "formats"): ["mp4"], ("output", "min_duration"): 0.0, ("output", "gif"): DROP,
-                 ("output", "extend"): DROP, ("output", "max_kbps"): DROP,
+                 ("output", "extend"): DROP, ("output", "max_kbps"): DROP, ("output", "webm"): DROP,
+                 ("output", "webp"): DROP, **({("output", "background"): DROP} if scene.output.transparent else {}),
                  ("output", "dir"): scene.output.dir / "previews",
                  ("morph", "levels"): min(scene.morph.levels, PREVIEW_LEVELS)}
         return load_scene(path, {**self.overrides(), **quick})
@@ -200,7 +201,7 @@ class Program:
         import shutil
         import subprocess
 
-        films = [p for p in self.made if p.suffix in (".mp4", ".gif", ".html")]
+        films = [p for p in self.made if p.suffix in (".mp4", ".webm", ".mov", ".gif", ".webp", ".html")]
         target = films[0] if films else (plans[0].scene.scene_dir if plans else None)
         opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
         if target is None:

@@ -22,7 +22,7 @@ Easing = Literal[
     "ease-in-out-cubic",
     "smoothstep",
 ]
-Format = Literal["mp4", "gif", "frames", "stills", "html", "readout"]
+Format = Literal["mp4", "gif", "frames", "stills", "html", "readout", "webm", "webp", "mov"]
 Interpolation = Literal["nearest", "linear", "cubic", "area", "lanczos"]
 Preset = Literal["youtube", "instagram", "instagram-reels", "x", "web"]
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from render.scene.presets import LIMITS, PRESETS
-from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _resolve, _Spec, scene_limits
+from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _existing, _resolve, _Spec, scene_limits
 
-__all__ = ["GifSpec", "ViewerSpec", "OutputSpec", "Pacing"]
+__all__ = ["GifSpec", "ViewerSpec", "WebmSpec", "WebpSpec", "AudioSpec", "OutputSpec", "Pacing", "ALPHA_FORMATS",
+           "MAX_AUDIO_SECONDS"]
+
+#: the formats that carry an alpha channel (``background: transparent``); readout, stills and html are not
+#: films of the face on its background, and are written as they always are
+ALPHA_FORMATS = ("webm", "webp", "mov", "frames")
+MAX_AUDIO_SECONDS = 3600.0  #: the longest soundtrack file taken (it is trimmed to the film anyway)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,65 @@ class GifSpec(_Spec):
     )
 
 
+class WebmSpec(_Spec):
+    """The WebM: VP9 (plays in every browser; carries alpha) or AV1 (smaller at a given quality)."""
+
+    codec: Literal["vp9", "av1"] = Field(
+        "vp9", description="'vp9' (libvpx; every browser, alpha) or 'av1' (SVT-AV1; smaller files, no alpha)."
+    )
+    crf: Optional[StrictInt] = Field(
+        None, ge=1, le=63,
+        description="Constant quality, 1 to 63 (lower is better: 20 looks clean, 32 is small). Default: none, "
+        "lossless, so slow dissolves never pulse at keyframes.",
+    )
+
+
+class WebpSpec(_Spec):
+    """The animated WebP: a looping picture for web pages, like the GIF but in full gray and with alpha."""
+
+    lossless: bool = Field(
+        False, description="true: every frame exact (about 6 times the lossy file); false: lossy, at `quality`."
+    )
+    quality: Optional[StrictInt] = Field(
+        None, ge=0, le=100,
+        description="Lossy quality, 0 to 100 (default 90: every frame within about 49 dB of the PNG frames).",
+    )
+
+    @model_validator(mode="after")
+    def _lossy_only(self) -> WebpSpec:
+        if self.lossless and self.quality is not None:
+            raise ValueError("quality sets the lossy coder and does nothing with lossless: true; leave one out")
+        return self
+
+
+class AudioSpec(_Spec):
+    """A soundtrack: trimmed or looped to the film, faded out, loudness-normalised, muxed into the videos."""
+
+    path: Path = Field(description="The sound file (WAV, FLAC, MP3, Ogg), relative to the scene file's folder.")
+    loudness: Optional[StrictFloat] = Field(
+        -14.0, ge=-40.0, le=-5.0,
+        description="Integrated loudness to normalise to, in LUFS (EBU R128; -14 is what YouTube, Instagram "
+        "and Spotify play at); null keeps the file's own level.",
+    )
+    fade: StrictFloat = Field(1.0, ge=0.0, le=30.0, description="Seconds the sound fades out over at the film's end.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_path_alone(cls, data: Any) -> Any:
+        return {"path": data} if isinstance(data, str) else data
+
+    @field_validator("path")
+    @classmethod
+    def _sound(cls, path: Path, info: ValidationInfo) -> Path:
+        from render.encode.audio import probe_problem
+
+        resolved = _existing(path, info, "file")
+        problem = probe_problem(resolved, MAX_AUDIO_SECONDS)
+        if problem:
+            raise ValueError(f"{resolved}: {problem}")
+        return resolved
+
+
 class ViewerSpec(_Spec):
     """The interactive HTML viewer (format ``html``)."""
 
@@ -60,12 +125,16 @@ class ViewerSpec(_Spec):
     )
 
 
+#: the formats that are films played in time (each follows the loop, the holds and the minimum duration)
+_PLAYED = {"mp4", "gif", "webm", "webp", "mov"}
+
 #: output keys that only some formats use
 _USED_BY: dict[str, set[str]] = {
     "crf": {"mp4"}, "max_kbps": {"mp4"}, "gop_seconds": {"mp4"},
-    "gif": {"gif"},  # (viewer: used by html, and by render serve's kiosk whatever the formats)
-    "loop": {"mp4", "gif", "html"}, "hold_start": {"mp4", "gif", "html"}, "hold_end": {"mp4", "gif", "html"},
-    "min_duration": {"mp4", "gif"},
+    "gif": {"gif"}, "webm": {"webm"}, "webp": {"webp"},  # (viewer: used by html, and by render serve's kiosk)
+    "loop": _PLAYED | {"html"}, "hold_start": _PLAYED | {"html"}, "hold_end": _PLAYED | {"html"},
+    "min_duration": _PLAYED,
+    "audio": {"mp4", "webm", "mov"},
 }
 
 
@@ -101,8 +170,11 @@ class OutputSpec(_Spec):
         description="Side of the square face area in pixels (16 to 4096), and of the frame when `frame` is "
         "not given (even when mp4 is written).",
     )
-    background: StrictFloat = Field(
-        0.0, ge=0.0, le=1.0, description="Gray level around the face when the frame is larger (0 to 1)."
+    background: Union[Literal["transparent"], Annotated[float, Field(strict=True, ge=0.0, le=1.0)]] = Field(
+        0.0,
+        description="Gray level around the face when the frame is larger (0 to 1), or 'transparent': the "
+        "padding and the frame around the face are see-through in the formats with alpha (webm with vp9, "
+        "mov, webp, frames), for compositing; mp4 and gif have no alpha and are refused with it.",
     )
     fps: StrictFloat = Field(25.0, ge=0.1, le=120.0, description="Frames per second, 0.1 (a frame every 10 s) to 120.")
     crf: Optional[StrictInt] = Field(
@@ -141,6 +213,13 @@ class OutputSpec(_Spec):
         "cubic", description="Upscaling from the padded source face to `size`."
     )
     gif: GifSpec = GifSpec()
+    webm: WebmSpec = WebmSpec()
+    webp: WebpSpec = WebpSpec()
+    audio: Optional[AudioSpec] = Field(
+        None,
+        description="A soundtrack for the mp4 (AAC), webm (Opus) and mov (PCM): a path, or {path, loudness, "
+        "fade}. None by default: the films are silent.",
+    )
     viewer: ViewerSpec = ViewerSpec()
 
     @model_validator(mode="before")
@@ -178,7 +257,8 @@ class OutputSpec(_Spec):
         """Rules across keys, checked once the whole section is read (whatever order its keys came in)."""
         problems = [(f"output.{key}", problem) for key, problem in
                     (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()),
-                     ("extend", self._extend_problem()), ("max_kbps", self._cap_problem()))
+                     ("extend", self._extend_problem()), ("max_kbps", self._cap_problem()),
+                     ("background", self._alpha_problem()), ("webm.codec", self._webm_problem()))
                     if problem]
         problems += self._unused_keys()
         if problems:
@@ -190,6 +270,23 @@ class OutputSpec(_Spec):
         if "extend" in self.model_fields_set and self.min_duration == 0:
             return (f"{self.extend!r} does nothing without min_duration (a clip is extended only up to it); "
                     "set min_duration, or leave extend out")
+        return None
+
+    def _alpha_problem(self) -> str | None:
+        if not self.transparent:
+            return None
+        flat = [f for f in self.formats if f in ("mp4", "gif")]
+        if flat:
+            return (f"transparent: {flat[0]} has no alpha channel; write webm, mov, webp or frames for "
+                    f"compositing, or give a gray (0 to 1) for {flat[0]}")
+        if not set(self.formats) & set(ALPHA_FORMATS):
+            return "transparent does nothing without webm, mov, webp or frames in formats; add one, or leave it out"
+        return None
+
+    def _webm_problem(self) -> str | None:
+        if "webm" in self.formats and self.webm.codec == "av1" and self.transparent:
+            return ("av1 (SVT-AV1) codes no alpha channel, and background is transparent; use codec vp9 for a "
+                    "transparent WebM")
         return None
 
     def _cap_problem(self) -> str | None:
@@ -256,6 +353,16 @@ class OutputSpec(_Spec):
     def pacing(self) -> Pacing:
         """The films' pacing: loop, holds, and the extension to min_duration."""
         return Pacing(self.loop, self.hold_start, self.hold_end, self.min_duration, self.extend)
+
+    @property
+    def transparent(self) -> bool:
+        """Whether the padding and the frame are see-through (in the formats with alpha)."""
+        return self.background == "transparent"
+
+    @property
+    def background_gray(self) -> float:
+        """The gray drawn around the face (under an alpha of 0, when transparent)."""
+        return 0.0 if self.background == "transparent" else float(self.background)
 
     @property
     def frame_size(self) -> tuple[int, int]:

@@ -17,6 +17,10 @@ come from the platforms' own upload guidance:
   350 frames and 15 MB.
 - web: no platform; a small file that every browser plays as it loads.
 
+Sound (``AUDIO_KBPS``, and the limits' ``audio_*``): YouTube recommends AAC-LC, stereo, 48 or 96 kHz,
+384 kbit/s for stereo; Instagram's Graph API takes AAC, at most 48 kHz, mono or stereo, at most
+128 kbit/s; X takes AAC-LC, mono or stereo. Every MP4 soundtrack is AAC-LC, 48 kHz, stereo.
+
 Safe zones (``SAFE_ZONES``: where text may go without the platform's own interface covering it):
 
 - Instagram Reels, Meta's Ads Guide, "Instagram Reels ads" (facebook.com/business/ads-guide/video/
@@ -33,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PRESETS", "LIMITS", "Limits", "SAFE_ZONES", "film_problem", "gif_problem", "safe_zone"]
+__all__ = ["PRESETS", "LIMITS", "Limits", "SAFE_ZONES", "AUDIO_KBPS", "film_problem", "gif_problem", "safe_zone"]
 
 PRESETS: dict[str, dict[str, Any]] = {
     "youtube": {"frame": [1920, 1080], "size": 1080, "fps": 25.0, "crf": 18, "max_kbps": 8000,
@@ -46,6 +50,10 @@ PRESETS: dict[str, dict[str, Any]] = {
           "min_duration": 0.5, "gif": {"size": 480}},
     "web": {"crf": 23, "max_kbps": 4000, "gop_seconds": 2.0},
 }  # fmt: skip
+
+
+#: the MP4 soundtrack's AAC bit rate, kbit/s, for each preset (192 without one)
+AUDIO_KBPS: dict[str, int] = {"youtube": 384, "instagram": 128, "instagram-reels": 128, "x": 128, "web": 128}
 
 
 @dataclass(frozen=True)
@@ -67,14 +75,17 @@ class Limits:
     gif_max_width: int = 1 << 16
     gif_max_height: int = 1 << 16
     gif_max_bytes: int = 1 << 62
+    audio_max_kbps: int = 1 << 20
+    audio_rates: tuple[int, ...] = (48_000,)
+    audio_max_channels: int = 2
 
 
 LIMITS: dict[str, Limits] = {
-    "youtube": Limits(fps_allowed=(24, 25, 30, 48, 50, 60)),
+    "youtube": Limits(fps_allowed=(24, 25, 30, 48, 50, 60), audio_max_kbps=384, audio_rates=(48_000, 96_000)),
     "instagram": Limits(min_duration=3.0, max_duration=60.0, min_fps=23, max_fps=60, max_width=1920,
-                        max_kbps=25_000, max_bytes=100 << 20),
+                        max_kbps=25_000, max_bytes=100 << 20, audio_max_kbps=128),
     "instagram-reels": Limits(min_duration=3.0, max_duration=900.0, min_fps=23, max_fps=60, max_width=1920,
-                              max_kbps=25_000, max_bytes=300 << 20),
+                              max_kbps=25_000, max_bytes=300 << 20, audio_max_kbps=128),
     "x": Limits(min_duration=0.5, max_duration=140.0, max_fps=40, max_width=1280, max_height=1024,
                 min_aspect=1 / 3, max_aspect=3.0, max_bytes=512 << 20,
                 gif_max_frames=350, gif_max_width=1280, gif_max_height=1080, gif_max_bytes=15 << 20),

@@ -269,12 +269,12 @@ class Scene(_Spec):
         style, output = self.overlay.readout, self.output
         if style == "none":
             return None
-        drawn = {"mp4", "gif", "html"} & set(output.formats)
+        drawn = {"mp4", "gif", "html", "webm", "webp", "mov"} & set(output.formats)
         if not drawn:
-            return ("overlay.readout", "the reading is drawn on the MP4, the GIF and the viewer, and none is written; "
-                    "add mp4, gif or html to output.formats, or leave overlay out")
+            return ("overlay.readout", "the reading is drawn on the videos, the GIF, the WebP and the viewer, and none "
+                    "is written; add mp4, gif or html to output.formats, or leave overlay out")
         least = OVERLAY_MIN_SIDE[style]
-        sides = {"output.size": output.size} if "mp4" in drawn else {}
+        sides = {"output.size": output.size} if drawn & {"mp4", "webm", "webp", "mov"} else {}
         if "gif" in drawn:
             sides["output.gif.size"] = output.gif_size
         small = [(key, side) for key, side in sides.items() if side < least]

@@ -123,7 +123,7 @@ def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None 
 
     def _links(request: Request, visitor: Visitor) -> dict[str, str]:
         base = (studio.scene.serve.public_url or str(request.base_url)).rstrip("/")
-        films = [f"{visitor.name}.{ext}" for ext in ("mp4", "gif", "html")]
+        films = [f"{visitor.name}.{ext}" for ext in ("mp4", "webm", "webp", "gif", "html")]
         film = next((n for n in films if n in visitor.files), films[0])
         return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
                 "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}

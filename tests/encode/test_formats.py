@@ -1,0 +1,225 @@
+"""More ways out: WebM (VP9, AV1), animated WebP, ProRes 4444 MOV, a transparent background and a
+soundtrack, each rendered through the CLI and read back with the bundled ffmpeg."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import invoke, write_scene
+from mediafiles import decoded, loudness, png, psnr, sound, streams
+from render.film.timeline import timeline
+from render.publish.select import kind_of
+from render.scene.load import load_scene
+
+pytestmark = pytest.mark.slow
+
+HEAD = "name: {name}\ndataset: olivetti\nfilter: {{emotion: happy}}\nbasis: {{components: 2}}\ninputs: [{{face: 0}}]\n"
+ALL = HEAD + "output: {{dir: out, size: 128, formats: [mp4, webm, webp, mov, gif, frames], audio: tone.wav}}\n"
+CLEAR = HEAD + ("output: {{dir: out, size: 128, frame: [192, 160], background: transparent,\n"
+                "         formats: [webm, webp, mov, frames]}}\n")
+SMALL = HEAD + ("output: {{dir: out, size: 128, formats: [webm, webp, frames], webm: {{codec: av1}},\n"
+                "         webp: {{lossless: true}}}}\n")
+GRID = ("name: sheet\ndataset: olivetti\nfilter: {emotion: happy}\nbasis: {components: 2}\n"
+        "inputs: [{face: 0}, {face: 1}, {face: 2}, {face: 3}]\nlayout: {grid: {gap: 8}}\nmorph: {levels: 8}\n"
+        "output: {dir: out, size: 136, background: transparent, formats: [webm, frames]}\n")
+
+
+def ffmpeg(*args: str) -> None:
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, olivetti_home):
+    """Four scenes: every format with a soundtrack (a 2.3 s tone, looped to the film), a transparent
+    frame, AV1 and lossless WebP without sound, and a transparent grid."""
+    folder = tmp_path_factory.mktemp("formats")
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=2.3", "-ac", "1", str(folder / "tone.wav"))
+    scenes = {name: write_scene(folder, text.format(name=name) if name != "sheet" else text, f"{name}.yaml")
+              for name, text in (("all", ALL), ("clear", CLEAR), ("small", SMALL), ("sheet", GRID))}
+    for scene in scenes.values():
+        result = invoke(str(scene))
+        assert result.exit_code == 0, result.stderr
+    return folder, {name: load_scene(path) for name, path in scenes.items()}
+
+
+def frames_of(folder, scene, name="face-0", alpha=False):
+    """The PNG frames in the order the scene's films show them."""
+    pngs = sorted((folder / "out" / scene.name / "frames" / name).glob("*.png"))
+    if alpha:
+        from PIL import Image
+
+        stack = np.stack([np.asarray(Image.open(p)) for p in pngs])
+    else:
+        stack = np.stack([png(p) for p in pngs])
+    return stack[timeline(len(pngs), scene.output.fps, scene.output.pacing)]
+
+
+@pytest.mark.parametrize("scene_name, suffix, lowest", [
+    ("all", "webm", 50.0), ("all", "mov", 45.0), ("all", "webp", 38.0), ("all", "mp4", 45.0),
+    ("small", "webm", 50.0), ("small", "webp", 50.0),
+])  # fmt: skip
+def test_each_format_decodes_to_the_films_frames(rendered, scene_name, suffix, lowest):
+    folder, scenes = rendered
+    scene = scenes[scene_name]
+    expected = frames_of(folder, scene)
+    video = decoded(folder / "out" / scene.name / f"face-0.{suffix}")
+    assert video.shape == expected.shape  # every frame (holds and the way back included), at the film's size
+    worst = min(psnr(a, b) for a, b in zip(video, expected))
+    assert worst >= lowest, worst
+
+
+def test_the_codecs_are_the_ones_asked_for(rendered):
+    folder, _ = rendered
+    out = folder / "out"
+    assert streams(out / "all" / "face-0.webm")["video"].startswith("vp9")
+    assert streams(out / "small" / "face-0.webm")["video"].startswith("av1")
+    assert streams(out / "all" / "face-0.mov")["video"].startswith("prores (4444)")
+    assert (out / "all" / "face-0.webp").read_bytes()[8:12] == b"WEBP"
+    assert b"ANIM" in (out / "all" / "face-0.webp").read_bytes()[:64]  # animated, looping
+
+
+def test_transparent_films_are_opaque_on_the_face_and_clear_around_it(rendered):
+    folder, scenes = rendered
+    scene = scenes["clear"]
+    expected = frames_of(folder, scene, alpha=True)
+    assert expected.shape[-1] == 2  # the PNG frames carry the alpha channel too
+    # The face square: 128 px centred on 192x160; its padding, 2 of 68 source pixels, is 3.8 px wide.
+    left, top = (192 - 128) // 2, (160 - 128) // 2
+    face = np.zeros((160, 192), bool)
+    face[top + 6 : top + 128 - 6, left + 6 : left + 128 - 6] = True
+    clear = np.ones((160, 192), bool)
+    clear[top + 3 : top + 128 - 3, left + 3 : left + 128 - 3] = False  # the frame and the padding's outer 3 px
+    for film in ("webm", "webp", "mov"):
+        video = decoded(folder / "out" / "clear" / f"face-0.{film}", alpha=True)
+        assert video.shape == expected.shape, film
+        assert (video[:, face, 1] == 255).all(), film
+        assert (video[:, clear, 1] == 0).all(), film
+        gray = [psnr(v[face, 0], e[face, 0]) for v, e in zip(video, expected)]
+        assert min(gray) >= (38 if film == "webp" else 45), (film, min(gray))
+    assert (expected[:, face, 1] == 255).all() and (expected[:, clear, 1] == 0).all()
+
+
+def test_a_transparent_grid_is_clear_between_its_faces(rendered):
+    folder, scenes = rendered
+    video = decoded(folder / "out" / "sheet" / "grid.webm", alpha=True)
+    alpha = video[0, ..., 1]
+    tile = (136 - 8) // 2  # two by two faces, 8 px apart
+    assert alpha.shape == (136, 136)
+    assert (alpha[:, tile + 1 : tile + 7] == 0).all() and (alpha[tile + 1 : tile + 7, :] == 0).all()  # the gap
+    for y in (tile // 2, tile + 8 + tile // 2):
+        for x in (tile // 2, tile + 8 + tile // 2):
+            assert alpha[y, x] == 255
+
+
+@pytest.mark.parametrize("suffix, codec", [("mp4", "aac (LC)"), ("webm", "opus"), ("mov", "pcm_s24le")])
+def test_the_soundtrack_lasts_as_long_as_the_film(rendered, suffix, codec):
+    folder, scenes = rendered
+    scene = scenes["all"]
+    path = folder / "out" / "all" / f"face-0.{suffix}"
+    audio = streams(path)["audio"]
+    assert audio.startswith(codec) and "48000 Hz, stereo" in audio, audio
+    frames = len(decoded(path))
+    seconds = len(sound(path)) / 48_000
+    assert abs(seconds - frames / scene.output.fps) <= 1 / scene.output.fps, (seconds, frames)
+
+
+def test_the_soundtrack_is_looped_normalised_and_faded(rendered):
+    folder, _ = rendered
+    path = folder / "out" / "all" / "face-0.mov"  # PCM: the track as made, no coder in between
+    samples = sound(path)
+    second = 48_000
+    assert len(samples) > 2.3 * second * 2  # the 2.3 s tone, looped to the film's 5.4 s
+    middle = np.sqrt(np.mean(samples[3 * second : 3 * second + second // 2] ** 2))  # inside the second pass of the tone
+    assert middle > 0.05
+    end = np.sqrt(np.mean(samples[-second // 20 :] ** 2))
+    assert end < middle / 10  # faded out over the last second
+    assert abs(loudness(folder / "out" / "all" / "face-0.mp4") - (-14.0)) <= 1.5  # EBU R128, the platforms' target
+
+
+def test_no_audio_stream_when_none_is_asked(rendered):
+    folder, _ = rendered
+    for name in ("face-0.webm", "face-0.webp"):
+        assert "audio" not in streams(folder / "out" / "small" / name)
+    assert "audio" not in streams(folder / "out" / "clear" / "face-0.mov")
+
+
+def test_the_sidecar_and_the_manifest_list_every_file(rendered):
+    folder, _ = rendered
+    out = folder / "out" / "all"
+    sidecar = json.loads((out / "face-0.json").read_text())
+    assert sidecar["file"] == "face-0.mp4" and sidecar["audio"]["codec"] == "aac"
+    listed = {f["file"]: f for f in sidecar["files"]}
+    assert set(listed) == {"face-0.mp4", "face-0.webm", "face-0.mov", "face-0.webp", "face-0.gif"}
+    for name, facts in listed.items():
+        data = (out / name).read_bytes()
+        assert facts["bytes"] == len(data) and facts["sha256"] == hashlib.sha256(data).hexdigest()
+    assert listed["face-0.webm"]["codec"] == "vp9" and listed["face-0.webm"]["audio"]["codec"] == "opus"
+    assert listed["face-0.mov"]["audio"]["codec"] == "pcm_s24le" and "audio" not in listed["face-0.webp"]
+    recorded = json.loads((out / "manifest.json").read_text())["clips"]["face-0"]["files"]
+    assert set(listed) <= set(recorded)
+    clear = json.loads((folder / "out" / "clear" / "face-0.json").read_text())
+    assert clear["file"] == "face-0.webm" and clear["codec"] == "vp9" and clear["pixel_format"] == "yuva420p"
+    assert {kind_of("face-0", n) for n in ("face-0.webm", "face-0.mov", "face-0.webp")} == {"video", "webp"}
+
+
+def test_the_same_scene_gives_the_same_files(rendered, tmp_path):
+    folder, _ = rendered
+    again = write_scene(folder, ALL.format(name="again"), "again.yaml")
+    assert invoke(str(again)).exit_code == 0
+    for suffix in ("webm", "webp", "mov", "mp4"):
+        first, second = (folder / "out" / name / f"face-0.{suffix}" for name in ("all", "again"))
+        assert first.read_bytes() == second.read_bytes(), suffix
+
+
+def test_a_preset_keeps_its_platforms_sound_limits(tmp_path, olivetti_home):
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:duration=20", "-ac", "2", "-c:a", "flac", str(tmp_path / "long.flac"))
+    scene = write_scene(tmp_path, HEAD.format(name="insta") + "output: {dir: out, preset: instagram, formats: [mp4], "
+                        "audio: {path: long.flac, loudness: -16}}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "out" / "insta" / "face-0.mp4"
+    audio = streams(path)["audio"]
+    kbps = int(audio.rsplit(",", 1)[1].split()[0])
+    assert audio.startswith("aac (LC)") and "48000 Hz, stereo" in audio and kbps <= 128, audio  # Instagram: AAC, <= 48 kHz, <= 128 kbit/s
+    assert abs(loudness(path) - (-16.0)) <= 1.5
+    frames = len(decoded(path))
+    assert abs(len(sound(path)) / 48_000 - frames / 30.0) <= 1 / 30.0  # the 20 s file trimmed to the film
+
+
+@pytest.mark.parametrize("output, made, said", [
+    ("formats: [mp4], audio: nowhere.wav", None, "output.audio.path: .*nowhere.wav does not exist"),
+    ("formats: [mp4], audio: notes.wav", "notes", "output.audio.path: .*notes.wav: not a sound file"),
+    ("formats: [mp4], audio: empty.wav", "empty", "output.audio.path: .*empty.wav: the file is empty"),
+    ("formats: [mp4], audio: hours.flac", "hours", "output.audio.path: .*hours.flac: 3601 s long, more than the 3600 s"),
+    ("formats: [gif, frames], audio: tone.wav", "tone", "output.audio: audio does nothing without mov or mp4 or webm"),
+    ("formats: [webp], webp: {lossless: true, quality: 80}", None, "output.webp: .*quality sets the lossy coder"),
+    ("formats: [mp4], webm: {codec: av1}", None, "output.webm: webm does nothing without webm in formats"),
+    ("formats: [webm, mp4], background: transparent", None, "output.background: transparent: mp4 has no alpha"),
+    ("formats: [gif], background: transparent", None, "output.background: transparent: gif has no alpha"),
+    ("formats: [webm], background: transparent, webm: {codec: av1}", None, "output.webm.codec: av1 .*codes no alpha"),
+])  # fmt: skip
+def test_bad_format_and_sound_settings_are_one_line_each(tmp_path, olivetti_home, output, made, said):
+    import re
+
+    if made == "notes":
+        (tmp_path / "notes.wav").write_text("these are notes, not sound\n" * 50)
+    elif made == "empty":
+        (tmp_path / "empty.wav").write_bytes(b"")
+    elif made == "hours":
+        ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "3601", "-c:a", "flac", str(tmp_path / "hours.flac"))
+    elif made == "tone":
+        ffmpeg("-f", "lavfi", "-i", "sine=duration=1", str(tmp_path / "tone.wav"))
+    scene = write_scene(tmp_path, HEAD.format(name="bad") + f"output: {{dir: out, {output}}}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(scene) in lines[0] and re.search(said, lines[0]), lines
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing written, nothing to publish
