@@ -45,8 +45,11 @@ def _ffmpeg() -> str:
 
 
 def _probe(path: Path) -> Sound:
-    result = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True,
-                            stdin=subprocess.DEVNULL, timeout=60)
+    try:
+        result = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True,
+                                stdin=subprocess.DEVNULL, timeout=60)
+    except subprocess.TimeoutExpired:
+        return Sound(None, False, "ffmpeg took over a minute to read it")
     said = result.stderr.decode("utf-8", "replace")
     audio = bool(re.search(r"Stream #\S+.*: Audio: ", said))
     found = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", said)

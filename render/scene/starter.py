@@ -30,7 +30,7 @@ inputs:
 morph: {levels: 50, easing: ease-in-out-sine}
 output:
   dir: output
-  formats: [mp4, gif, stills]     # also: frames, html (the interactive viewer), readout
+  formats: [mp4, gif, stills]     # also: frames, html (the interactive viewer), readout, webm, webp, mov
   size: 512
   # preset: instagram             # youtube, instagram, instagram-reels, x or web
 """

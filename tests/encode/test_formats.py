@@ -223,3 +223,39 @@ def test_bad_format_and_sound_settings_are_one_line_each(tmp_path, olivetti_home
     assert len(lines) == 1 and str(scene) in lines[0] and re.search(said, lines[0]), lines
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()  # nothing written, nothing to publish
+
+
+@pytest.mark.browser
+def test_a_browser_composites_the_transparent_films_over_its_page(rendered):
+    """Chromium plays the VP9 WebM's alpha and the WebP's over a white page: the frame around the face
+    shows the page, the face shows the film."""
+    from PIL import Image
+
+    from conftest import chromium
+
+    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extras)")
+    folder, scenes = rendered
+    out = folder / "out" / "clear"
+    page_file = out / "page.html"
+    page_file.write_text(
+        "<!doctype html><body style='margin:0;background:#fff'>"
+        "<video id=v src='face-0.webm' muted preload=auto style='display:block'></video>"
+        "<img id=i src='face-0.webp' style='display:block'></body>")
+    first = np.asarray(Image.open(out / "frames" / "face-0" / "0000.png"))
+    with playwright.sync_playwright() as p:
+        browser = chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 400, "height": 400})
+            page.goto(page_file.as_uri())
+            page.wait_for_function("document.getElementById('v').readyState >= 2 && document.getElementById('i').complete")
+            page.evaluate("document.getElementById('v').currentTime = 0")
+            page.wait_for_function("!document.getElementById('v').seeking")
+            page.wait_for_timeout(200)
+            for element in ("#v", "#i"):
+                shot = np.asarray(Image.open(__import__("io").BytesIO(page.locator(element).screenshot())).convert("L"))
+                assert shot.shape == (160, 192), element
+                assert (shot[:10, :] >= 250).all() and (shot[:, :20] >= 250).all(), element  # the page, through the frame
+                face = (slice(60, 100), slice(76, 116))
+                assert np.abs(shot[face].astype(int) - first[face][..., 0]).mean() < 6, element  # the film, on the face
+        finally:
+            browser.close()
