@@ -24,6 +24,11 @@ TRUE_PEAK = -1.5  #: dBTP: the ceiling loudnorm keeps the sound under
 LOUDNESS_RANGE = 11.0  #: LU: loudnorm's target range (its default)
 SILENCE = -70.0  #: LUFS: below this R128 gates everything out; such a track is left as it is
 
+#: ffmpeg's demuxers for the sound files taken: each is named to ffmpeg when the track is made, so a
+#: file's content can never switch ffmpeg to a playlist or a concat list that reads other files or URLs
+DEMUXERS = {"wav": "WAV", "flac": "FLAC", "mp3": "MP3", "ogg": "Ogg"}
+_ONLY_FILES = ["-protocol_whitelist", "file"]
+
 #: per container: ffmpeg's audio codec and the default bit rate in kbit/s (None: PCM)
 CODECS = {"mp4": ("aac", 192), "webm": ("libopus", 128), "mov": ("pcm_s24le", None)}
 _NAMES = {"aac": "aac", "libopus": "opus", "pcm_s24le": "pcm_s24le"}  #: the codecs as players name them
@@ -31,8 +36,9 @@ _NAMES = {"aac": "aac", "libopus": "opus", "pcm_s24le": "pcm_s24le"}  #: the cod
 
 @dataclass(frozen=True)
 class Sound:
-    """What ffmpeg says of a file: its duration in seconds and whether it has an audio stream."""
+    """What ffmpeg says of a file: its demuxer, its duration in seconds, whether it has an audio stream."""
 
+    demuxer: str | None
     seconds: float | None
     audio: bool
     error: str | None
@@ -46,16 +52,17 @@ def _ffmpeg() -> str:
 
 def _probe(path: Path) -> Sound:
     try:
-        result = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True,
-                                stdin=subprocess.DEVNULL, timeout=60)
+        result = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", *_ONLY_FILES, "-i", str(path)],
+                                capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
     except subprocess.TimeoutExpired:
-        return Sound(None, False, "ffmpeg took over a minute to read it")
+        return Sound(None, None, False, "ffmpeg took over a minute to read it")
     said = result.stderr.decode("utf-8", "replace")
+    demuxer = re.search(r"^Input #0, ([\w,]+), from", said, re.MULTILINE)
     audio = bool(re.search(r"Stream #\S+.*: Audio: ", said))
     found = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", said)
     seconds = int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3]) if found else None
     error = None if "Input #0" in said else said.strip().splitlines()[-1] if said.strip() else "unreadable"
-    return Sound(seconds, audio, error)
+    return Sound(demuxer[1].split(",")[0] if demuxer else None, seconds, audio, error)
 
 
 def probe_problem(path: Path, longest: float) -> str | None:
@@ -65,6 +72,8 @@ def probe_problem(path: Path, longest: float) -> str | None:
     sound = _probe(path)
     if sound.error is not None or not sound.audio:
         return "not a sound file ffmpeg can read; name a WAV, FLAC, MP3 or Ogg file"
+    if sound.demuxer not in DEMUXERS:
+        return f"a {sound.demuxer} file, not WAV, FLAC, MP3 or Ogg; convert it to one of those"
     if sound.seconds is not None and sound.seconds <= 0.0:
         return "the file holds no sound (0 s long); name one with sound in it"
     if sound.seconds is not None and sound.seconds > longest:
@@ -77,7 +86,10 @@ def make_track(source: Path, seconds: float, loudness: float | None, fade: float
     """Write ``path``: ``source`` looped or trimmed to ``seconds``, normalised to ``loudness`` LUFS
     (None: as it is), faded out over the last ``fade`` seconds, as 48 kHz stereo 24-bit PCM."""
     samples = max(1, round(seconds * RATE))
-    looped = ["-stream_loop", "-1", "-i", str(source)]
+    demuxer = _probe(source).demuxer
+    if demuxer not in DEMUXERS:  # checked when the scene was read; the file changed since
+        raise EncodeError(f"{source}: no longer a WAV, FLAC, MP3 or Ogg file; check it, and render again")
+    looped = [*_ONLY_FILES, "-f", demuxer, "-stream_loop", "-1", "-i", str(source)]
     cut = f"aresample={RATE},aformat=channel_layouts=stereo,atrim=end_sample={samples}"
     level = ""
     if loudness is not None:
@@ -112,7 +124,8 @@ def _run(arguments: list[str], source: Path, level: str = "error") -> str:
     said = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
         lines = said.strip().splitlines()
-        raise EncodeError(f"{source}: ffmpeg could not make the soundtrack: {lines[-1] if lines else result.returncode}")
+        reason = lines[-1] if lines else f"exit status {result.returncode}"
+        raise EncodeError(f"{source}: ffmpeg could not make the soundtrack: {reason}")
     return said
 
 

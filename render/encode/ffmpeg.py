@@ -50,6 +50,8 @@ class FfmpegSink:
     starts at once, so its own start-up overlaps the composing of the first frames.
     """
 
+    facts: dict[str, object]  #: what a sidecar says of the file (each format's sink sets it)
+
     def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str],
                  alpha: np.ndarray | None = None, track: Path | None = None) -> None:
         self.path = path

@@ -48,8 +48,9 @@ def webm_output(webm: Webm, fps: float, alpha: bool = False, sound: bool = False
 class WebmSink(FfmpegSink):
     """Streams gray frames of ``size`` (w, h), and their alpha when given, into a WebM."""
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float, webm: Webm = Webm(),
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, webm: Webm | None = None,
                  alpha: np.ndarray | None = None, track: Path | None = None) -> None:
+        webm = webm or Webm()
         self.facts = {"codec": webm.codec, "pixel_format": "yuva420p" if alpha is not None else "yuv420p",
                       "lossless": webm.crf is None, "alpha": alpha is not None}
         super().__init__(path, size, fps, webm_output(webm, fps, alpha is not None, track is not None), alpha, track)

@@ -43,7 +43,8 @@ def webp_output(webp: Webp, alpha: bool = False) -> list[str]:
 class WebpSink(FfmpegSink):
     """Streams gray frames of ``size`` (w, h), and their alpha when given, into an animated WebP."""
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float, webp: Webp = Webp(),
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, webp: Webp | None = None,
                  alpha: np.ndarray | None = None) -> None:
+        webp = webp or Webp()
         self.facts = {"codec": "webp", "lossless": webp.lossless, "alpha": alpha is not None}
         super().__init__(path, size, fps, webp_output(webp, alpha is not None), alpha)

@@ -66,9 +66,10 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
     _check_limits(film, name, scene, order, gif_order)
     with tempfile.TemporaryDirectory(prefix="happy-faces-track-") as scratch:
         track = None
-        if output.audio is not None and set(formats) & {"mp4", "webm", "mov"}:
+        if output.audio is not None and set(formats) & set(VIDEOS):
             audio = output.audio
-            track = make_track(audio.path, len(order) / output.fps, audio.loudness, audio.fade, Path(scratch) / "track.wav")
+            seconds = len(order) / output.fps
+            track = make_track(audio.path, seconds, audio.loudness, audio.fade, Path(scratch) / "track.wav")
         videos, gif, pngs = _sinks(film, name, staging, output, track)
         sinks: list[FrameSink] = [*videos.values(), *(s for s in (gif, pngs) if s is not None)]
         gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
@@ -108,25 +109,34 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
     ``VIDEOS``), the GIF and the PNG frames."""
     formats, size, fps, alpha = output.formats, film.video_size, output.fps, film.alpha
     videos: dict[str, FfmpegSink] = {}
-    if "mp4" in formats:
-        gop = max(1, round(fps * output.gop_seconds))
-        kbps = AUDIO_KBPS.get(output.preset, None) if output.preset else None
-        videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, H264(output.crf, output.max_kbps, gop), track, kbps)
-    if "webm" in formats:
-        videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, Webm(output.webm.codec, output.webm.crf), alpha,
-                                  track)
-    if "mov" in formats:
-        videos["mov"] = MovSink(staging / f"{name}.mov", size, fps, alpha, track)
-    if "webp" in formats:
-        videos["webp"] = WebpSink(staging / f"{name}.webp", size, fps, Webp(output.webp.lossless, output.webp.quality),
-                                  alpha)
-    gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors, output.gif.tolerance,
-                  output.gif.dither == "ordered") if "gif" in formats else None
-    pngs = FramesSink(staging / "frames" / name, film.bare_alpha) if "frames" in formats else None
+    gif = pngs = None
+    try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
+        if "mp4" in formats:
+            gop = max(1, round(fps * output.gop_seconds))
+            kbps = AUDIO_KBPS.get(output.preset) if output.preset else None
+            h264 = H264(output.crf, output.max_kbps, gop)
+            videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, h264, track, kbps)
+        if "webm" in formats:
+            webm = Webm(output.webm.codec, output.webm.crf)
+            videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, webm, alpha, track)
+        if "mov" in formats:
+            videos["mov"] = MovSink(staging / f"{name}.mov", size, fps, alpha, track)
+        if "webp" in formats:
+            webp = Webp(output.webp.lossless, output.webp.quality)
+            videos["webp"] = WebpSink(staging / f"{name}.webp", size, fps, webp, alpha)
+        if "gif" in formats:
+            gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors,
+                          output.gif.tolerance, output.gif.dither == "ordered")
+        if "frames" in formats:
+            pngs = FramesSink(staging / "frames" / name, film.bare_alpha)
+    except BaseException:
+        for sink in [*videos.values(), *([gif] if gif else [])]:
+            sink.abort()
+        raise
     return videos, gif, pngs
 
 
-def _sidecar(films: list[FfmpegSink], shown_files: list[FfmpegSink | GifSink], scene: Scene, title: str, frames: int,
+def _sidecar(films: list[FfmpegSink], listed: list[FfmpegSink | GifSink], scene: Scene, title: str, frames: int,
              size: tuple[int, int], track: Path | None) -> None:
     """``<name>.json`` beside the first video (the MP4 when there is one): its facts, every film file's, and
     the platforms' request bodies."""
@@ -135,13 +145,14 @@ def _sidecar(films: list[FfmpegSink], shown_files: list[FfmpegSink | GifSink], s
                                 youtube.privacy, youtube.made_for_kids, youtube.license)
     write_sidecar(films[0].path, title=title, description=scene.description, frames=frames, fps=output.fps,
                   size=size, preset=output.preset, platforms=platforms,
-                  files=[{"file": sink.path.name, **sink.facts, **(track_facts(_format(sink), output.preset)
-                                                                   if track and _format(sink) in VIDEOS else {})}
-                         for sink in shown_files])
+                  files=[_facts(sink, output.preset, track is not None) for sink in listed])
 
 
-def _format(sink: FfmpegSink | GifSink) -> str:
-    return sink.path.suffix.lstrip(".")
+def _facts(sink: FfmpegSink | GifSink, preset: str | None, sound: bool) -> dict:
+    """What the sidecar says of one film file: its name, its encoder's facts, its soundtrack's."""
+    container = sink.path.suffix.lstrip(".")
+    heard = track_facts(container, preset) if sound and container in VIDEOS else {}
+    return {"file": sink.path.name, **sink.facts, **heard}
 
 
 def _play(film: Film, order: np.ndarray, videos: list[FrameSink], gif: FrameSink | None,

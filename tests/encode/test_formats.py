@@ -196,6 +196,8 @@ def test_a_preset_keeps_its_platforms_sound_limits(tmp_path, olivetti_home):
 @pytest.mark.parametrize("output, made, said", [
     ("formats: [mp4], audio: nowhere.wav", None, "output.audio.path: .*nowhere.wav does not exist"),
     ("formats: [mp4], audio: notes.wav", "notes", "output.audio.path: .*notes.wav: not a sound file"),
+    ("formats: [mp4], audio: list.wav", "playlist", "output.audio.path: .*list.wav: not a sound file"),
+    ("formats: [mp4], audio: film.mp4", "film", "output.audio.path: .*film.mp4: a mov file, not WAV, FLAC, MP3 or Ogg"),
     ("formats: [mp4], audio: empty.wav", "empty", "output.audio.path: .*empty.wav: the file is empty"),
     ("formats: [mp4], audio: hours.flac", "hours", "output.audio.path: .*hours.flac: 3601 s long, more than the 3600 s"),
     ("formats: [gif, frames], audio: tone.wav", "tone", "output.audio: audio does nothing without mov or mp4 or webm"),
@@ -210,6 +212,11 @@ def test_bad_format_and_sound_settings_are_one_line_each(tmp_path, olivetti_home
 
     if made == "notes":
         (tmp_path / "notes.wav").write_text("these are notes, not sound\n" * 50)
+    elif made == "playlist":  # an HLS playlist naming a local file: never followed
+        ffmpeg("-f", "lavfi", "-i", "sine=duration=1", str(tmp_path / "tone.wav"))
+        (tmp_path / "list.wav").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\ntone.wav\n#EXT-X-ENDLIST\n")
+    elif made == "film":  # sound in an MP4: ffmpeg reads it, the scene takes only the four sound formats
+        ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(tmp_path / "film.mp4"))
     elif made == "empty":
         (tmp_path / "empty.wav").write_bytes(b"")
     elif made == "hours":
