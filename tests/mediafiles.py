@@ -200,14 +200,16 @@ def streams(path: Path) -> dict[str, str]:
     return found
 
 
-def sound(path: Path, rate: int = 48_000) -> np.ndarray:
-    """The first audio stream of a file, decoded to mono float samples at ``rate``."""
+def sound(path: Path, rate: int = 48_000, mono: bool = True) -> np.ndarray:
+    """The first audio stream of a file, decoded to float samples at ``rate``: mono (ffmpeg's downmix,
+    which sums the channels), or each channel as it is, interleaved."""
     import subprocess
 
     import imageio_ffmpeg
 
-    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1",
-                          "-ar", str(rate), "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:a:0",
+                          *(["-ac", "1"] if mono else []), "-ar", str(rate), "-f", "f32le", "-"],
+                         capture_output=True, check=True).stdout
     return np.frombuffer(out, "<f4")
 
 

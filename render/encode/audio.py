@@ -3,8 +3,9 @@ or trimmed to the film's duration, loudness-normalised, faded out) and muxed by 
 
 The track is made once per film, before the frames are encoded: a 48 kHz stereo WAV of exactly the
 film's duration in samples, so every video carries the same sound and ends with it. Loudness follows
-EBU R128 with ffmpeg's ``loudnorm`` in two passes (measured first, then applied as one linear gain
-where the true peak allows, as the filter's documentation recommends for files).
+EBU R128: measured by ffmpeg's ``loudnorm`` analysis, then one linear gain, to the target or as near
+as the true-peak ceiling allows (loudnorm's own fallback, dynamic compression, would change the
+music; the sidecar says the loudness reached instead).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from render.errors import EncodeError
+from render.errors import EncodeError, InputError
 
-__all__ = ["probe_problem", "make_track", "audio_output", "track_facts", "RATE", "TRUE_PEAK", "LOUDNESS_RANGE"]
+__all__ = ["Track", "probe_problem", "make_track", "audio_output", "track_facts", "RATE", "TRUE_PEAK"]
 
 RATE = 48_000  #: samples a second of every track (what AAC on the platforms and Opus expect)
-TRUE_PEAK = -1.5  #: dBTP: the ceiling loudnorm keeps the sound under
-LOUDNESS_RANGE = 11.0  #: LU: loudnorm's target range (its default)
+TRUE_PEAK = -2.0  #: dBTP: the ceiling the gain keeps the sound under (room for AAC's and Opus's overshoot)
 SILENCE = -70.0  #: LUFS: below this R128 gates everything out; such a track is left as it is
 
 #: ffmpeg's demuxers for the sound files taken: each is named to ffmpeg when the track is made, so a
@@ -67,6 +67,8 @@ def _probe(path: Path) -> Sound:
 
 def probe_problem(path: Path, longest: float) -> str | None:
     """What makes ``path`` unusable as a soundtrack (empty, not sound, too long), or None."""
+    if not path.is_file():
+        return "not a regular file (a device, a pipe?); name a sound file (WAV, FLAC, MP3 or Ogg)"
     if path.stat().st_size == 0:
         return "the file is empty; name a sound file (WAV, FLAC, MP3 or Ogg)"
     sound = _probe(path)
@@ -75,56 +77,83 @@ def probe_problem(path: Path, longest: float) -> str | None:
     if sound.demuxer not in DEMUXERS:
         return f"a {sound.demuxer} file, not WAV, FLAC, MP3 or Ogg; convert it to one of those"
     if sound.seconds is not None and sound.seconds <= 0.0:
-        return "the file holds no sound (0 s long); name one with sound in it"
+        return "the file holds no sound (under a hundredth of a second); name one with sound in it"
     if sound.seconds is not None and sound.seconds > longest:
-        return (f"{sound.seconds:.0f} s long, more than the {longest:.0f} s a soundtrack may be (it is trimmed "
+        return (f"{sound.seconds:g} s long, more than the {longest:.0f} s a soundtrack may be (it is trimmed "
                 "to the film anyway); cut it shorter")
     return None
 
 
-def make_track(source: Path, seconds: float, loudness: float | None, fade: float, path: Path) -> Path:
-    """Write ``path``: ``source`` looped or trimmed to ``seconds``, normalised to ``loudness`` LUFS
-    (None: as it is), faded out over the last ``fade`` seconds, as 48 kHz stereo 24-bit PCM."""
+@dataclass(frozen=True)
+class Track:
+    """A film's soundtrack, made: the WAV, and the loudness reached (LUFS, before the fade; None when
+    it was kept as it was)."""
+
+    path: Path
+    loudness: float | None
+
+
+def make_track(source: Path, seconds: float, loudness: float | None, fade: float, folder: Path) -> Track:
+    """Write ``folder/track.wav``: ``source`` looped or trimmed to ``seconds``, brought to ``loudness``
+    LUFS (None: as it is), faded out over the last ``fade`` seconds, as 48 kHz stereo 24-bit PCM.
+
+    The source is decoded once (its first audio stream alone, at most ``seconds`` of it) and the
+    loop made from those samples: a decoder's start-up samples (Vorbis, Opus) are then skipped once,
+    not at every seam. The level is one gain: to the target, or as near as the true peak allows
+    (never compressed); the track's loudness is what that gain reaches."""
     samples = max(1, round(seconds * RATE))
+    budget = 300 + 4 * seconds  # ffmpeg's time, at most: a pass never hangs a render (a kiosk's visitor waits)
     demuxer = _probe(source).demuxer
     if demuxer not in DEMUXERS:  # checked when the scene was read; the file changed since
-        raise EncodeError(f"{source}: no longer a WAV, FLAC, MP3 or Ogg file; check it, and render again")
-    looped = [*_ONLY_FILES, "-f", demuxer, "-stream_loop", "-1", "-i", str(source)]
-    cut = f"aresample={RATE},aformat=channel_layouts=stereo,atrim=end_sample={samples}"
-    level = ""
+        raise InputError(f"{source}: output.audio: no longer a WAV, FLAC, MP3 or Ogg file; check it, and render again")
+    decoded = folder / "source.wav"
+    _run([*_ONLY_FILES, "-f", demuxer, "-i", str(source), "-map", "0:a:0", "-t", f"{seconds:.6f}",
+          "-af", f"aresample={RATE},aformat=channel_layouts=stereo", "-c:a", "pcm_f32le", "-y", str(decoded)],
+         source, budget, decoding=True)
+    if decoded.stat().st_size <= 4096:  # a header and a few samples at most
+        raise InputError(f"{source}: output.audio: ffmpeg decodes no sound from it; export it again as WAV or FLAC")
+    looped = ["-f", "wav", "-stream_loop", "-1", "-i", str(decoded)]
+    cut = f"atrim=end_sample={samples}"
+    gain, reached = 0.0, None
     if loudness is not None:
-        measured = _measure(looped, cut, loudness, source)
+        measured = _measure(looped, cut, source, budget)
         if measured is not None:
-            level = (f",loudnorm=I={loudness}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:measured_I={measured['input_i']}"
-                     f":measured_TP={measured['input_tp']}:measured_LRA={measured['input_lra']}"
-                     f":measured_thresh={measured['input_thresh']}:offset={measured['target_offset']}:linear=true"
-                     f",aresample={RATE}")
+            level, peak = measured
+            gain = min(loudness - level, TRUE_PEAK - peak)  # to the target, or as near as the peak allows
+            reached = round(level + gain, 1)
     fading = min(fade, seconds)
     ending = f",afade=t=out:st={seconds - fading:.6f}:d={fading:.6f}" if fading > 0 else ""
-    chain = f"{cut}{level},apad=whole_len={samples},atrim=end_sample={samples}{ending}"
+    chain = f"{cut},volume={gain:.4f}dB:precision=double,apad=whole_len={samples},atrim=end_sample={samples}{ending}"
+    path = folder / "track.wav"
     _run([*looped, "-af", chain, "-c:a", "pcm_s24le", "-ar", str(RATE), "-ac", "2", "-fflags", "+bitexact",
-          "-map_metadata", "-1", "-y", str(path)], source)
-    return path
+          "-map_metadata", "-1", "-y", str(path)], source, budget)
+    return Track(path, reached)
 
 
-def _measure(looped: list[str], cut: str, loudness: float, source: Path) -> dict[str, str] | None:
-    """loudnorm's first pass over the cut track: its measurements, or None for a silent track."""
-    said = _run([*looped, "-af", f"{cut},loudnorm=I={loudness}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:print_format=json",
-                 "-f", "null", "-"], source, level="info")
+def _measure(looped: list[str], cut: str, source: Path, budget: float) -> tuple[float, float] | None:
+    """The cut track's integrated loudness (LUFS) and true peak (dBTP), as EBU R128 measures them
+    (loudnorm's analysis); None for a track too quiet to measure (R128 gates it out)."""
+    said = _run([*looped, "-af", f"{cut},loudnorm=print_format=json", "-f", "null", "-"], source, budget, level="info")
     try:
         measured = json.loads(said[said.rindex("{") : said.rindex("}") + 1])
-        return measured if float(measured["input_i"]) > SILENCE else None
+        level, peak = float(measured["input_i"]), float(measured["input_tp"])
     except (ValueError, KeyError):
         raise EncodeError(f"{source}: ffmpeg's loudness measurement gave nothing readable") from None
+    return (level, peak) if level > SILENCE else None
 
 
-def _run(arguments: list[str], source: Path, level: str = "error") -> str:
-    result = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", level, *arguments],
-                            capture_output=True, stdin=subprocess.DEVNULL)
+def _run(arguments: list[str], source: Path, budget: float, level: str = "error", decoding: bool = False) -> str:
+    try:
+        result = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", level, *arguments],
+                                capture_output=True, stdin=subprocess.DEVNULL, timeout=budget)
+    except subprocess.TimeoutExpired:
+        raise EncodeError(f"{source}: ffmpeg took over {budget:.0f} s making the soundtrack; stopped") from None
     said = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        lines = said.strip().splitlines()
+        lines = [line for line in said.strip().splitlines() if not line.startswith(("Conversion failed", "[out#"))]
         reason = lines[-1] if lines else f"exit status {result.returncode}"
+        if decoding:  # the file's own doing: broken past its header
+            raise InputError(f"{source}: output.audio: ffmpeg cannot decode it ({reason}); export it again as WAV or FLAC")
         raise EncodeError(f"{source}: ffmpeg could not make the soundtrack: {reason}")
     return said
 
@@ -136,10 +165,11 @@ def audio_output(container: str, kbps: int | None = None) -> list[str]:
     return ["-map", "0:v", "-map", "1:a", "-c:a", codec, *rate, "-ar", str(RATE), "-ac", "2"]
 
 
-def track_facts(container: str, preset: str | None = None) -> dict:
+def track_facts(container: str, track: Track, preset: str | None = None) -> dict:
     """What a sidecar says of a ``container``'s soundtrack (written with ``preset``'s bit rate)."""
     from render.scene.presets import AUDIO_KBPS
 
     codec, default = CODECS[container]
     kbps = None if default is None else (AUDIO_KBPS.get(preset, default) if container == "mp4" and preset else default)
-    return {"audio": {"codec": _NAMES[codec], "sample_rate": RATE, "channels": 2, "kbps": kbps}}
+    return {"audio": {"codec": _NAMES[codec], "sample_rate": RATE, "channels": 2, "kbps": kbps,
+                      "loudness_lufs": track.loudness}}

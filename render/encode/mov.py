@@ -27,5 +27,6 @@ class MovSink(FfmpegSink):
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, alpha: np.ndarray | None = None,
                  track: Path | None = None) -> None:
-        self.facts = {"codec": "prores", "profile": "4444", "alpha": alpha is not None}
+        self.facts = {"codec": "prores", "profile": "4444", "alpha": alpha is not None,
+                      "pixel_format": "yuva444p10le" if alpha is not None else "yuv444p10le"}
         super().__init__(path, size, fps, mov_output(alpha is not None, track is not None), alpha, track)

@@ -64,7 +64,7 @@ def platform_bodies(title: str, description: str, tags: tuple[str, ...], languag
     snippet: dict[str, Any] = {"title": title[:YOUTUBE_TITLE], "description": _bytes(description, YOUTUBE_DESCRIPTION),
                                "tags": list(tags), "categoryId": str(category)}
     if language:
-        snippet["defaultLanguage"] = language  # no defaultAudioLanguage: the films are silent
+        snippet["defaultLanguage"] = language  # no defaultAudioLanguage: a film is silent, or its music has no known language
     status = {"privacyStatus": privacy, "selfDeclaredMadeForKids": made_for_kids, "license": license,
               "embeddable": True, "containsSyntheticMedia": True}
     hashtags = " ".join("#" + "".join(ch for w in tag.split() for ch in w[:1].upper() + w[1:] if ch.isalnum())

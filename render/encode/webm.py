@@ -39,7 +39,9 @@ def webm_output(webm: Webm, fps: float, alpha: bool = False, sound: bool = False
         video = ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p" if alpha else "yuv420p", *quality,
                  "-deadline", "good", "-cpu-used", "4", "-row-mt", "1", "-threads", "2", "-g", gop]
     else:
-        quality = ["-svtav1-params", "lossless=1"] if webm.crf is None else ["-crf", str(webm.crf)]
+        # lp: SVT-AV1's parallelism, pinned like the other encoders' threads (the same bytes on any machine)
+        quality = ["-svtav1-params", "lossless=1:lp=2"] if webm.crf is None else ["-crf", str(webm.crf),
+                                                                                 "-svtav1-params", "lp=2"]
         video = ["-c:v", "libsvtav1", "-pix_fmt", "yuv420p", *quality, "-preset", "8", "-g", gop]
     return [*video, *(audio_output("webm") if sound else ["-an"]),
             "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-f", "webm"]

@@ -3,12 +3,17 @@
 Lossy frames are coded each whole (libwebp, one frame a picture): libwebp's animation encoder, which
 codes only what changed, drops changes it judges small in lossy mode, so a slow dissolve drifts from
 its frames and catches up in jumps (29 dB from the PNG frames at quality 100, against 49 dB frame by
-frame at quality 90; ``bench/formats.py``). Lossless frames go through the animation encoder, which
-stores only the changed rectangles and merges held frames, exactly.
+frame at quality 90; ``bench/formats.py``). ffmpeg's WebP muxer marks every such frame to be
+alpha-blended over the one before: each frame's half-transparent edge would pile up over the last
+(the edge's alpha climbing from 20 to 240 in 50 frames), so once written every frame is marked to
+replace the one before. Lossless frames go through the animation encoder, which stores only the
+changed rectangles (blending them as it means to) and merges held frames, exactly.
 """
 
 from __future__ import annotations
 
+import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,5 +51,30 @@ class WebpSink(FfmpegSink):
     def __init__(self, path: Path, size: tuple[int, int], fps: float, webp: Webp | None = None,
                  alpha: np.ndarray | None = None) -> None:
         webp = webp or Webp()
-        self.facts = {"codec": "webp", "lossless": webp.lossless, "alpha": alpha is not None}
+        self.lossless = webp.lossless
+        self.facts = {"codec": "webp", "lossless": webp.lossless, "alpha": alpha is not None,
+                      "pixel_format": ("bgra" if alpha is not None else "bgr0") if webp.lossless else
+                      ("yuva420p" if alpha is not None else "yuv420p")}
         super().__init__(path, size, fps, webp_output(webp, alpha is not None), alpha)
+
+    def close(self) -> None:
+        super().close()
+        if not self.lossless:
+            _replacing(self.path)
+
+
+def _replacing(path: Path) -> None:
+    """Mark every frame of the animated WebP at ``path`` "do not blend" (each replaces the one before,
+    alpha and all), and its background transparent; the file is rewritten whole, then renamed."""
+    data = bytearray(path.read_bytes())
+    offset = 12  # after RIFF, the size, WEBP
+    while offset + 8 <= len(data):
+        tag, size = bytes(data[offset : offset + 4]), struct.unpack_from("<I", data, offset + 4)[0]
+        if tag == b"ANIM":
+            data[offset + 8 : offset + 12] = bytes(4)  # background colour: transparent
+        elif tag == b"ANMF":
+            data[offset + 8 + 15] |= 0b10  # blending method: do not blend (disposal, bit 0, kept)
+        offset += 8 + size + (size & 1)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)

@@ -19,7 +19,7 @@ import numpy as np
 from render import interrupt
 from render.encode import (FrameSink, FramesSink, GifSink, H264, MovSink, Mp4Sink, Webm, WebmSink, Webp, WebpSink,
                            platform_bodies, write_sidecar)
-from render.encode.audio import make_track, track_facts
+from render.encode.audio import Track, make_track, track_facts
 from render.encode.ffmpeg import FfmpegSink
 from render.errors import SceneError, shown
 from render.scene import OutputSpec, Scene
@@ -68,8 +68,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
         track = None
         if output.audio is not None and set(formats) & set(VIDEOS):
             audio = output.audio
-            seconds = len(order) / output.fps
-            track = make_track(audio.path, seconds, audio.loudness, audio.fade, Path(scratch) / "track.wav")
+            track = make_track(audio.path, len(order) / output.fps, audio.loudness, audio.fade, Path(scratch))
         videos, gif, pngs = _sinks(film, name, staging, output, track)
         sinks: list[FrameSink] = [*videos.values(), *(s for s in (gif, pngs) if s is not None)]
         gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
@@ -104,10 +103,11 @@ def _check_limits(film: Film, name: str, scene: Scene, order: np.ndarray, gif_or
 
 
 def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
-           track: Path | None) -> tuple[dict[str, FfmpegSink], GifSink | None, FramesSink | None]:
+           track: Track | None) -> tuple[dict[str, FfmpegSink], GifSink | None, FramesSink | None]:
     """The encoders the scene asks for: the videos and the WebP (by format, in the order of
     ``VIDEOS``), the GIF and the PNG frames."""
     formats, size, fps, alpha = output.formats, film.video_size, output.fps, film.alpha
+    sound = track.path if track is not None else None
     videos: dict[str, FfmpegSink] = {}
     gif = pngs = None
     try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
@@ -115,12 +115,12 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
             gop = max(1, round(fps * output.gop_seconds))
             kbps = AUDIO_KBPS.get(output.preset) if output.preset else None
             h264 = H264(output.crf, output.max_kbps, gop)
-            videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, h264, track, kbps)
+            videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, h264, sound, kbps)
         if "webm" in formats:
             webm = Webm(output.webm.codec, output.webm.crf)
-            videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, webm, alpha, track)
+            videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, webm, alpha, sound)
         if "mov" in formats:
-            videos["mov"] = MovSink(staging / f"{name}.mov", size, fps, alpha, track)
+            videos["mov"] = MovSink(staging / f"{name}.mov", size, fps, alpha, sound)
         if "webp" in formats:
             webp = Webp(output.webp.lossless, output.webp.quality)
             videos["webp"] = WebpSink(staging / f"{name}.webp", size, fps, webp, alpha)
@@ -137,7 +137,7 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
 
 
 def _sidecar(films: list[FfmpegSink], listed: list[FfmpegSink | GifSink], scene: Scene, title: str, frames: int,
-             size: tuple[int, int], track: Path | None) -> None:
+             size: tuple[int, int], track: Track | None) -> None:
     """``<name>.json`` beside the first video (the MP4 when there is one): its facts, every film file's, and
     the platforms' request bodies."""
     output, youtube = scene.output, scene.youtube
@@ -145,13 +145,13 @@ def _sidecar(films: list[FfmpegSink], listed: list[FfmpegSink | GifSink], scene:
                                 youtube.privacy, youtube.made_for_kids, youtube.license)
     write_sidecar(films[0].path, title=title, description=scene.description, frames=frames, fps=output.fps,
                   size=size, preset=output.preset, platforms=platforms,
-                  files=[_facts(sink, output.preset, track is not None) for sink in listed])
+                  files=[_facts(sink, output.preset, track) for sink in listed])
 
 
-def _facts(sink: FfmpegSink | GifSink, preset: str | None, sound: bool) -> dict:
+def _facts(sink: FfmpegSink | GifSink, preset: str | None, track: Track | None) -> dict:
     """What the sidecar says of one film file: its name, its encoder's facts, its soundtrack's."""
     container = sink.path.suffix.lstrip(".")
-    heard = track_facts(container, preset) if sound and container in VIDEOS else {}
+    heard = track_facts(container, track, preset) if track is not None and container in VIDEOS else {}
     return {"file": sink.path.name, **sink.facts, **heard}
 
 

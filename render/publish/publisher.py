@@ -31,6 +31,7 @@ __all__ = ["publish_scene", "Published", "TRIES"]
 
 TRIES = 4  #: attempts per file for transient faults, with backoff between them
 BACKOFF = 0.5  #: seconds before the second try; doubled each time
+_PLAYABLE = (".mp4", ".webm")  #: of a clip's videos, the one its link opens first: the MP4 plays everywhere
 
 
 @dataclass
@@ -173,10 +174,15 @@ def _record(store: Store, item: Item, there: Remote) -> dict[str, Any]:
 
 
 def _films(items: list[Item]) -> dict[str, tuple[str, str]]:
-    """clip -> (kind, key) of the film each clip's link opens: its video, else its viewer, else its GIF."""
+    """clip -> (kind, key) of the film each clip's link opens: its video (the MP4, else the WebM), else
+    its viewer, its WebP, its GIF. (A MOV is ProRes, for editing: browsers do not play it.)"""
+    def rank(item: Item) -> tuple[int, int]:
+        suffix = posixpath.splitext(item.name)[1]
+        return FILM_KINDS.index(item.kind), _PLAYABLE.index(suffix) if suffix in _PLAYABLE else len(_PLAYABLE)
+
     films: dict[str, tuple[str, str]] = {}
-    for kind in reversed(FILM_KINDS):  # the first kind wins
-        films.update({item.clip: (kind, item.key) for item in items if item.kind == kind})
+    for item in sorted((item for item in items if item.kind in FILM_KINDS), key=rank):
+        films.setdefault(item.clip, (item.kind, item.key))  # the first in rank wins
     return films
 
 

@@ -18,7 +18,7 @@ from render.scene.publish import PublishSpec
 __all__ = ["Item", "select", "kind_of", "key_for", "key_problem", "VISITORS"]
 
 VISITORS = "visitor-"  #: the kiosk's clips (render.serve.studio.PREFIX): never published
-_BY_SUFFIX = {".mp4": "video", ".webm": "video", ".mov": "video", ".json": "sidecar", ".gif": "gif", ".webp": "webp",
+_BY_SUFFIX = {".mp4": "video", ".webm": "video", ".mov": "mov", ".json": "sidecar", ".gif": "gif", ".webp": "webp",
               ".html": "viewer"}
 
 

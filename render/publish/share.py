@@ -23,7 +23,7 @@ from render.scene.publish import PublishSpec
 
 __all__ = ["Film", "links_for", "write_share", "FILM_KINDS", "LINKS_FILE"]
 
-FILM_KINDS = ("video", "viewer", "gif")  #: what a clip's link opens, the first published of these
+FILM_KINDS = ("video", "viewer", "webp", "gif")  #: what a clip's link opens, the first published of these
 LINKS_FILE = "links.json"
 
 
@@ -84,7 +84,7 @@ def write_share(folder: Path, title: str, films: dict[str, Film], origin: str) -
         link = html.escape(film.link)
         if film.kind == "video":
             media = f'<video src="{link}" controls muted loop playsinline preload="metadata"></video>'
-        elif film.kind == "gif":
+        elif film.kind in ("gif", "webp"):
             media = f'<img src="{link}" alt="{html.escape(clip)}">'
         else:
             media = f'<iframe src="{link}" title="{html.escape(clip)}"></iframe>'

@@ -15,7 +15,6 @@ Credentials are never handled here: each back end reads its own standard places.
 from __future__ import annotations
 
 import base64
-import mimetypes
 import netrc
 import os
 import posixpath
@@ -26,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from render.encode.media import media_type
 
 __all__ = ["Remote", "Store", "S3Store", "FolderStore", "open_store", "Mismatch", "TEMPORARY"]
 
@@ -108,7 +109,7 @@ class S3Store(Store):
                 if info.get("type") == "file"}
 
     def upload(self, local: Path, key: str, size: int, sha256: str, md5: str) -> Remote:
-        kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        kind = media_type(key)
         if size <= SINGLE_PUT:
             reply = self.fs.call_s3("put_object", Bucket=self.bucket, Key=self._key(key), Body=local.read_bytes(),
                                     ContentType=kind, ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode(),

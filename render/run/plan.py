@@ -91,8 +91,9 @@ def scene_settings(scene: Scene, learnt: Learnt) -> str:
     """Hash of what every film of the scene shares: its settings (not its paths, name or inputs),
     the data and model it learnt from, the basis itself, and this program's version."""
     # Where the films are published does not change them: publishing settings are left out.
-    # A soundtrack is named by its path: its bytes are what shape the films.
-    shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "output": {"dir"}, "publish": True})
+    # A soundtrack shapes the films by its bytes, not by where it lies.
+    shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "publish": True,
+                                                   "output": {"dir": True, "audio": {"path"}}})
     digest = Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state)))
     if scene.output.audio is not None:
         digest = digest.file(scene.output.audio.path)

@@ -73,7 +73,7 @@ class WebmSpec(_Spec):
 class WebpSpec(_Spec):
     """The animated WebP: a looping picture for web pages, like the GIF but in full gray and with alpha."""
 
-    lossless: bool = Field(
+    lossless: Annotated[bool, Field(strict=True)] = Field(
         False, description="true: every frame exact (about 6 times the lossy file); false: lossy, at `quality`."
     )
     quality: Optional[StrictInt] = Field(
@@ -170,7 +170,7 @@ class OutputSpec(_Spec):
         description="Side of the square face area in pixels (16 to 4096), and of the frame when `frame` is "
         "not given (even when mp4 is written).",
     )
-    background: Union[Literal["transparent"], Annotated[float, Field(strict=True, ge=0.0, le=1.0)]] = Field(
+    background: Union[Literal["transparent"], Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
         0.0,
         description="Gray level around the face when the frame is larger (0 to 1), or 'transparent': the "
         "padding and the frame around the face are see-through in the formats with alpha (webm with vp9, "
@@ -238,6 +238,15 @@ class OutputSpec(_Spec):
         if "size" not in filled and isinstance(frame, list) and all(isinstance(v, int) for v in frame) and frame:
             filled["size"] = min(frame)  # the face fills the frame's short side
         return filled
+
+    @field_validator("background", mode="before")
+    @classmethod
+    def _gray_or_clear(cls, value: Any) -> Any:
+        """One message for both kinds of background (the union would say why each alternative failed)."""
+        if value == "transparent" or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                      and 0.0 <= value <= 1.0):
+            return float(value) if value != "transparent" else value
+        raise ValueError(f"a gray from 0 (black) to 1 (white), or 'transparent'; got {value!r}")
 
     @field_validator("dir")
     @classmethod

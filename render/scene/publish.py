@@ -18,7 +18,7 @@ from render.scene.base import StrictFloat, StrictInt, _Spec
 
 __all__ = ["PublishSpec", "YoutubeSpec", "FILE_KINDS", "KEY_FIELDS", "SCHEMES", "check_store_url"]
 
-FileKind = Literal["video", "sidecar", "gif", "webp", "viewer", "stills", "readout", "frames", "crops"]
+FileKind = Literal["video", "sidecar", "gif", "webp", "mov", "viewer", "stills", "readout", "frames", "crops"]
 FILE_KINDS: tuple[str, ...] = FileKind.__args__  # type: ignore[attr-defined]
 KEY_FIELDS = ("scene", "clip", "file", "name", "ext")
 SCHEMES = ("s3", "sftp", "webdav", "webdavs", "file")
@@ -99,8 +99,8 @@ class PublishSpec(_Spec):
         "scene's folder, e.g. face-0.mp4 or stills/mean.png), {name} (without its extension), {ext}.")
     files: tuple[FileKind, ...] = Field(
         ("video", "sidecar"), min_length=1,
-        description="What is published of each clip: video (the MP4, WebM and MOV), sidecar, gif, webp, viewer, "
-        "stills, readout, frames, crops.")
+        description="What is published of each clip: video (the MP4 and the WebM), sidecar, gif, webp, mov (ProRes, "
+        "for editing: large), viewer, stills, readout, frames, crops.")
     public_url: Optional[str] = Field(
         None,
         description="The address the store's files are public at (a public bucket, a CDN, a web server's "

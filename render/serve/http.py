@@ -17,7 +17,6 @@ disk; file names never come from the client (only names a visitor's record lists
 from __future__ import annotations
 
 import hmac
-import mimetypes
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from render.encode.media import media_type
 from render.errors import InputError
 from render.faces.portrait import NoFaceError
 from render.serve.studio import Studio, UnknownVisitor, Visitor
@@ -118,12 +118,12 @@ def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None 
             data = path.read_bytes()  # small files, read whole: a DELETE meanwhile cannot cut a download short
         except (UnknownVisitor, FileNotFoundError):
             raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        kind = media_type(path.name)
         return Response(data, media_type=kind, headers={"Content-Disposition": f'inline; filename="{path.name}"'})
 
     def _links(request: Request, visitor: Visitor) -> dict[str, str]:
         base = (studio.scene.serve.public_url or str(request.base_url)).rstrip("/")
-        films = [f"{visitor.name}.{ext}" for ext in ("mp4", "webm", "webp", "gif", "html")]
+        films = [f"{visitor.name}.{ext}" for ext in ("mp4", "webm", "webp", "gif", "html", "mov")]  # playable first
         film = next((n for n in films if n in visitor.files), films[0])
         return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
                 "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}

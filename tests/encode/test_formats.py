@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 
 import numpy as np
@@ -101,6 +102,7 @@ def test_transparent_films_are_opaque_on_the_face_and_clear_around_it(rendered):
         assert video.shape == expected.shape, film
         assert (video[:, face, 1] == 255).all(), film
         assert (video[:, clear, 1] == 0).all(), film
+        assert (video[..., 1] == expected[..., 1]).all(), film  # the edge too, in every frame: nothing piles up
         gray = [psnr(v[face, 0], e[face, 0]) for v, e in zip(video, expected)]
         assert min(gray) >= (38 if film == "webp" else 45), (film, min(gray))
     assert (expected[:, face, 1] == 255).all() and (expected[:, clear, 1] == 0).all()
@@ -143,6 +145,44 @@ def test_the_soundtrack_is_looped_normalised_and_faded(rendered):
     assert abs(loudness(folder / "out" / "all" / "face-0.mp4") - (-14.0)) <= 1.5  # EBU R128, the platforms' target
 
 
+def test_a_soundtrack_loops_without_a_seam_and_ignores_pictures(tmp_path, olivetti_home):
+    """A seamless half-second Ogg Opus loop (480 Hz: a whole number of periods) with a video stream:
+    the video is left out, and Opus's start-up samples are skipped once, not at every seam (they were
+    decoded again after each seam, 6.5 ms each time, when ffmpeg looped the file itself)."""
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=480:duration=0.5:sample_rate=48000", "-f", "lavfi", "-i",
+           "color=red:s=32x32:d=1", "-map", "0:a", "-map", "1:v", "-ac", "2", "-c:a", "libopus", "-c:v", "libtheora",
+           str(tmp_path / "loop.ogg"))
+    scene = write_scene(tmp_path, HEAD.format(name="loop") + "morph: {levels: 6}\noutput: {dir: out, size: 64, "
+                        "formats: [mov], audio: {path: loop.ogg, loudness: null, fade: 0}}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 0, result.stderr
+    samples = sound(tmp_path / "out" / "loop" / "face-0.mov")
+    assert len(samples) > 3 * 24_000  # several seams
+    start = 2_000  # past the encoder's own fade-in at the very start
+    jumps = np.abs(np.diff(samples[start:]))
+    assert jumps.max() < 2 * np.abs(np.diff(samples[start : start + 20_000])).max(), jumps.max()  # no click anywhere
+    sidecar = json.loads((tmp_path / "out" / "loop" / "face-0.json").read_text())
+    assert sidecar["audio"]["loudness_lufs"] is None  # kept as it was
+
+
+def test_a_loudness_the_peaks_do_not_allow_is_approached_and_said(tmp_path, olivetti_home):
+    """Bursts over a quiet tone cannot reach -6 LUFS under a -2 dBTP ceiling with one gain: the track
+    gets the largest gain the peaks allow (never compressed, never clipped) and the sidecar says the
+    loudness reached."""
+    ffmpeg("-f", "lavfi", "-i", "aevalsrc='if(lt(mod(t,0.5),0.05),0.9*sin(2*PI*1000*t),0.01*sin(2*PI*440*t))':s=48000:d=6",
+           "-ac", "2", str(tmp_path / "bursts.wav"))
+    scene = write_scene(tmp_path, HEAD.format(name="loud") + "morph: {levels: 6}\noutput: {dir: out, size: 64, "
+                        "formats: [mov, mp4], audio: {path: bursts.wav, loudness: -6, fade: 0}}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "loud"
+    reached = json.loads((folder / "face-0.json").read_text())["audio"]["loudness_lufs"]
+    assert reached < -9.0  # short of the target (about -11 LUFS), and said so
+    assert abs(loudness(folder / "face-0.mov") - reached) <= 1.0
+    assert np.abs(sound(folder / "face-0.mov", mono=False)).max() <= 10 ** (-1.9 / 20)  # under the -2 dBTP ceiling
+    assert np.abs(sound(folder / "face-0.mp4", mono=False)).max() < 1.0  # the AAC does not clip
+
+
 def test_no_audio_stream_when_none_is_asked(rendered):
     folder, _ = rendered
     for name in ("face-0.webm", "face-0.webp"):
@@ -166,7 +206,8 @@ def test_the_sidecar_and_the_manifest_list_every_file(rendered):
     assert set(listed) <= set(recorded)
     clear = json.loads((folder / "out" / "clear" / "face-0.json").read_text())
     assert clear["file"] == "face-0.webm" and clear["codec"] == "vp9" and clear["pixel_format"] == "yuva420p"
-    assert {kind_of("face-0", n) for n in ("face-0.webm", "face-0.mov", "face-0.webp")} == {"video", "webp"}
+    assert [kind_of("face-0", n) for n in ("face-0.mp4", "face-0.webm", "face-0.mov", "face-0.webp")] == [
+        "video", "video", "mov", "webp"]  # the MOV (ProRes, large) is published only when asked
 
 
 def test_the_same_scene_gives_the_same_files(rendered, tmp_path):
@@ -198,6 +239,9 @@ def test_a_preset_keeps_its_platforms_sound_limits(tmp_path, olivetti_home):
     ("formats: [mp4], audio: notes.wav", "notes", "output.audio.path: .*notes.wav: not a sound file"),
     ("formats: [mp4], audio: list.wav", "playlist", "output.audio.path: .*list.wav: not a sound file"),
     ("formats: [mp4], audio: film.mp4", "film", "output.audio.path: .*film.mp4: a mov file, not WAV, FLAC, MP3 or Ogg"),
+    ("formats: [mp4], background: white", None, "output.background: a gray from 0 .black. to 1 .white., or 'transparent'; got 'white'"),
+    ("formats: [mp4], background: 1.5", None, "output.background: a gray from 0 .black. to 1 .white., or 'transparent'; got 1.5"),
+    ("formats: [webp], webp: {lossless: 'yes'}", None, "output.webp.lossless: "),
     ("formats: [mp4], audio: empty.wav", "empty", "output.audio.path: .*empty.wav: the file is empty"),
     ("formats: [mp4], audio: hours.flac", "hours", "output.audio.path: .*hours.flac: 3601 s long, more than the 3600 s"),
     ("formats: [gif, frames], audio: tone.wav", "tone", "output.audio: audio does nothing without mov or mp4 or webm"),
@@ -208,8 +252,6 @@ def test_a_preset_keeps_its_platforms_sound_limits(tmp_path, olivetti_home):
     ("formats: [webm], background: transparent, webm: {codec: av1}", None, "output.webm.codec: av1 .*codes no alpha"),
 ])  # fmt: skip
 def test_bad_format_and_sound_settings_are_one_line_each(tmp_path, olivetti_home, output, made, said):
-    import re
-
     if made == "notes":
         (tmp_path / "notes.wav").write_text("these are notes, not sound\n" * 50)
     elif made == "playlist":  # an HLS playlist naming a local file: never followed
@@ -266,3 +308,19 @@ def test_a_browser_composites_the_transparent_films_over_its_page(rendered):
                 assert np.abs(shot[face].astype(int) - first[face][..., 0]).mean() < 6, element  # the film, on the face
         finally:
             browser.close()
+
+
+def test_a_sound_file_broken_past_its_header_is_one_line_and_nothing_written(tmp_path, olivetti_home):
+    ffmpeg("-f", "lavfi", "-i", "sine=duration=3", "-c:a", "flac", str(tmp_path / "whole.flac"))
+    whole = (tmp_path / "whole.flac").read_bytes()
+    noise = np.random.default_rng(7).integers(0, 256, len(whole) - 200, np.uint8).tobytes()
+    (tmp_path / "broken.flac").write_bytes(whole[:200] + noise)  # the header says FLAC; the rest is noise
+    scene = write_scene(tmp_path, HEAD.format(name="broken") + "output: {dir: out, size: 64, formats: [mp4, gif], "
+                        "audio: broken.flac}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 4, result.stderr
+    said = [line for line in result.stderr.splitlines() if "broken.flac" in line]
+    assert said and re.search(r"output\.audio: ffmpeg (cannot decode it|decodes no sound from it)", said[0]), result.stderr
+    assert "export it again" in said[0]
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").rglob("face-0.*"))  # no film, whole or half
