@@ -94,8 +94,9 @@ class AudioSpec(_Spec):
     path: Path = Field(description="The sound file (WAV, FLAC, MP3, Ogg), relative to the scene file's folder.")
     loudness: Optional[StrictFloat] = Field(
         -14.0, ge=-40.0, le=-5.0,
-        description="Integrated loudness to normalise to, in LUFS (EBU R128; -14 is what YouTube, Instagram "
-        "and Spotify play at); null keeps the file's own level.",
+        description="Integrated loudness to bring the sound to with one gain, in LUFS (EBU R128; -14 is what "
+        "YouTube, Instagram and Spotify play at), as near as a -2 dBTP true peak allows; null keeps the file's "
+        "own level.",
     )
     fade: StrictFloat = Field(1.0, ge=0.0, le=30.0, description="Seconds the sound fades out over at the film's end.")
 
