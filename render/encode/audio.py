@@ -10,9 +10,11 @@ music; the sidecar says the loudness reached instead).
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,13 +108,14 @@ def make_track(source: Path, seconds: float, loudness: float | None, fade: float
     demuxer = _probe(source).demuxer
     if demuxer not in DEMUXERS:  # checked when the scene was read; the file changed since
         raise InputError(f"{source}: output.audio: no longer a WAV, FLAC, MP3 or Ogg file; check it, and render again")
-    decoded = folder / "source.wav"
+    decoded = folder / "source.f32"  # raw samples: no header, so its size counts them
+    raw = ["-f", "f32le", "-ar", str(RATE), "-ac", "2"]
     _run([*_ONLY_FILES, "-f", demuxer, "-i", str(source), "-map", "0:a:0", "-t", f"{seconds:.6f}",
-          "-af", f"aresample={RATE},aformat=channel_layouts=stereo", "-c:a", "pcm_f32le", "-y", str(decoded)],
+          "-af", f"aresample={RATE},aformat=channel_layouts=stereo", *raw, "-y", str(decoded)],
          source, budget, decoding=True)
-    if decoded.stat().st_size <= 4096:  # a header and a few samples at most
+    if decoded.stat().st_size < 8:  # not one sample (8 bytes: two channels of float32) came out
         raise InputError(f"{source}: output.audio: ffmpeg decodes no sound from it; export it again as WAV or FLAC")
-    looped = ["-f", "wav", "-stream_loop", "-1", "-i", str(decoded)]
+    looped = [*raw, "-stream_loop", "-1", "-i", str(decoded)]
     cut = f"atrim=end_sample={samples}"
     gain, reached = 0.0, None
     if loudness is not None:
@@ -150,7 +153,12 @@ def _run(arguments: list[str], source: Path, budget: float, level: str = "error"
         raise EncodeError(f"{source}: ffmpeg took over {budget:.0f} s making the soundtrack; stopped") from None
     said = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        lines = [line for line in said.strip().splitlines() if not line.startswith(("Conversion failed", "[out#"))]
+        for words, code in (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
+                            ("Disk quota exceeded", errno.EDQUOT)):
+            if words in said:  # the scratch disk's doing, not the sound's
+                raise OSError(code, f"{words} (making the soundtrack in {tempfile.gettempdir()})")
+        lines = [line.strip() for line in said.strip().splitlines()
+                 if line.strip() and not line.startswith("Conversion failed") and "Last message repeated" not in line]
         reason = lines[-1] if lines else f"exit status {result.returncode}"
         if decoding:  # the file's own doing: broken past its header
             raise InputError(f"{source}: output.audio: ffmpeg cannot decode it ({reason}); export it again as WAV or FLAC")

@@ -123,7 +123,9 @@ def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None 
 
     def _links(request: Request, visitor: Visitor) -> dict[str, str]:
         base = (studio.scene.serve.public_url or str(request.base_url)).rstrip("/")
-        films = [f"{visitor.name}.{ext}" for ext in ("mp4", "webm", "webp", "gif", "html", "mov")]  # playable first
+        # Playable first; before the film exists, the one the scene will write.
+        written = [ext for ext in ("mp4", "webm", "webp", "gif", "html", "mov") if ext in studio.scene.output.formats]
+        films = [f"{visitor.name}.{ext}" for ext in written or ["mp4"]]
         film = next((n for n in films if n in visitor.files), films[0])
         return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
                 "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}
