@@ -4,7 +4,7 @@ processes with the same parallelism, and the batch's peak memory against a 1-cli
     SCIKIT_LEARN_DATA=../shared/data .venv/bin/python bench/batch.py [--clips 200] [--jobs N]
 
 The batch is timed warm (cache filled by a first, untimed run; --force renders every clip again),
-whole process, workers included. The baseline encodes one clip's 50 frames (the batch's first clip,
+whole process, workers included. The baseline encodes one clip's 136 paced frames (the batch's first clip,
 as raw gray frames) --clips times with the render's own ffmpeg arguments, --jobs processes at a
 time. Peak memory is the largest resident set in each run's process tree.
 Targets (issue 6): throughput at least 0.8x the bare-ffmpeg figure; 200 clips' peak memory at most
@@ -78,7 +78,7 @@ def main() -> None:
         bare_s = time.perf_counter() - started
 
     ours, bare = args.clips / batch_s, args.clips / bare_s
-    print(f"{args.clips} clips of 50 frames at 256x256, MP4, {args.jobs} at a time")
+    print(f"{args.clips} clips of 50 levels (the video paced: 136 frames) at 256x256, MP4, {args.jobs} at a time")
     print(f"render batch (warm, whole process):   {batch_s:6.2f} s  {ours:6.1f} clips/s")
     print(f"bare ffmpeg processes, same encodes:  {bare_s:6.2f} s  {bare:6.1f} clips/s")
     print(f"throughput ratio: {ours / bare:.2f}x   (target >= 0.8x: {'met' if ours / bare >= 0.8 else 'NOT met'})")
