@@ -10,7 +10,6 @@ music; the sidecar says the loudness reached instead).
 
 from __future__ import annotations
 
-import errno
 import json
 import re
 import subprocess
@@ -18,9 +17,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from render.encode.ffmpeg import disk_full
 from render.errors import EncodeError, InputError
 
-__all__ = ["Track", "probe_problem", "make_track", "audio_output", "track_facts", "RATE", "TRUE_PEAK"]
+__all__ = ["Track", "probe_problem", "make_track", "audio_output", "audio_kbps", "track_facts", "RATE", "TRUE_PEAK"]
 
 RATE = 48_000  #: samples a second of every track (what AAC on the platforms and Opus expect)
 TRUE_PEAK = -2.0  #: dBTP: the ceiling the gain keeps the sound under (room for AAC's and Opus's overshoot)
@@ -153,10 +153,9 @@ def _run(arguments: list[str], source: Path, budget: float, level: str = "error"
         raise EncodeError(f"{source}: ffmpeg took over {budget:.0f} s making the soundtrack; stopped") from None
     said = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        for words, code in (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
-                            ("Disk quota exceeded", errno.EDQUOT)):
-            if words in said:  # the scratch disk's doing, not the sound's
-                raise OSError(code, f"{words} (making the soundtrack in {tempfile.gettempdir()})")
+        full = disk_full(said, f" (making the soundtrack in {tempfile.gettempdir()})")
+        if full is not None:  # the scratch disk's doing, not the sound's
+            raise full
         lines = [line.strip() for line in said.strip().splitlines()
                  if line.strip() and not line.startswith("Conversion failed") and "Last message repeated" not in line]
         reason = lines[-1] if lines else f"exit status {result.returncode}"
@@ -173,11 +172,15 @@ def audio_output(container: str, kbps: int | None = None) -> list[str]:
     return ["-map", "0:v", "-map", "1:a", "-c:a", codec, *rate, "-ar", str(RATE), "-ac", "2"]
 
 
-def track_facts(container: str, track: Track, preset: str | None = None) -> dict:
-    """What a sidecar says of a ``container``'s soundtrack (written with ``preset``'s bit rate)."""
+def audio_kbps(container: str, preset: str | None = None) -> int | None:
+    """The soundtrack's bit rate in ``container`` (None: PCM): the MP4's follows ``preset``'s platform."""
     from render.scene.presets import AUDIO_KBPS
 
-    codec, default = CODECS[container]
-    kbps = None if default is None else (AUDIO_KBPS.get(preset, default) if container == "mp4" and preset else default)
-    return {"audio": {"codec": _NAMES[codec], "sample_rate": RATE, "channels": 2, "kbps": kbps,
-                      "loudness_lufs": track.loudness}}
+    default = CODECS[container][1]
+    return AUDIO_KBPS.get(preset, default) if default is not None and container == "mp4" and preset else default
+
+
+def track_facts(container: str, track: Track, preset: str | None = None) -> dict:
+    """What a sidecar says of a ``container``'s soundtrack (written with ``preset``'s bit rate)."""
+    return {"audio": {"codec": _NAMES[CODECS[container][0]], "sample_rate": RATE, "channels": 2,
+                      "kbps": audio_kbps(container, preset), "loudness_lufs": track.loudness}}

@@ -21,7 +21,18 @@ from render import interrupt
 from render.encode.pump import Pump
 from render.errors import EncodeError
 
-__all__ = ["FfmpegSink", "ffmpeg_command"]
+__all__ = ["FfmpegSink", "ffmpeg_command", "disk_full"]
+
+_DISK_FULL = (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
+              ("Disk quota exceeded", errno.EDQUOT))
+
+
+def disk_full(said: str, where: str = "") -> OSError | None:
+    """The disk error ffmpeg's messages ``said`` report (full, file too large, over quota), if any."""
+    for words, code in _DISK_FULL:
+        if words in said:
+            return OSError(code, f"{words}{where}")
+    return None
 
 
 def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path,
@@ -136,10 +147,8 @@ class FfmpegSink:
         lines = log.read().decode("utf-8", "replace").strip().splitlines()
         log.close()
         if status != 0:
-            said = " ".join(lines)
-            for words, code in (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
-                                ("Disk quota exceeded", errno.EDQUOT)):
-                if words in said:  # the disk's doing, not ffmpeg's: an output error, as for every writer
-                    raise OSError(code, words)
+            full = disk_full(" ".join(lines))
+            if full is not None:  # the disk's doing, not ffmpeg's: an output error, as for every writer
+                raise full
             reason = lines[-1] if lines else f"exit status {status}"
             raise EncodeError(f"{self.path}: ffmpeg failed: {reason}")

@@ -19,11 +19,11 @@ import numpy as np
 from render import interrupt
 from render.encode import (FrameSink, FramesSink, GifSink, H264, MovSink, Mp4Sink, Webm, WebmSink, Webp, WebpSink,
                            platform_bodies, write_sidecar)
-from render.encode.audio import Track, make_track, track_facts
+from render.encode.audio import Track, audio_kbps, make_track, track_facts
 from render.encode.ffmpeg import FfmpegSink
 from render.errors import SceneError, shown
 from render.scene import OutputSpec, Scene
-from render.scene.presets import AUDIO_KBPS, film_problem, gif_problem
+from render.scene.presets import film_problem, gif_problem
 from render.film.timeline import timeline
 
 __all__ = ["Film", "write_film", "VIDEOS"]
@@ -113,9 +113,8 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
     try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
         if "mp4" in formats:
             gop = max(1, round(fps * output.gop_seconds))
-            kbps = AUDIO_KBPS.get(output.preset) if output.preset else None
             h264 = H264(output.crf, output.max_kbps, gop)
-            videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, h264, sound, kbps)
+            videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, h264, sound, audio_kbps("mp4", output.preset))
         if "webm" in formats:
             webm = Webm(output.webm.codec, output.webm.crf)
             videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, webm, alpha, sound)
