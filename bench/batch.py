@@ -21,9 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import yaml
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RENDER, paced_raw, run  # noqa: E402

@@ -94,7 +94,7 @@ def main() -> None:
     print(f"{'detector':24} {'found |a|<=25':>14} {'found |a|<=40':>14} {'all':>6} {'ms/image':>9} {'x haar':>7}")
     base = spent["haar (today)"] / images
     for name, hits in found.items():
-        def rate(limit: int) -> float:
+        def rate(limit: int, hits: dict = hits) -> float:
             chosen = [v for (_, a, _), v in hits.items() if abs(a) <= limit]
             return 100 * sum(chosen) / len(chosen)
 

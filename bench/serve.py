@@ -156,7 +156,6 @@ def main() -> None:
                                                 "output": {"dir": str(work / "frames"), "formats": ["frames"]}}))
         run([*RENDER, str(frames_scene), "--quiet"], env)
         pngs = sorted((work / "frames" / "photo" / "frames" / "biden").glob("*.png"))
-        from PIL import Image
 
         raw = work / "frames.raw"
         raw.write_bytes(paced_raw(pngs, frames_scene))  # as the render's video shows them

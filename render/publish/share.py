@@ -77,7 +77,7 @@ def write_share(folder: Path, title: str, films: dict[str, Film], origin: str) -
             except segno.DataOverflowError:  # over a QR code's 2953 bytes: the link, without its code
                 code = None
             if code is not None:
-                _replace(folder / f"{clip}.png", lambda path: _png(code, path))
+                _replace(folder / f"{clip}.png", lambda path, code=code: _png(code, path))
             svg = code.svg_inline(scale=3, border=2) if code is not None else ""
         record[clip] = {"kind": film.kind, "key": film.key, "link": film.link, "expires": film.expires,
                         "origin": origin, "svg": svg}

@@ -10,6 +10,7 @@ the last to finish wins each entry.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator

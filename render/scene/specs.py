@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from render.errors import shown
 from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec, scene_limits

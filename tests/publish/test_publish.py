@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, invoke, write_scene
 from render.errors import ExitCode
 from render.run.manifest import Manifest
-from stores import KINDS, running, store  # noqa: F401  (fixtures)
+from stores import KINDS
 
 pytestmark = pytest.mark.slow
 

@@ -52,3 +52,30 @@ def test_an_output_folder_that_cannot_be_made_is_one_clear_error(tmp_path):
     with pytest.raises(OutputError, match="cannot create the output folder"):
         with staged(blocker / "happy"):
             pass
+
+
+def _publish_many(destination, times: int) -> None:
+    for i in range(times):
+        with staged(destination, sweep=False) as staging:
+            frames = staging / "frames" / "face-0"
+            frames.mkdir(parents=True)
+            for k in range(30):
+                (frames / f"{k:04d}.png").write_text(str(i))
+
+
+def test_two_renders_publishing_one_scene_at_once_both_succeed(tmp_path):
+    """Two processes swapping the same clip's frames folder collide (the folder is back before the
+    rename); each retries and publishes whole, none fails."""
+    import multiprocessing
+
+    destination = tmp_path / "happy"
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_publish_many, args=(destination, 60)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    frames = sorted(p.name for p in (destination / "frames" / "face-0").iterdir())
+    assert frames == [f"{k:04d}.png" for k in range(30)]
+    assert not [p for p in destination.rglob("*") if ".partial-" in p.name or ".old-" in p.name]
