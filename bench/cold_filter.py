@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from render.ground.console import Console  # noqa: E402
 from render.cache import Cache  # noqa: E402
 from render.faces.dataset import load_dataset  # noqa: E402
 from render.learn.classifier import EmotionModel, default_model_path  # noqa: E402
@@ -24,8 +25,8 @@ from render.learn.classifier import EmotionModel, default_model_path  # noqa: E4
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        faces = load_dataset("olivetti", Cache(Path(tmp)), warn=print)
-    model = EmotionModel(default_model_path(), device="cpu", log=lambda m: None)
+        faces = load_dataset("olivetti", Cache(Path(tmp)), Console())
+    model = EmotionModel(default_model_path(), device="cpu", console=Console(quiet=True))
     model.predict(faces.images[:8])  # load the model and trace its graph outside the timings
 
     batched = []

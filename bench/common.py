@@ -38,7 +38,7 @@ def paced_raw(pngs: list[Path], scene: Path) -> bytes:
     from PIL import Image
 
     sys.path.insert(0, str(REPO))
-    from render.film.timeline import timeline
+    from render.ground.timeline import timeline
     from render.scene.load import load_scene
 
     output = load_scene(scene).output

@@ -42,6 +42,7 @@ def main() -> None:
     from render.publish.meter import Meter
     from render.publish.select import select
     from render.run.manifest import Manifest
+    from render.ground.console import Console
     from render.scene import load_scene
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +61,7 @@ def main() -> None:
             files = None
             for rep in range(args.repeats):
                 scene = load_scene(scene_file, {("publish", "to"): f"s3://films/ours-{rep}"})
-                manifest = Manifest.load(scene.scene_dir, scene.name, warn=print)
+                manifest = Manifest.load(scene.scene_dir, scene.name, Console())
                 manifest.published.clear()
                 if files is None:
                     files = select(scene.name, scene.scene_dir, manifest, scene.publish)
@@ -70,7 +71,7 @@ def main() -> None:
                 client.put([str(item.path) for item in files], [f"films/bare-{rep}/{item.key}" for item in files])
                 bare_times.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                done = publish_scene(scene, manifest, Meter(quiet=True), print)
+                done = publish_scene(scene, manifest, Meter(quiet=True), Console())
                 whole_times.append(time.perf_counter() - started)
                 ours_times.append(done.sending)
                 assert len(done.sent) == len(files), (len(done.sent), len(files))
@@ -79,9 +80,9 @@ def main() -> None:
                       f"{len(done.links)} QR codes and the index in {whole_times[-1] - ours_times[-1]:.2f} s")
             again_times = []
             for _ in range(args.repeats):
-                manifest = Manifest.load(scene.scene_dir, scene.name, warn=print)
+                manifest = Manifest.load(scene.scene_dir, scene.name, Console())
                 started = time.perf_counter()
-                done = publish_scene(scene, manifest, Meter(quiet=True), print)
+                done = publish_scene(scene, manifest, Meter(quiet=True), Console())
                 again_times.append(time.perf_counter() - started)
                 assert not done.sent and done.current == len(files)
             bare, ours, again = (statistics.median(t) for t in (bare_times, ours_times, again_times))

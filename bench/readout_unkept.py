@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from render.ground.console import Console  # noqa: E402
 from render.learn.basis import Basis  # noqa: E402
 from render.cache import Cache  # noqa: E402
 from render.faces.dataset import load_dataset  # noqa: E402
@@ -29,8 +30,8 @@ def main() -> None:
     parser.add_argument("--emotion", default="happy")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        faces = load_dataset("olivetti", Cache(Path(tmp)), warn=print)
-    model, _ = emotion_model(FilterSpec(emotion=args.emotion, device="cpu"), log=lambda m: None)
+        faces = load_dataset("olivetti", Cache(Path(tmp)), Console())
+    model, _ = emotion_model(FilterSpec(emotion=args.emotion, device="cpu"), console=Console(quiet=True))
     probabilities = model.predict(faces.images)
     selection = EmotionFilter(args.emotion, 0.0).fit(probabilities)
     kept = faces.images[selection.kept_]

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from mediafiles import blurred_psnr, gif_frames, mp4_frames, psnr, ring_fall, step_ratios  # noqa: E402
 from render.encode.ffmpeg import ffmpeg_command  # noqa: E402
 from render.encode.mp4 import H264, mp4_output  # noqa: E402
-from render.film.timeline import timeline  # noqa: E402
+from render.ground.timeline import timeline  # noqa: E402
 from render.scene.load import load_scene  # noqa: E402
 
 GRID = ("name: sheet\ndataset: olivetti\nfilter: {emotion: happy}\nbasis: {components: 2}\ninputs: [{face: all}]\n"

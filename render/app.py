@@ -10,31 +10,35 @@ from __future__ import annotations
 from typing import Callable
 
 from render.errors import RenderError, RenderWarning, explain
-from render.run.program import error_lines, say
+from render.ground.console import Console
 
 __all__ = ["main"]
 
 
 def main(work: Callable[[], int], debug: bool = False) -> int:
     """Run ``work`` (a render, the kiosk, a watch); return the process's exit code."""
-    _tool_warnings()
+    console = Console()
+    _tool_warnings(console)
     try:
         return work()
     except (Exception, KeyboardInterrupt) as exc:
         if debug:
             raise
         code, message = explain(exc)
-        say(error_lines(message) if isinstance(exc, RenderError) else message)
+        if isinstance(exc, RenderError):
+            console.error(message)
+        else:
+            console.say(message)
         return code
 
 
-def _tool_warnings() -> None:
+def _tool_warnings(console: Console) -> None:
     """Warnings said as the tool's own lines (``render: warning: ...``), each time, never raw; Pillow's
     own (a corrupt EXIF block, a large image) are left out: the tool says what matters of them."""
     import warnings
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-        say(f"warning: {message}" if issubclass(category, RenderWarning) else f"warning: {category.__name__}: {message}")
+        console.warn(f"{message}" if issubclass(category, RenderWarning) else f"{category.__name__}: {message}")
 
     warnings.showwarning = show
     warnings.filterwarnings("ignore", module="PIL")

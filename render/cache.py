@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from render.errors import OutputError
+from render.ground.console import Console
 from render.hashing import sha256_arrays, sha256_json
 
 __all__ = ["FORMAT_VERSIONS", "Cache", "CacheEntry", "default_cache_dir", "CACHE_ENV", "CACHE_MAX_ENV",
@@ -99,12 +100,10 @@ class CacheEntry:
 class Cache:
     """Entries under ``root``. ``refresh`` ignores existing entries (and overwrites them)."""
 
-    def __init__(self, root: Path, *, refresh: bool = False, warn: Callable[[str], None] = print,
-                 note: Callable[[str], None] | None = None) -> None:
+    def __init__(self, root: Path, *, refresh: bool = False, console: Console | None = None) -> None:
         self.root = root
         self.refresh = refresh
-        self.warn = warn
-        self.note = note  #: told of every lookup (``-v``)
+        self.console = console or Console()  #: warned of damaged entries, told of every lookup with ``-v``
 
     @staticmethod
     def key(kind: str, parts: Mapping[str, Any]) -> str:
@@ -127,8 +126,7 @@ class Cache:
         """The entry's arrays, or None when missing, damaged, or ``refresh`` is on."""
         key = self.key(kind, parts)
         found = None if self.refresh else self._load(kind, key)
-        if self.note is not None:
-            self.note(f"cache: {kind} {key[:12]} {'found' if found is not None else 'not found: computing it'}")
+        self.console.note(f"cache: {kind} {key[:12]} {'found' if found is not None else 'not found: computing it'}")
         return found
 
     def store(self, kind: str, parts: Mapping[str, Any], arrays: Arrays) -> None:
@@ -193,7 +191,7 @@ class Cache:
                 arrays = {name: data[name] for name in data.files}
             _check(arrays, meta["arrays"])
         except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-            self.warn(f"cache entry {meta_path.stem} in {self.root} is damaged ({exc}); rebuilding it")
+            self.console.warn(f"cache entry {meta_path.stem} in {self.root} is damaged ({exc}); rebuilding it")
             return None
         with contextlib.suppress(OSError):  # used now: the last to go when the cache is pruned
             os.utime(meta_path)

@@ -238,10 +238,15 @@ def render_scenes(
     debug: Debug = False,
 ) -> None:
     from render.app import main
-    from render.run.program import Program
 
     options = _options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview,
                        verbose, open_, publish or to is not None, to)
+    if options.publish:
+        from render.publish.step import render_and_publish
+
+        raise typer.Exit(main(lambda: render_and_publish(options, scenes), debug))
+    from render.run.program import Program
+
     raise typer.Exit(main(lambda: Program(options).run(scenes), debug))
 
 
@@ -260,11 +265,11 @@ def publish(
     debug: Debug = False,
 ) -> None:
     from render.app import main
-    from render.run.program import Program
+    from render.publish.step import publish_paths
 
     sets = (*(sets or ()), *((((("publish", "jobs"), jobs),) if jobs else ())))
     options = _options(output_dir, None, None, False, quiet, debug, 1, sets=sets, verbose=verbose, publish=True, to=to)
-    raise typer.Exit(main(lambda: Program(options).publish(scenes), debug))
+    raise typer.Exit(main(lambda: publish_paths(options, scenes), debug))
 
 
 @cli.command("serve", help="Serve the live kiosk: each visitor's photo drawn into the happy eigenface at once.")

@@ -46,7 +46,7 @@ class ExitCode(enum.IntEnum):
     OUTPUT = 7  #: the output folder cannot be written
     MIXED = 8  #: several scenes, inputs or clips failed, in different ways (each named above the summary)
     EXECUTOR = 9  #: the executor (a Dask cluster) cannot be reached or used
-    DETECTOR = 10  #: the face detector (OpenCV's Haar cascades) is missing or unusable
+    DETECTOR = 10  #: the face detector (BlazeFace's model file, or OpenCV's Haar cascades) is missing or unusable
     UNREACHABLE = 11  #: the store to publish to cannot be reached (unknown host, refused, stopped answering)
     DENIED = 12  #: the store refused the credentials, or the permission to write
     NO_FOLDER = 13  #: the bucket or folder to publish into does not exist

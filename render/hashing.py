@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["Digest", "sha256_file", "sha256_json", "sha256_arrays", "describe_files"]
+__all__ = ["Digest", "sha256_file", "sha256_json", "sha256_arrays", "describe_files", "checksum_problem"]
 
 _BLOCK = 1 << 20
 
@@ -54,6 +54,20 @@ class Digest:
 def sha256_file(path: Path) -> str:
     """sha256 of a file's bytes, read a block at a time."""
     return Digest().file(path).hexdigest()
+
+
+def checksum_problem(path: Path, sha256: str) -> str | None:
+    """What is wrong with a file that must hash to ``sha256`` (missing, unreadable, other bytes), said
+    for a message that goes on with the owner's own fix; None when it is whole."""
+    if not path.is_file():
+        return "the file is missing"
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        return f"the file cannot be read ({exc.strerror})"
+    if digest != sha256:
+        return f"sha256 {digest[:12]}... is not the expected {sha256[:12]}...; the file is damaged or another version"
+    return None
 
 
 def sha256_json(document: Any) -> str:

@@ -50,9 +50,10 @@ def photos() -> Path:
 @pytest.fixture(scope="session")
 def faces(olivetti_home, isolated_cache):
     from render.cache import Cache
+    from render.ground.console import Console
     from render.faces.dataset import load_dataset
 
-    return load_dataset("olivetti", Cache(isolated_cache), warn=print)
+    return load_dataset("olivetti", Cache(isolated_cache), Console())
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +94,30 @@ def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class Warnings(list):
+    """The warnings a console gave, as a list: ``Cache(folder, console=warnings.console)``."""
+
+    def __init__(self) -> None:
+        import io
+
+        from render.ground.console import Console
+
+        super().__init__()
+        self._stream = io.StringIO()
+        self.console = Console(stream=self._stream)
+
+    def _heard(self) -> list[str]:
+        return [line.removeprefix("render: warning: ") for line in self._stream.getvalue().splitlines()
+                if line.startswith("render: warning: ")]
+
+    def __len__(self) -> int:
+        return len(self._heard())
+
+    def __getitem__(self, index):  # noqa: ANN001
+        return self._heard()[index]
+
+    def __iter__(self):
+        return iter(self._heard())
+

@@ -158,7 +158,7 @@ def paced(levels: int, fps: float = 25.0, loop: str = "pingpong", hold_start: fl
           passages: int = 1, fade: int = 0) -> np.ndarray:
     """The film frames a video (or GIF) of ``levels`` levels shows, paced as scenes are by default
     (pingpong, the person held 0.5 s, the projection 1 s)."""
-    from render.film.timeline import Pacing, timeline
+    from render.ground.timeline import Pacing, timeline
 
     return timeline(levels, fps, Pacing(loop, hold_start, hold_end), passages, fade)
 

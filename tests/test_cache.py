@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import REPO, invoke
+from conftest import REPO, Warnings, invoke
 from render.cache import Cache, default_cache_dir
 
 
@@ -76,8 +76,8 @@ def damage_missing_npz(npz, meta):
 
 @pytest.mark.parametrize("damage", [damage_truncate, damage_json, damage_shape, damage_values, damage_missing_npz])
 def test_a_damaged_entry_is_reported_and_rebuilt(tmp_path, damage):
-    warnings = []
-    cache, build = Cache(tmp_path, warn=warnings.append), Builds()
+    warnings = Warnings()
+    cache, build = Cache(tmp_path, console=warnings.console), Builds()
     cache.fetch("basis", {"components": 2}, build)
     (npz,) = tmp_path.glob("*.npz")
     damage(npz, npz.with_suffix(".json"))
@@ -90,12 +90,12 @@ def test_a_damaged_entry_is_reported_and_rebuilt(tmp_path, damage):
 
 
 def test_the_npz_never_unpickles(tmp_path):
-    cache = Cache(tmp_path, warn=lambda m: None)
+    cache = Cache(tmp_path, console=Warnings().console)
     cache.fetch("basis", {"k": 1}, Builds())
     (npz,) = tmp_path.glob("*.npz")
     np.savez(npz, mean=np.array([{"evil": 1}], dtype=object), kept=np.array([1]))
-    warnings = []
-    _, hit = Cache(tmp_path, warn=warnings.append).fetch("basis", {"k": 1}, Builds())
+    warnings = Warnings()
+    _, hit = Cache(tmp_path, console=warnings.console).fetch("basis", {"k": 1}, Builds())
     assert not hit and "allow_pickle" in warnings[0]
 
 

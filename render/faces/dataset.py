@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from render.cache import Cache
+from render.ground.console import Console
 from render.errors import InputError, shown
 from render.hashing import Digest, sha256_file
 from render.scene import FolderDataset
@@ -44,28 +44,27 @@ MIN_FACES = 2
 FACE_SIZE = 64
 
 
-def load_dataset(spec: str | FolderDataset, cache: Cache, warn: Callable[[str], None],
-                 log: Callable[[str], None] | None = None, detector: str = "haar") -> FaceSet:
+def load_dataset(spec: str | FolderDataset, cache: Cache, console: Console, detector: str = "haar") -> FaceSet:
     """Load the scene's face set: ``olivetti``, or a folder of photos (see :func:`_folder`).
 
     Olivetti comes from the cache when it holds it, even with scikit-learn's file gone (offline, a
     fresh data folder); else from scikit-learn's file, downloaded once when missing."""
     if isinstance(spec, FolderDataset):
-        return _folder(spec.folder, cache, warn, detector)
+        return _folder(spec.folder, cache, console, detector)
     source = _sklearn_data_home() / OLIVETTI_FILE
     if not source.is_file():
         cached = _cached_olivetti(cache)
         if cached is not None:
             return cached
-        _fetch_olivetti(log or (lambda message: None))  # downloads into the data home, once
+        _fetch_olivetti(console)  # downloads into the data home, once
     digest = sha256_file(source)
     arrays, _ = cache.fetch("dataset", {"name": "olivetti", "source_sha256": digest},
-                            lambda: _fetch_olivetti(log or (lambda message: None)))
+                            lambda: _fetch_olivetti(console))
     sources = np.array([f"olivetti:{i}" for i in range(len(arrays["images"]))])
     return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
 
 
-def _folder(folder: Path, cache: Cache, warn: Callable[[str], None], detector: str = "haar") -> FaceSet:
+def _folder(folder: Path, cache: Cache, console: Console, detector: str = "haar") -> FaceSet:
     """Every JPEG and PNG of a folder through the portrait stage (largest face, levelled, framed
     like Olivetti, 64x64). Photos without a usable face are listed and skipped."""
     from render.faces.photo import photos_in
@@ -78,7 +77,7 @@ def _folder(folder: Path, cache: Cache, warn: Callable[[str], None], detector: s
     parts = {"folder_sha256": digest.hexdigest(), "portrait": portrait_version(detector), "size": FACE_SIZE}
     arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos, detector))
     for name, reason in zip(arrays["skipped"], arrays["reasons"]):
-        warn(f"{folder / name}: skipped from the dataset: {reason}")
+        console.warn(f"{folder / name}: skipped from the dataset: {reason}")
     found = len(arrays["images"])
     if found < MIN_FACES:
         raise InputError(
@@ -130,7 +129,7 @@ def _sklearn_data_home() -> Path:
     return Path(os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))).expanduser()
 
 
-def _fetch_olivetti(log: Callable[[str], None]) -> dict[str, np.ndarray]:
+def _fetch_olivetti(console: Console) -> dict[str, np.ndarray]:
     import contextlib
     import io
     import warnings
@@ -140,7 +139,7 @@ def _fetch_olivetti(log: Callable[[str], None]) -> dict[str, np.ndarray]:
     home = _sklearn_data_home()
     made = not home.exists()
     if not (home / OLIVETTI_FILE).is_file():
-        log(f"downloading the Olivetti faces (1.4 MB) into {home}, once")
+        console.log(f"downloading the Olivetti faces (1.4 MB) into {home}, once")
     try:
         # scikit-learn prints its own download line and warns on each retry: this stage says it once.
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():

@@ -1,6 +1,6 @@
 """A clip: one subject's morph written in every format the scene asks for, as a job of the batch.
 
-The video (MP4) shows the levels in the order of :func:`render.film.timeline.timeline` (extended to
+The video (MP4) shows the levels in the order of :func:`render.ground.timeline.timeline` (extended to
 the scene's minimum duration); the PNG frames and the GIF hold each level once. Each level is
 composed when it is needed, so a clip is never held in memory whole. The emotion model's reading of
 every level (the readout, computed by the planner only when an output uses it) is written beside the
@@ -19,7 +19,7 @@ from render.encode import write_png, write_readout, write_viewer
 from render.film.compose import Canvas, to_pixels
 from render.film.overlay import Overlay, band_height
 from render.film.reel import Film, write_film
-from render.film.sequence import Morph
+from render.ground.morph import Morph
 from render.film.stills import write_clip_stills
 from render.learn.basis import Basis
 from render.film.job import FilmJob

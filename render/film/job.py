@@ -4,13 +4,12 @@ it whole when complete, and describes its files for the manifest."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from render.hashing import describe_files
-from render.run.job import Finished
-from render.run.staging import staged
+from render.ground.job import Finished
+from render.ground.staging import render_staged
 
-__all__ = ["FilmJob", "render_staged"]
+__all__ = ["FilmJob"]
 
 
 class FilmJob:
@@ -35,16 +34,3 @@ class FilmJob:
     def write(self, staging: Path) -> int:
         """Write the film's files into ``staging``; return its video frame count."""
         raise NotImplementedError
-
-
-def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, settings: str,
-                  fps: float) -> dict[str, Any]:
-    """Run ``write(staging)`` (it returns the film's frame count) in a staging folder of ``folder``,
-    publish what it wrote, and return the manifest entry that describes it."""
-    with staged(folder, sweep=False) as staging:
-        count = write(staging)
-        # Described here, before publishing: once published, another render of the same scene may
-        # already be replacing these files with its own (identical) ones.
-        files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
-    return {"input": source, "settings": settings, "frames": count, "duration_s": round(count / fps, 6),
-            "files": files}

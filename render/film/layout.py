@@ -17,7 +17,7 @@ import numpy as np
 
 from render.film.compose import Canvas, to_pixels
 from render.film.reel import Film, write_film
-from render.film.sequence import Morph
+from render.ground.morph import Morph
 from render.film.job import FilmJob
 from render.errors import SceneError, shown
 from render.scene import GridLayout, Scene

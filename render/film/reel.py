@@ -24,7 +24,7 @@ from render.encode.ffmpeg import FfmpegSink
 from render.errors import SceneError, shown
 from render.scene import OutputSpec, Scene
 from render.scene.presets import film_problem, gif_problem
-from render.film.timeline import timeline
+from render.ground.timeline import timeline
 
 __all__ = ["Film", "write_film", "VIDEOS"]
 
@@ -37,7 +37,7 @@ Frames = Callable[[int, bool, bool], tuple[np.ndarray, Optional[np.ndarray], Opt
 @dataclass(frozen=True)
 class Film:
     """``passages`` passages of ``levels`` levels, each followed by ``fade`` crossfade frames (see
-    :mod:`render.film.timeline`), whose frames ``frames`` draws, at these sizes (width, height)."""
+    :mod:`render.ground.timeline`), whose frames ``frames`` draws, at these sizes (width, height)."""
 
     levels: int
     frames: Frames

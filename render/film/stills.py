@@ -14,7 +14,7 @@ import numpy as np
 
 from render.encode import write_png
 from render.film.compose import Canvas, to_pixels
-from render.film.sequence import Morph
+from render.ground.morph import Morph
 from render.learn.basis import Basis
 from render.scene import EMOTIONS, Scene
 

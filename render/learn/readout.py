@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from render.cache import Cache
-from render.film.sequence import Morph
+from render.ground.morph import Morph
 from render.hashing import sha256_arrays
 from render.learn.classifier import EmotionModel
 

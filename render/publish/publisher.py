@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from render.errors import PublishError, SceneError
+from render.ground.console import Console
 from render.publish.faults import fault
 from render.publish.meter import Meter
 from render.publish.select import Item, key_for, select, _hashes
@@ -52,7 +53,7 @@ class Published:
         return sum(item.bytes for item in self.sent)
 
 
-def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[[str], None],
+def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, console: Console,
                   claimed: dict[tuple[str, str], str] | None = None) -> Published:
     """Publish ``scene``'s finished clips to ``scene.publish.to``; raise :class:`PublishError` (what
     went up before is recorded) or :class:`SceneError` / :class:`InputError` before anything goes.
@@ -89,7 +90,7 @@ def publish_scene(scene: Scene, manifest: Manifest, meter: Meter, say: Callable[
     folder = scene.scene_dir / "share"
     films = links_for(folder, store, spec, _films(items))
     if films and not spec.public_url and os.environ.get("AWS_SESSION_TOKEN"):
-        say(f"warning: {scene.name}: the links are signed with temporary credentials: they carry the session token "
+        console.warn(f"{scene.name}: the links are signed with temporary credentials: they carry the session token "
             "and stop working when it expires; for lasting links set publish.public_url, or publish with lasting keys")
     if films:
         outcome.index = write_share(folder, scene.title or scene.name, films, spec.public_url or store.ident)

@@ -1,6 +1,6 @@
 """The batch: jobs run through an executor, each reported as it starts and as it finishes.
 
-A job (:mod:`render.run.job`) carries what its worker needs and does its work when called: the batch
+A job (:mod:`render.ground.job`) carries what its worker needs and does its work when called: the batch
 knows nothing of its kind. One failed job never stops the others.
 
 Executors are :class:`concurrent.futures.Executor` s: in-process for one job at a time, a process
@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from render import interrupt
 from render.errors import ExecutorError
-from render.run.job import Finished, Job
+from render.ground.job import Finished, Job
 
 __all__ = ["executor_for", "run_jobs", "submit", "cores"]
 

@@ -22,9 +22,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 from render.errors import OutputError, shown
+from render.ground.console import Console
 from render.hashing import describe_files
 
 __all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
@@ -48,7 +49,7 @@ class Manifest:
     _pending: bool = field(default=False, repr=False)
 
     @classmethod
-    def load(cls, folder: Path, scene: str, warn: Callable[[str], None]) -> Manifest:
+    def load(cls, folder: Path, scene: str, console: Console) -> Manifest:
         manifest = cls(folder, scene)
         path = folder / MANIFEST_FILE
         if path.exists() or path.is_symlink():
@@ -65,8 +66,8 @@ class Manifest:
                     kept = f"moved to {aside.name}"
                 except OSError:
                     kept = "left as it is"
-                warn(f"{shown(path)}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
-        manifest._replay(warn)
+                console.warn(f"{shown(path)}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
+        manifest._replay(console)
         manifest._sweep()
         return manifest
 
@@ -142,14 +143,14 @@ class Manifest:
         if time.monotonic() - self._saved >= every:
             self.save()
 
-    def _replay(self, warn: Callable[[str], None]) -> None:
+    def _replay(self, console: Console) -> None:
         path = self.folder / JOURNAL_FILE
         try:
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         except (FileNotFoundError, IsADirectoryError):
             return
         except OSError as exc:
-            warn(f"{shown(path)}: unreadable ({exc}); what it recorded is rendered or published again")
+            console.warn(f"{shown(path)}: unreadable ({exc}); what it recorded is rendered or published again")
             return
         for line in lines:
             try:

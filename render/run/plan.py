@@ -10,29 +10,29 @@ files, so an unchanged clip is skipped and a changed one rendered again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from render import __version__
 from render.cache import Cache
-from render.errors import InputError
+from render.ground.console import Console
+from render.errors import InputError, SceneError
 from render.faces.subjects import resolve_subjects
 from render.film.clip import ClipJob
 from render.film.layout import LayoutJob, layout_name
-from render.film.sequence import Morph
+from render.ground.morph import Morph
 from render.film.stills import write_scene_stills
 from render.hashing import Digest
 from render.learn.learnt import Learnt, learn
 from render.learn.readout import read_morphs
-from render.run.job import Job
+from render.ground.job import Job
 from render.run.manifest import Manifest
-from render.run.staging import staged
+from render.ground.staging import staged
 from render.scene import Scene
+from render.scene.output import MAX_AUDIO_SECONDS
 
-__all__ = ["Plan", "plan_scene", "scene_settings", "clip_settings"]
+__all__ = ["Plan", "plan_scene", "check_soundtrack", "scene_settings", "clip_settings"]
 
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,13 +46,27 @@ class Plan:
     failures: list[str]
 
 
-def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> Plan:
+def check_soundtrack(scene: Scene) -> None:
+    """The scene's soundtrack probed, before any film of it is planned: empty, not sound, not one of
+    the four kinds, or too long is the scene's error (loading a scene runs no ffprobe)."""
+    audio = scene.output.audio
+    if audio is None:
+        return
+    from render.encode.audio import probe_problem
+
+    problem = probe_problem(audio.path, MAX_AUDIO_SECONDS)
+    if problem:
+        raise SceneError(f"{scene.where('output', 'audio', 'path')}: {audio.path}: {problem}")
+
+
+def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Plan:
     """Plan every film of ``scene`` that is not up to date (all of them with ``force``).
 
     An input whose photo gives no usable face is a failure of that input; when no input is usable,
     nothing is written.
     """
-    learnt = learn(scene, cache, log, warn)
+    check_soundtrack(scene)
+    learnt = learn(scene, cache, console)
     subjects, failures = resolve_subjects(scene, learnt.kept)
     if not subjects:
         raise InputError(failures[0] if len(failures) == 1 else
@@ -62,7 +76,7 @@ def plan_scene(scene: Scene, cache: Cache, log: Log, warn: Log, force: bool) -> 
         (staging / "emotions.csv").write_text(selection.to_csv(faces.people, faces.sources), encoding="utf-8")
         if "stills" in scene.output.formats:
             write_scene_stills(staging, scene, learnt.basis, learnt.kept)
-    manifest = Manifest.load(scene.scene_dir, scene.name, warn)
+    manifest = Manifest.load(scene.scene_dir, scene.name, console)
     shared = scene_settings(scene, learnt)
     settings = {s.name: clip_settings(shared, s.name, s.face) for s in subjects}
 

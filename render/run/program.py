@@ -11,19 +11,21 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from render import interrupt
+from render.ground.console import Console
 from render.cache import Cache, default_cache_dir, max_bytes
 from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain, shown
 from render.run.batch import executor_for, run_jobs
-from render.run.job import Finished, Job
+from render.ground.job import Finished, Job
 from render.run.plan import Plan, plan_scene
 from render.run.manifest import Manifest
 from render.run.progress import Report
 from render.scene import Scene, load_scene
 from render.scene.load import DROP
 
-__all__ = ["Options", "Program", "scene_files", "say", "error_lines", "PREVIEW_SIZE", "PREVIEW_LEVELS"]
+__all__ = ["Options", "Program", "scene_files", "nowhere", "PREVIEW_SIZE", "PREVIEW_LEVELS"]
 
 #: ``--preview``: the side and the most levels of a quick look.
 PREVIEW_SIZE, PREVIEW_LEVELS = 128, 25
@@ -48,6 +50,11 @@ class Options:
     open: bool = False
     publish: bool = False  #: publish each scene once it is rendered
     to: str | None = None  #: ``--to``: the store, in place of the scene's publish.to
+
+    @property
+    def console(self) -> Console:
+        """Where this run speaks, as loud as ``--quiet`` and ``--verbose`` say."""
+        return Console(quiet=self.quiet, verbose=self.verbose)
 
     def overrides(self) -> dict[tuple[str, ...], object]:
         chosen = {("output", "dir"): self.output_dir, ("filter", "device"): self.device, ("publish", "to"): self.to}
@@ -76,16 +83,16 @@ class Program:
     options: Options
     failures: list[RenderError | Exception] = field(default_factory=list)
     made: list[Path] = field(default_factory=list)  #: the files of every film made, in order
-    claimed: dict[tuple[str, str], str] = field(default_factory=dict)  #: (store, key) -> the scene published there
 
     def __post_init__(self) -> None:
         self.report = Report(quiet=self.options.quiet)
+        self.console = self.options.console
 
-    def run(self, paths: list[Path]) -> ExitCode:
-        """Render every scene of ``paths``; return the exit code of the whole run."""
+    def run(self, paths: list[Path], then: Callable[[Scene, Manifest], None] | None = None) -> ExitCode:
+        """Render every scene of ``paths``, then hand each scene rendered to ``then`` (publishing it);
+        return the exit code of the whole run."""
         options = self.options
-        cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=self.warn,
-                      note=say if options.verbose else None)
+        cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, console=self.console)
         files = scene_files(paths)
         plans, failed_scenes = [], []
         folders: dict[Path, Path] = {}  # scene folder -> the scene file that writes it
@@ -93,12 +100,12 @@ class Program:
             try:
                 scene = options.scene(path)
                 if options.publish and scene.publish.to is None:  # said before an hour of rendering, not after
-                    raise _nowhere(scene)
+                    raise nowhere(scene)
                 other = folders.setdefault(scene.scene_dir.resolve(), path)
                 if other != path:
                     raise SceneError(f"{shown(path)}: name: {scene.name!r} is the name of {other} too, and both would write "
                                      f"{scene.scene_dir}; give each scene its own name")
-                plans.append(plan_scene(scene, cache, self.log, self.warn, options.force))
+                plans.append(plan_scene(scene, cache, self.console, options.force))
             except Exception as exc:  # noqa: BLE001 - one scene's failure, a bug included, never stops the others
                 self.failed(exc)
                 failed_scenes.append(path)
@@ -119,13 +126,13 @@ class Program:
         if self.report.total:
             self.report.end(sorted({str(plan.scene.scene_dir) for plan in plans}))
         cache.prune(max_size=max_bytes())  # least recently used entries first: what this run used stays
-        if options.publish:
+        if then is not None:  # publishing, when asked: a later stage's step, handed in
             for plan in plans:
-                self._publish(plan.scene, plan.manifest)
+                then(plan.scene, plan.manifest)
         if options.open:
             self._open(plans)
         if len(files) > 1 and failed_scenes:
-            say(f"{len(failed_scenes)} of {len(files)} scenes failed: {', '.join(map(str, failed_scenes))}")
+            self.console.say(f"{len(failed_scenes)} of {len(files)} scenes failed: {', '.join(map(str, failed_scenes))}")
         return self.exit_code
 
     def _run(self, jobs: list[Job], plans: dict[str, Plan]) -> None:
@@ -136,7 +143,7 @@ class Program:
                 folder = plans[result.scene].scene.scene_dir
                 self.made.extend(folder / name for name in result.entry["files"])
                 if self.options.verbose:
-                    say(f"{job.label}: {len(result.entry['files'])} files: {', '.join(sorted(result.entry['files']))}")
+                    self.console.say(f"{job.label}: {len(result.entry['files'])} files: {', '.join(sorted(result.entry['files']))}")
             else:
                 assert error is not None
                 self.report.finish(job.label, self.failed(error))
@@ -153,49 +160,6 @@ class Program:
             for plan in plans.values():
                 plan.manifest.flush()
 
-    def publish(self, paths: list[Path]) -> ExitCode:
-        """``render publish``: put what the scenes of ``paths`` have rendered on their stores."""
-        files = scene_files(paths)
-        for path in files:
-            try:
-                scene = self.options.scene(path)
-                manifest = Manifest.load(scene.scene_dir, scene.name, self.warn)
-                if not manifest.clips:
-                    raise InputError(f"{shown(path)}: nothing rendered yet in {scene.scene_dir}; render it first "
-                                     f"(render {shown(path)} --publish renders and publishes)")
-            except RenderError as exc:
-                self.failed(exc)
-                continue
-            self._publish(scene, manifest)
-        if len(files) > 1 and self.failures:
-            say(f"{len(self.failures)} of {len(files)} scenes were not published, or not whole")
-        return self.exit_code
-
-    def _publish(self, scene: Scene, manifest: Manifest) -> None:
-        from render.publish import publish_scene
-        from render.publish.meter import Meter
-
-        if scene.publish.to is None:
-            self.failed(_nowhere(scene))
-            return
-        try:
-            done = publish_scene(scene, manifest, Meter(quiet=self.options.quiet), self.log, self.claimed)
-        except Exception as exc:  # noqa: BLE001 - as for rendering: one scene's failure never stops the others
-            self.failed(exc)
-            return
-        megabytes, sent = done.bytes / 1e6, len(done.sent)
-        self.log(f"{scene.name}: published {sent} file{'s' if sent != 1 else ''} ({megabytes:.1f} MB) to {done.store} in "
-                 f"{done.seconds:.1f} s" + (f"; {done.current} up to date" if done.current else "")
-                 + (f"; {done.swept} left by an interrupted run removed" if done.swept else ""))
-        if done.index is not None:
-            films = f"{len(done.links)} film{'s' if len(done.links) != 1 else ''}"
-            self.log(f"{scene.name}: links to its {films}, with QR codes: {done.index}")
-        elif self.options.verbose:
-            say(f"{scene.name}: no links: {done.store} gives none; set publish.public_url to the address its files are served at")
-        if self.options.verbose:
-            for clip, link in sorted(done.links.items()):
-                say(f"{clip}: {link}")
-
     def _open(self, plans: list[Plan]) -> None:
         """``--open``: the first film made (else the first scene's folder) in the system's viewer."""
         import shutil
@@ -207,11 +171,11 @@ class Program:
         if target is None:
             return
         if opener is None:
-            say(f"--open: no program here opens files (xdg-open); the files are in {target.parent if films else target}")
+            self.console.say(f"--open: no program here opens files (xdg-open); the files are in {target.parent if films else target}")
             return
         subprocess.Popen([opener, str(target)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
-        self.log(f"opened {target}")
+        self.console.log(f"opened {target}")
 
     def failed(self, error: Exception) -> str:
         """Say and count one failure (of a scene, an input or a job) and return its message; with
@@ -220,7 +184,7 @@ class Program:
             raise error
         _, message = explain(error)
         self.failures.append(error)
-        say(error_lines(message))
+        self.console.error(message)
         return message
 
     @property
@@ -233,15 +197,8 @@ class Program:
             return ExitCode.ERROR
         return codes.pop() if len(codes) == 1 else ExitCode.MIXED
 
-    def log(self, message: str) -> None:
-        if not self.options.quiet:
-            say(message)
 
-    def warn(self, message: str) -> None:
-        say(f"warning: {message}")
-
-
-def _nowhere(scene: Scene) -> SceneError:
+def nowhere(scene: Scene) -> SceneError:
     return SceneError(f"{scene.source or scene.name}: publish.to: nowhere to publish to: add publish: {{to: s3://bucket/folder}} "
                       "(or sftp://, webdav://, file://) to the scene, or give --to URL")
 
@@ -258,14 +215,3 @@ def scene_files(paths: list[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
-
-
-def say(message: str) -> None:
-    """Print each line of ``message`` to stderr as the tool's own: ``render: ...``."""
-    for line in message.splitlines() or [""]:
-        print(f"render: {line}", file=sys.stderr, flush=True)
-
-
-def error_lines(message: str) -> str:
-    """``error: `` before each line of a message (a scene with several problems has one a line)."""
-    return "\n".join(f"error: {line}" for line in message.splitlines())

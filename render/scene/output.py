@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from render.ground.timeline import Pacing
 from render.scene.presets import LIMITS, PRESETS
 from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _existing, _resolve, _Spec, scene_limits
 
@@ -18,20 +18,6 @@ __all__ = ["GifSpec", "ViewerSpec", "WebmSpec", "WebpSpec", "AudioSpec", "Output
 #: films of the face on its background, and are written as they always are
 ALPHA_FORMATS = ("webm", "webp", "mov", "frames")
 MAX_AUDIO_SECONDS = 3600.0  #: the longest soundtrack file taken (it is trimmed to the film anyway)
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How a film is paced: ``loop`` ``once`` (forward, then the player starts again) or ``pingpong``
-    (forward, then back, so a looping player never jumps), holding the first level ``hold_start`` and
-    the last ``hold_end`` seconds; then, when that is shorter than ``min_duration``, extended as
-    ``extend`` says."""
-
-    loop: str = "once"
-    hold_start: float = 0.0
-    hold_end: float = 0.0
-    min_duration: float = 0.0
-    extend: str = "hold"
 
 
 class GifSpec(_Spec):
@@ -108,13 +94,9 @@ class AudioSpec(_Spec):
     @field_validator("path")
     @classmethod
     def _sound(cls, path: Path, info: ValidationInfo) -> Path:
-        from render.encode.audio import probe_problem
-
-        resolved = _existing(path, info, "file")
-        problem = probe_problem(resolved, MAX_AUDIO_SECONDS)
-        if problem:
-            raise ValueError(f"{resolved}: {problem}")
-        return resolved
+        # Only that it is there: what is in it is probed when a film is planned (run.plan), so that
+        # reading a scene never starts ffprobe.
+        return _existing(path, info, "file")
 
 
 class ViewerSpec(_Spec):

@@ -289,7 +289,7 @@ class Scene(_Spec):
             return None
         from dataclasses import replace
 
-        from render.film.timeline import timeline
+        from render.ground.timeline import timeline
 
         limits, output, levels = LIMITS[preset], self.output, self.morph.levels
         seconds = len(timeline(levels, output.fps, replace(output.pacing, min_duration=0.0))) / output.fps

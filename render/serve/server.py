@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
-from render.run.program import Options, say
+from render.run.program import Options
 
 __all__ = ["serve_scene"]
 
@@ -20,18 +20,18 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     from render.serve.http import kiosk_app
     from render.serve.studio import Studio
 
-    log = (lambda message: None) if options.quiet else say
+    console = options.console
     scene = options.scene(path)
-    cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, warn=lambda m: say(f"warning: {m}"))
+    cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, console=console)
     # Films render on threads of this process (each encodes through its own ffmpeg process): the
     # warm model and basis stay here, and one visitor's film failing never touches another's.
     with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="film") as executor:
-        studio = Studio(scene, cache, executor, log, lambda m: say(f"warning: {m}"))
+        studio = Studio(scene, cache, executor, console)
         address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
         if not _loopback(host):
-            say(f"warning: listening on {host}: the kiosk is reachable from other machines"
+            console.warn(f"listening on {host}: the kiosk is reachable from other machines"
                 + ("" if token else "; anyone who reaches it can send photos (set --token)"))
-        log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
+        console.log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
         app = kiosk_app(studio, token, _hosts(host, scene.serve.public_url))
         # Bounded: connections at once, idle keep-alives, and the wait for slow clients on Ctrl-C.
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
@@ -41,7 +41,7 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
             uvicorn.Server(config).run()
         except KeyboardInterrupt:  # uvicorn shuts down gracefully on Ctrl-C, then raises it again
             pass
-        log("stopping: the films in progress are finished first")
+        console.log("stopping: the films in progress are finished first")
     return 0
 
 

@@ -18,28 +18,28 @@ import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from render.cache import Cache
+from render.ground.console import Console
 from render.encode.viewer import b64, viewer_data
 from render.faces.photo import read_photo_bytes
 from render.faces.portrait import Portraits, match_tone
 from render.faces.subjects import dataset_tone
 from render.film.clip import ClipJob
-from render.film.sequence import Morph
+from render.ground.morph import Morph
 from render.learn.learnt import learn
 from render.run.batch import submit
-from render.run.job import Finished
+from render.ground.job import Finished
 from render.run.manifest import Manifest
-from render.run.plan import clip_settings, scene_settings
-from render.run.staging import staged
+from render.run.plan import check_soundtrack, clip_settings, scene_settings
+from render.ground.staging import staged
 from render.scene import EMOTIONS, Scene
 
 __all__ = ["Studio", "Visitor", "UnknownVisitor"]
 
-Log = Callable[[str], None]
 PREFIX = "visitor-"
 #: Largest upload the kiosk decodes: a phone's photo; the kiosk page itself sends at most 960 px.
 KIOSK_MAX_PIXELS = 16_000_000
@@ -67,9 +67,10 @@ class Visitor:
 class Studio:
     """The scene's learnt state, warm, and the visitors it has met."""
 
-    def __init__(self, scene: Scene, cache: Cache, executor: Executor, log: Log, warn: Log, *, warm: bool = True,
+    def __init__(self, scene: Scene, cache: Cache, executor: Executor, console: Console, *, warm: bool = True,
                  kiosk: bool = True) -> None:
-        learnt = learn(scene, cache, log, warn)
+        check_soundtrack(scene)
+        learnt = learn(scene, cache, console)
         self.scene, self.basis, self.state, self.model = scene, learnt.basis, learnt.state, learnt.model
         self.tone = dataset_tone(learnt.kept)
         # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
@@ -77,7 +78,7 @@ class Studio:
                                    detector=scene.photos.detector, fill=learnt.kept.mean(axis=0))
         self.shared = scene_settings(scene, learnt)
         self.executor = executor
-        self.manifest = Manifest.load(scene.scene_dir, scene.name, warn)
+        self.manifest = Manifest.load(scene.scene_dir, scene.name, console)
         self.visitors: dict[str, Visitor] = {}
         self._lock = threading.Lock()  # the registry and the manifest
         self._model_lock = threading.Lock()  # one prediction at a time

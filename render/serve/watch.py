@@ -19,8 +19,8 @@ from render.errors import InputError, RenderError, SceneError, shown
 from render.faces.photo import PHOTO_SUFFIXES, photos_in
 from render.faces.portrait import match_tone
 from render.faces.subjects import clip_name
-from render.film.sequence import Morph
-from render.run.program import Options, Program, error_lines, say
+from render.ground.morph import Morph
+from render.run.program import Options, Program
 from render.scene import FolderInput
 
 __all__ = ["watch_scene", "SETTLE_SECONDS"]
@@ -43,7 +43,7 @@ def watch_scene(path: Path, options: Options) -> int:
                          f"has none; add one, e.g. inputs: [{{folder: booth}}]")
     if scene.layout != "clips":
         raise SceneError(f"{scene.where('layout')}: render watch makes one clip per photo; use layout: clips")
-    log = (lambda message: None) if options.quiet else say
+    console = options.console
     Program(options).run([path])  # what is there already, as a batch
 
     arrived: queue.Queue[Path] = queue.Queue()
@@ -53,19 +53,19 @@ def watch_scene(path: Path, options: Options) -> int:
             if event.event_type in ("created", "modified", "moved", "closed"):
                 arrived.put(Path(getattr(event, "dest_path", "") or event.src_path))
 
-    cache = Cache(options.cache_dir or default_cache_dir(), warn=lambda m: say(f"warning: {m}"))
+    cache = Cache(options.cache_dir or default_cache_dir(), console=console)
     observer = Observer()
     for folder in folders:
         observer.schedule(Arrivals(), str(folder), recursive=False)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="film") as executor:
-        studio = Studio(scene, cache, executor, log, lambda m: say(f"warning: {m}"), warm=scene.reads_frames, kiosk=False)
+        studio = Studio(scene, cache, executor, console, warm=scene.reads_frames, kiosk=False)
         observer.start()
-        log(f"watching {', '.join(map(str, folders))} for new photos (Ctrl-C stops)")
+        console.log(f"watching {', '.join(map(str, folders))} for new photos (Ctrl-C stops)")
         try:
             with interrupt.deferred():  # Ctrl-C lands between photos, never inside the queue's wait
                 _loop(arrived, studio, set(folders), options)
         except KeyboardInterrupt:
-            log("stopped watching")
+            console.log("stopped watching")
         finally:
             observer.stop()
             observer.join()
@@ -108,20 +108,18 @@ def _render(photo: Path, studio, options: Options) -> None:
         job = studio.clip(_name(photo), morph, studio.read(morph) if scene.reads_frames else None,
                           f"{shown(photo)} (person: largest)")
         if not options.force and studio.manifest.up_to_date(job.name, job.settings):
-            if not options.quiet:
-                say(f"{label}: up to date, skipped")
+            options.console.log(f"{label}: up to date, skipped")
             return
         studio.film(job).result()
     except InputError as exc:
-        say(error_lines(str(exc)))
+        options.console.error(str(exc))
         return
     except RenderError as exc:
         if options.debug:
             raise
-        say(error_lines(f"{label}: {exc}"))
+        options.console.error(f"{label}: {exc}")
         return
-    if not options.quiet:
-        say(f"{label}: done")
+    options.console.log(f"{label}: done")
 
 
 def _name(photo: Path) -> str:

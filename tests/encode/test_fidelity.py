@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO, invoke, write_scene
 from mediafiles import blurred_psnr, gif_frames, mp4_frames, png, psnr, ring_fall, step_ratios
-from render.film.timeline import timeline
+from render.ground.timeline import timeline
 from render.scene.load import load_scene
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import invoke, write_scene
 from mediafiles import decoded, loudness, png, psnr, sound, streams
-from render.film.timeline import timeline
+from render.ground.timeline import timeline
 from render.publish.select import kind_of
 from render.scene.load import load_scene
 

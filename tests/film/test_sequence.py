@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from render.learn.basis import Basis
-from render.film.easing import EASING_CURVES, ease
+from render.ground.easing import EASING_CURVES, ease
 from render.scene import EASINGS, MorphSpec
-from render.film.sequence import Morph, morph_weights
-from render.film.timeline import Pacing, timeline
+from render.ground.morph import Morph, morph_weights
+from render.ground.timeline import Pacing, timeline
 
 
 def test_every_scene_easing_has_a_curve():

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, invoke, write_scene
+from render.ground.console import Console
 from render.errors import ExitCode
 from render.run.manifest import Manifest
-from stores import KINDS
+from stores import KINDS, running, store  # noqa: F401  (fixtures, used as parameters of the same name)
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ def scene_with_photos(tmp_path, photos, store, name):
 
 
 def published(folder, name):
-    manifest = Manifest.load(folder, name, warn=print)
+    manifest = Manifest.load(folder, name, Console())
     (records,) = manifest.published.values() if manifest.published else ({},)
     return records
 

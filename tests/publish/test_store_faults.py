@@ -8,6 +8,7 @@ import socket
 
 import pytest
 
+from render.ground.console import Console
 from render.errors import ExitCode
 from render.publish.faults import fault
 
@@ -79,7 +80,7 @@ def test_a_tampered_manifest_never_sends_files_from_elsewhere(tmp_path):
     for name in ("../secret.mp4", "a.mp4"):
         (folder / "manifest.json").write_text(json.dumps(
             {"version": 1, "scene": "s", "clips": {"a": {"files": {name: {"bytes": 10, "sha256": "x"}}}}}))
-        manifest = Manifest.load(folder, "s", warn=print)
+        manifest = Manifest.load(folder, "s", Console())
         with pytest.raises(InputError, match="not a file of the scene's folder|a link out of the scene's folder"):
             select("s", folder, manifest, PublishSpec(to="s3://films", files=("video",)))
 

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import REPO, invoke, write_scene
 from mediafiles import gif_frames, mp4_frames, paced
+from render.ground.console import Console
 from render.errors import ExitCode
 from render.run.manifest import Manifest
 
@@ -33,7 +34,7 @@ def decodes(folder, clips, levels=20):
 
 def manifest(folder):
     """The clips recorded, in the manifest file and its journal, as the next run reads them."""
-    return Manifest.load(folder, folder.name, warn=print).clips
+    return Manifest.load(folder, folder.name, Console()).clips
 
 
 def test_parallel_workers_render_every_clip_and_record_it(tmp_path, olivetti_home):

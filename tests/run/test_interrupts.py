@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, invoke, write_scene
+from render.ground.console import Console
 from render.run.manifest import Manifest
 
 pytestmark = pytest.mark.slow
@@ -66,7 +67,7 @@ def test_interrupts_at_random_moments_never_hang_and_lose_nothing(tmp_path, oliv
         time.sleep(0.2)
         assert not left_behind(str(folder)), (trial, left_behind(str(folder)))
         out = folder / "out" / "stop"
-        finished = Manifest.load(out, "stop", warn=print).clips if out.exists() else {}
+        finished = Manifest.load(out, "stop", Console()).clips if out.exists() else {}
         stamps = {clip: (out / f"{clip}.mp4").stat().st_mtime_ns for clip in finished}
         again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
         assert again.returncode == 0, (trial, again.stderr)

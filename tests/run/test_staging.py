@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from render.errors import OutputError
-from render.run.staging import staged
+from render.ground.staging import staged
 
 
 def test_files_appear_only_when_the_block_completes(tmp_path):

@@ -182,3 +182,20 @@ def test_every_rule_across_keys_that_is_broken_is_reported(tmp_path):
 def test_a_mistyped_kind_gets_the_nearest_one(tmp_path, text, hint):
     with pytest.raises(SceneError, match=re.escape(hint)):
         load_scene(write_scene(tmp_path, f"name: happy\n{text}\n"))
+
+
+def test_reading_a_scene_starts_no_process(tmp_path, monkeypatch):
+    """Loading a scene with a soundtrack runs no ffprobe (nor any other program): the sound is probed
+    when a film of it is planned, and a file that is not sound is then the scene's error."""
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a process started while reading the scene: {args[0]!r}")
+
+    (tmp_path / "notes.wav").write_text("these are notes, not sound\n")
+    scene = write_scene(tmp_path, "name: s\ninputs: [{face: 0}]\noutput: {dir: out, formats: [mp4], audio: notes.wav}\n")
+    with monkeypatch.context() as patch:
+        patch.setattr(subprocess, "Popen", refuse)
+        patch.setattr(subprocess, "run", refuse)
+        loaded = load_scene(scene)
+    assert loaded.output.audio.path == tmp_path / "notes.wav"

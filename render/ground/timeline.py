@@ -8,11 +8,25 @@ passage ``p``'s level ``k`` is frame ``p * (levels + fade) + k``, its crossfade 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from render.scene.output import Pacing
-
 __all__ = ["Pacing", "timeline"]
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How a film is paced: ``loop`` ``once`` (forward, then the player starts again) or ``pingpong``
+    (forward, then back, so a looping player never jumps), holding the first level ``hold_start`` and
+    the last ``hold_end`` seconds; then, when that is shorter than ``min_duration``, extended as
+    ``extend`` says."""
+
+    loop: str = "once"
+    hold_start: float = 0.0
+    hold_end: float = 0.0
+    min_duration: float = 0.0
+    extend: str = "hold"
 
 
 def _frames(seconds: float, fps: float) -> int:
@@ -29,7 +43,7 @@ def _passage(first: int, levels: int, loop: str, start: int, end: int) -> list[i
     return out
 
 
-def timeline(levels: int, fps: float, pacing: Pacing = Pacing(), passages: int = 1, fade: int = 0) -> np.ndarray:
+def timeline(levels: int, fps: float, pacing: Pacing, passages: int = 1, fade: int = 0) -> np.ndarray:
     """The film frame shown at each video frame, paced as ``pacing`` says:
 
     - ``hold`` extends the holds at both ends (the extra frames split between them);

@@ -16,11 +16,12 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from render.errors import WRITE_ERRNOS, OutputError
+from render.hashing import describe_files
 
-__all__ = ["staged"]
+__all__ = ["staged", "render_staged"]
 
 _OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 
@@ -126,3 +127,16 @@ def _swap_folder(entry: Path, final: Path, destination: Path) -> None:
                 raise
             # another render published this folder in between: replace theirs in turn
     raise OSError(errno.EBUSY, f"{final} kept changing under another render")
+
+
+def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, settings: str,
+                  fps: float) -> dict[str, Any]:
+    """Run ``write(staging)`` (it returns the film's frame count) in a staging folder of ``folder``,
+    publish what it wrote, and return the manifest entry that describes it."""
+    with staged(folder, sweep=False) as staging:
+        count = write(staging)
+        # Described here, before publishing: once published, another render of the same scene may
+        # already be replacing these files with its own (identical) ones.
+        files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
+    return {"input": source, "settings": settings, "frames": count, "duration_s": round(count / fps, 6),
+            "files": files}

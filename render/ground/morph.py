@@ -1,20 +1,44 @@
-"""The morph: frames from an input face to its target on the basis."""
+"""The morph's maths: frames from an input face to its target on a basis.
+
+Shared ground: the stages that plan a film (run), read it with the emotion model (learn), draw it
+(film) and play it live (serve) all hold the same :class:`Morph`. It needs of a basis only its
+projection (:class:`Projection`, which :class:`render.learn.basis.Basis` is) and of the scene's
+``morph`` section only its target, easing and levels.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
-from render.film.easing import ease
-from render.learn.basis import Basis
-from render.scene import MorphSpec
+from render.ground.easing import ease
 
-__all__ = ["Morph", "morph_weights"]
+__all__ = ["Morph", "MorphShape", "Projection", "morph_weights"]
 
 
-def _target(face: np.ndarray, basis: Basis, target: str) -> tuple[np.ndarray, np.ndarray]:
+class Projection(Protocol):
+    """A fitted basis, as far as a morph needs one."""
+
+    mean_: np.ndarray
+    components_: np.ndarray
+
+    def project(self, faces: np.ndarray) -> np.ndarray: ...
+
+    def reconstruct(self, weights: np.ndarray) -> np.ndarray: ...
+
+
+class MorphShape(Protocol):
+    """The scene's ``morph`` section, as far as a morph's numbers go."""
+
+    target: str
+    easing: str
+    levels: int
+
+
+def _target(face: np.ndarray, basis: Projection, target: str) -> tuple[np.ndarray, np.ndarray]:
     """The target's weights on the basis (zeros for the mean face), and the target face."""
     if target == "mean":
         return np.zeros(len(basis.components_)), basis.mean_.copy()
@@ -22,7 +46,7 @@ def _target(face: np.ndarray, basis: Basis, target: str) -> tuple[np.ndarray, np
     return coefficients, basis.reconstruct(coefficients[None])[0]
 
 
-def morph_weights(morph: MorphSpec) -> np.ndarray:
+def morph_weights(morph: MorphShape) -> np.ndarray:
     """The ``levels`` weights w_k, 0 to 1 inclusive, shaped by the easing."""
     return ease(morph.easing, morph.levels)
 
@@ -39,7 +63,7 @@ class Morph:
     coefficients: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
 
     @classmethod
-    def of(cls, face: np.ndarray, basis: Basis, spec: MorphSpec) -> Morph:
+    def of(cls, face: np.ndarray, basis: Projection, spec: MorphShape) -> Morph:
         """The scene's morph of ``face``: to its target on ``basis``, with the scene's easing. The
         projection is computed here, once."""
         coefficients, target = _target(face, basis, spec.target)
