@@ -2,8 +2,10 @@
 
 Every failure a user can cause is a :class:`RenderError` subclass whose message is a single line
 saying where (file, key, line), what was wrong and what to do. The CLI's error boundary maps each
-class to its :class:`ExitCode` (:func:`explain`); below the boundary only the executor that runs jobs
-in this process catches broad exceptions, to hand them to the caller as any executor does.
+class to its :class:`ExitCode` (:func:`explain`). Below the boundary, broad exceptions are caught only
+where one failure must not stop the others (a scene of a run, a job in the executor, a scene being
+published, a photo in a watched folder, a visitor's film): each is said and counted as a failure
+there, with its exit code, and raised with ``--debug``; never swallowed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "OutputError",
     "ExecutorError",
     "DetectorError",
+    "MissingError",
     "PublishError",
     "RenderWarning",
     "shown",
@@ -51,6 +54,7 @@ class ExitCode(enum.IntEnum):
     DENIED = 12  #: the store refused the credentials, or the permission to write
     NO_FOLDER = 13  #: the bucket or folder to publish into does not exist
     FULL = 14  #: the store is full (disk full, quota exceeded)
+    MISSING = 15  #: a part of the tool is not installed (an implementation's package: a store's, say)
     INTERRUPTED = 130  #: Ctrl-C
 
 
@@ -104,6 +108,12 @@ class ExecutorError(RenderError):
     """The executor the batch was given (a Dask scheduler) cannot be reached or used."""
 
     exit_code = ExitCode.EXECUTOR
+
+
+class MissingError(RenderError):
+    """An implementation named by a registry cannot be imported: its package is not installed."""
+
+    exit_code = ExitCode.MISSING
 
 
 class DetectorError(RenderError):

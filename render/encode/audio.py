@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from render.encode.ffmpeg import disk_full
+from render.ground.formats import FORMATS
 from render.errors import EncodeError, InputError
 
 __all__ = ["Track", "probe_problem", "make_track", "audio_output", "audio_kbps", "track_facts", "RATE", "TRUE_PEAK"]
@@ -31,8 +32,8 @@ SILENCE = -70.0  #: LUFS: below this R128 gates everything out; such a track is 
 DEMUXERS = {"wav": "WAV", "flac": "FLAC", "mp3": "MP3", "ogg": "Ogg"}
 _ONLY_FILES = ["-protocol_whitelist", "file"]
 
-#: per container: ffmpeg's audio codec and the default bit rate in kbit/s (None: PCM)
-CODECS = {"mp4": ("aac", 192), "webm": ("libopus", 128), "mov": ("pcm_s24le", None)}
+#: per container: ffmpeg's audio codec and the default bit rate in kbit/s (None: PCM), from the format registry
+CODECS = {f.name: f.audio for f in FORMATS.values() if f.audio is not None}
 _NAMES = {"aac": "aac", "libopus": "opus", "pcm_s24le": "pcm_s24le"}  #: the codecs as players name them
 
 

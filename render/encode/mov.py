@@ -10,8 +10,9 @@ import numpy as np
 
 from render.encode.audio import audio_output
 from render.encode.ffmpeg import FfmpegSink
+from render.scene import OutputSpec
 
-__all__ = ["MovSink", "mov_output"]
+__all__ = ["MovSink", "mov_output", "open_sink"]
 
 
 def mov_output(alpha: bool = False, sound: bool = False) -> list[str]:
@@ -30,3 +31,10 @@ class MovSink(FfmpegSink):
         self.facts = {"codec": "prores", "profile": "4444", "alpha": alpha is not None,
                       "pixel_format": "yuva444p10le" if alpha is not None else "yuv444p10le"}
         super().__init__(path, size, fps, mov_output(alpha is not None, track is not None), alpha, track)
+
+
+def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
+              track: Path | None) -> MovSink:
+    """The ProRes 4444 MOV of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
+    format registry's entry point: :mod:`render.ground.formats`)."""
+    return MovSink(path, size, fps, alpha, track)

@@ -22,10 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from render.encode.audio import audio_output
-from render.encode.ffmpeg import FfmpegSink
+import numpy as np
 
-__all__ = ["Mp4Sink", "H264", "mp4_output", "FAITHFUL_QP"]
+from render.encode.audio import audio_kbps, audio_output
+from render.encode.ffmpeg import FfmpegSink
+from render.scene import OutputSpec
+
+__all__ = ["Mp4Sink", "H264", "mp4_output", "open_sink", "FAITHFUL_QP"]
 
 FAITHFUL_QP = 1  #: the constant quantiser of a scene that gives no crf
 BT709 = "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"  #: the colour tags, written by x264
@@ -71,3 +74,11 @@ class Mp4Sink(FfmpegSink):
     def __init__(self, path: Path, size: tuple[int, int], fps: float, h264: H264 = H264(),
                  track: Path | None = None, audio_kbps: int | None = None) -> None:
         super().__init__(path, size, fps, mp4_output(h264, track is not None, audio_kbps), track=track)
+
+
+def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
+              track: Path | None) -> Mp4Sink:
+    """The MP4 of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
+    format registry's entry point: :mod:`render.ground.formats`)."""
+    h264 = H264(output.crf, output.max_kbps, max(1, round(fps * output.gop_seconds)))
+    return Mp4Sink(path, size, fps, h264, track, audio_kbps("mp4", output.preset))

@@ -17,8 +17,9 @@ import numpy as np
 
 from render.encode.audio import audio_output
 from render.encode.ffmpeg import FfmpegSink
+from render.scene import OutputSpec
 
-__all__ = ["WebmSink", "Webm", "webm_output", "KEYFRAME_SECONDS"]
+__all__ = ["WebmSink", "Webm", "webm_output", "open_sink", "KEYFRAME_SECONDS"]
 
 KEYFRAME_SECONDS = 2.0  #: seconds between keyframes
 
@@ -56,3 +57,10 @@ class WebmSink(FfmpegSink):
         self.facts = {"codec": webm.codec, "pixel_format": "yuva420p" if alpha is not None else "yuv420p",
                       "lossless": webm.crf is None, "alpha": alpha is not None}
         super().__init__(path, size, fps, webm_output(webm, fps, alpha is not None, track is not None), alpha, track)
+
+
+def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
+              track: Path | None) -> WebmSink:
+    """The WebM of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
+    format registry's entry point: :mod:`render.ground.formats`)."""
+    return WebmSink(path, size, fps, Webm(output.webm.codec, output.webm.crf), alpha, track)

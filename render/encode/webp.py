@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from render.encode.ffmpeg import FfmpegSink
+from render.scene import OutputSpec
 
-__all__ = ["WebpSink", "Webp", "webp_output", "DEFAULT_QUALITY"]
+__all__ = ["WebpSink", "Webp", "webp_output", "open_sink", "DEFAULT_QUALITY"]
 
 DEFAULT_QUALITY = 90  #: lossy quality when a scene gives none
 
@@ -78,3 +79,11 @@ def _replacing(path: Path) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(data)
     os.replace(partial, path)
+
+
+def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
+              track: Path | None) -> WebpSink:
+    """The animated WebP of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
+    format registry's entry point: :mod:`render.ground.formats`)."""
+    del track  # an animation: no sound
+    return WebpSink(path, size, fps, Webp(output.webp.lossless, output.webp.quality), alpha)

@@ -17,18 +17,18 @@ from typing import Callable, Optional
 import numpy as np
 
 from render import interrupt
-from render.encode import (FrameSink, FramesSink, GifSink, H264, MovSink, Mp4Sink, Webm, WebmSink, Webp, WebpSink,
-                           platform_bodies, write_sidecar)
-from render.encode.audio import Track, audio_kbps, make_track, track_facts
+from render.encode import FrameSink, FramesSink, GifSink, platform_bodies, write_sidecar
+from render.encode.audio import Track, make_track, track_facts
 from render.encode.ffmpeg import FfmpegSink
 from render.errors import SceneError, shown
 from render.scene import OutputSpec, Scene
 from render.scene.presets import film_problem, gif_problem
+from render.ground.formats import film_formats, formats_with
 from render.ground.timeline import timeline
 
 __all__ = ["Film", "write_film", "VIDEOS"]
 
-VIDEOS = ("mp4", "webm", "mov")  #: the formats that are videos (with a sidecar, and sound when asked)
+VIDEOS = formats_with(video=True)  #: the formats that are videos (with a sidecar, and sound when asked)
 
 #: film frame, GIF frame wanted, PNG frame wanted -> (video frame, GIF frame or None, PNG frame or None)
 Frames = Callable[[int, bool, bool], tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]]
@@ -104,25 +104,16 @@ def _check_limits(film: Film, name: str, scene: Scene, order: np.ndarray, gif_or
 
 def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
            track: Track | None) -> tuple[dict[str, FfmpegSink], GifSink | None, FramesSink | None]:
-    """The encoders the scene asks for: the videos and the WebP (by format, in the order of
-    ``VIDEOS``), the GIF and the PNG frames."""
+    """The encoders the scene asks for: each format fed the film's timeline (the videos and the WebP,
+    in the format registry's order), the GIF and the PNG frames."""
     formats, size, fps, alpha = output.formats, film.video_size, output.fps, film.alpha
     sound = track.path if track is not None else None
     videos: dict[str, FfmpegSink] = {}
     gif = pngs = None
     try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
-        if "mp4" in formats:
-            gop = max(1, round(fps * output.gop_seconds))
-            h264 = H264(output.crf, output.max_kbps, gop)
-            videos["mp4"] = Mp4Sink(staging / f"{name}.mp4", size, fps, h264, sound, audio_kbps("mp4", output.preset))
-        if "webm" in formats:
-            webm = Webm(output.webm.codec, output.webm.crf)
-            videos["webm"] = WebmSink(staging / f"{name}.webm", size, fps, webm, alpha, sound)
-        if "mov" in formats:
-            videos["mov"] = MovSink(staging / f"{name}.mov", size, fps, alpha, sound)
-        if "webp" in formats:
-            webp = Webp(output.webp.lossless, output.webp.quality)
-            videos["webp"] = WebpSink(staging / f"{name}.webp", size, fps, webp, alpha)
+        for fmt in film_formats(formats):
+            if fmt.role == "timeline":
+                videos[fmt.name] = fmt.open_sink(staging / f"{name}{fmt.suffix}", size, fps, output, alpha, sound)
         if "gif" in formats:
             gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors,
                           output.gif.tolerance, output.gif.dither == "ordered")

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from render.errors import PublishError, SceneError
 from render.ground.console import Console
+from render.ground.formats import FORMATS, formats_with
 from render.publish.faults import fault
 from render.publish.meter import Meter
 from render.publish.select import Item, key_for, select, _hashes
@@ -32,7 +33,8 @@ __all__ = ["publish_scene", "Published", "TRIES"]
 
 TRIES = 4  #: attempts per file for transient faults, with backoff between them
 BACKOFF = 0.5  #: seconds before the second try; doubled each time
-_PLAYABLE = (".mp4", ".webm")  #: of a clip's videos, the one its link opens first: the MP4 plays everywhere
+#: of a clip's videos, the one its link opens first: the MP4 plays everywhere
+_PLAYABLE = tuple(FORMATS[name].suffix for name in formats_with(publish_kind="video"))
 
 
 @dataclass

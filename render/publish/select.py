@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from render.errors import InputError, SceneError, shown
+from render.ground.formats import FORMATS
 from render.run.manifest import Manifest
 from render.scene.publish import PublishSpec
 
 __all__ = ["Item", "select", "kind_of", "key_for", "key_problem", "VISITORS"]
 
 VISITORS = "visitor-"  #: the kiosk's clips (render.serve.studio.PREFIX): never published
-_BY_SUFFIX = {".mp4": "video", ".webm": "video", ".mov": "mov", ".json": "sidecar", ".gif": "gif", ".webp": "webp",
-              ".html": "viewer"}
+_BY_SUFFIX = {**{f.suffix: f.publish_kind for f in FORMATS.values() if f.suffix and f.publish_kind}, ".json": "sidecar"}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from render.encode.media import media_type
+from render.ground.formats import media_type
 
 __all__ = ["Remote", "Store", "S3Store", "FolderStore", "open_store", "Mismatch", "TEMPORARY"]
 

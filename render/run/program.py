@@ -15,6 +15,7 @@ from typing import Callable
 
 from render import interrupt
 from render.ground.console import Console
+from render.ground.formats import FORMATS, link_order
 from render.cache import Cache, default_cache_dir, max_bytes
 from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain, shown
 from render.run.batch import executor_for, run_jobs
@@ -69,8 +70,9 @@ class Options:
         # keys only the other formats, a platform or a minimum duration use are left out.
         quick = {("output", "preset"): None, ("output", "frame"): None, ("output", "size"): PREVIEW_SIZE,
                  ("output", "formats"): ["mp4"], ("output", "min_duration"): 0.0, ("output", "gif"): DROP,
-                 ("output", "extend"): DROP, ("output", "max_kbps"): DROP, ("output", "webm"): DROP,
-                 ("output", "webp"): DROP, **({("output", "background"): DROP} if scene.output.transparent else {}),
+                 ("output", "extend"): DROP, ("output", "max_kbps"): DROP,
+                 **{("output", key): DROP for f in FORMATS.values() if f.name != "mp4" for key in f.keys},
+                 **({("output", "background"): DROP} if scene.output.transparent else {}),
                  ("output", "dir"): scene.output.dir / "previews",
                  ("morph", "levels"): min(scene.morph.levels, PREVIEW_LEVELS)}
         return load_scene(path, {**self.overrides(), **quick})
@@ -165,7 +167,7 @@ class Program:
         import shutil
         import subprocess
 
-        films = [p for p in self.made if p.suffix in (".mp4", ".webm", ".mov", ".gif", ".webp", ".html")]
+        films = [p for p in self.made if p.suffix in {f.suffix for f in link_order(list(FORMATS))}]
         target = films[0] if films else (plans[0].scene.scene_dir if plans else None)
         opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
         if target is None:

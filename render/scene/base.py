@@ -8,6 +8,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
 
+from render.ground.formats import FORMATS as OUTPUT_FORMATS
+
 __all__ = ["EMOTIONS", "EASINGS", "FORMATS", "StrictInt", "StrictFloat", "scene_limits"]
 
 
@@ -22,7 +24,7 @@ Easing = Literal[
     "ease-in-out-cubic",
     "smoothstep",
 ]
-Format = Literal["mp4", "gif", "frames", "stills", "html", "readout", "webm", "webp", "mov"]
+Format = Literal[tuple(OUTPUT_FORMATS)]  # type: ignore[valid-type]  # the format registry's names
 Interpolation = Literal["nearest", "linear", "cubic", "area", "lanczos"]
 Preset = Literal["youtube", "instagram", "instagram-reels", "x", "web"]
 

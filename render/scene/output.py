@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from render.ground.formats import FORMATS, formats_with
 from render.ground.timeline import Pacing
 from render.scene.presets import LIMITS, PRESETS
 from render.scene.base import Format, Interpolation, Preset, StrictFloat, StrictInt, _existing, _resolve, _Spec, scene_limits
@@ -16,7 +17,7 @@ __all__ = ["GifSpec", "ViewerSpec", "WebmSpec", "WebpSpec", "AudioSpec", "Output
 
 #: the formats that carry an alpha channel (``background: transparent``); readout, stills and html are not
 #: films of the face on its background, and are written as they always are
-ALPHA_FORMATS = ("webm", "webp", "mov", "frames")
+ALPHA_FORMATS = formats_with(alpha=True)
 MAX_AUDIO_SECONDS = 3600.0  #: the longest soundtrack file taken (it is trimmed to the film anyway)
 
 
@@ -108,16 +109,13 @@ class ViewerSpec(_Spec):
     )
 
 
-#: the formats that are films played in time (each follows the loop, the holds and the minimum duration)
-_PLAYED = {"mp4", "gif", "webm", "webp", "mov"}
-
-#: output keys that only some formats use
+#: output keys that only some formats use, from the format registry (viewer: used by html, and by
+#: render serve's kiosk, so never refused)
 _USED_BY: dict[str, set[str]] = {
-    "crf": {"mp4"}, "max_kbps": {"mp4"}, "gop_seconds": {"mp4"},
-    "gif": {"gif"}, "webm": {"webm"}, "webp": {"webp"},  # (viewer: used by html, and by render serve's kiosk)
-    "loop": _PLAYED | {"html"}, "hold_start": _PLAYED | {"html"}, "hold_end": _PLAYED | {"html"},
-    "min_duration": _PLAYED,
-    "audio": {"mp4", "webm", "mov"},
+    **{key: {f.name for f in FORMATS.values() if key in f.keys} for f in FORMATS.values() for key in f.keys},
+    **{key: set(formats_with(paced=True)) for key in ("loop", "hold_start", "hold_end")},
+    "min_duration": set(formats_with(played=True)),
+    "audio": set(formats_with(video=True)),
 }
 
 
@@ -133,8 +131,7 @@ class OutputSpec(_Spec):
     formats: tuple[Format, ...] = Field(
         ("mp4", "gif", "frames", "stills"),
         min_length=1,
-        description="Files to write: mp4, gif, frames (PNG), stills, html (the interactive viewer), readout "
-        "(what the emotion model reads in every frame: CSV, JSON and a chart).",
+        description="Files to write, each once: " + "; ".join(f"{f.name}: {f.says}" for f in FORMATS.values()) + ".",
     )
     preset: Optional[Preset] = Field(
         None,
@@ -267,7 +264,7 @@ class OutputSpec(_Spec):
     def _alpha_problem(self) -> str | None:
         if not self.transparent:
             return None
-        flat = [f for f in self.formats if f in ("mp4", "gif")]
+        flat = [f for f in self.formats if not FORMATS[f].alpha and FORMATS[f].role != "extra"]
         if flat:
             return (f"transparent: {flat[0]} has no alpha channel; write webm, mov, webp or frames for "
                     f"compositing, or give a gray (0 to 1) for {flat[0]}")
@@ -307,7 +304,7 @@ class OutputSpec(_Spec):
         width, height = frame = self.frame
         if not all(16 <= side <= 4096 for side in frame):
             return f"frame {list(frame)}: each side must be 16 to 4096 pixels"
-        if "mp4" in self.formats and any(side % 2 for side in frame):
+        if any(FORMATS[f].even_sides for f in self.formats) and any(side % 2 for side in frame):
             return f"frame {list(frame)} has an odd side and H.264 (yuv420p) needs even sides"
         if self.preset:
             limits = LIMITS[self.preset]
@@ -323,7 +320,7 @@ class OutputSpec(_Spec):
         size, frame = self.size, self.frame
         if frame is not None and size > min(frame):
             return f"size {size} does not fit in frame {list(frame)}; use at most {min(frame)}"
-        if frame is None and "mp4" in self.formats and size % 2:
+        if frame is None and any(FORMATS[f].even_sides for f in self.formats) and size % 2:
             return f"size {size} is odd and H.264 (yuv420p) needs an even frame size; use {size - 1} or {size + 1}"
         return None
 

@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from render.errors import shown
+from render.ground.formats import formats_with
 from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec, scene_limits
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
@@ -268,12 +269,12 @@ class Scene(_Spec):
         style, output = self.overlay.readout, self.output
         if style == "none":
             return None
-        drawn = {"mp4", "gif", "html", "webm", "webp", "mov"} & set(output.formats)
+        drawn = set(formats_with(paced=True)) & set(output.formats)
         if not drawn:
             return ("overlay.readout", "the reading is drawn on the videos, the GIF, the WebP and the viewer, and none "
                     "is written; add mp4, gif or html to output.formats, or leave overlay out")
         least = OVERLAY_MIN_SIDE[style]
-        sides = {"output.size": output.size} if drawn & {"mp4", "webm", "webp", "mov"} else {}
+        sides = {"output.size": output.size} if drawn & set(formats_with(role="timeline")) else {}
         if "gif" in drawn:
             sides["output.gif.size"] = output.gif_size
         small = [(key, side) for key, side in sides.items() if side < least]

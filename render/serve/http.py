@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from render.encode.media import media_type
+from render.ground.formats import link_order, media_type
 from render.errors import InputError
 from render.faces.portrait import NoFaceError
 from render.serve.studio import Studio, UnknownVisitor, Visitor
@@ -124,8 +124,7 @@ def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None 
     def _links(request: Request, visitor: Visitor) -> dict[str, str]:
         base = (studio.scene.serve.public_url or str(request.base_url)).rstrip("/")
         # Playable first; before the film exists, the one the scene will write.
-        written = [ext for ext in ("mp4", "webm", "webp", "gif", "html", "mov") if ext in studio.scene.output.formats]
-        films = [f"{visitor.name}.{ext}" for ext in written or ["mp4"]]
+        films = [f"{visitor.name}{f.suffix}" for f in link_order(studio.scene.output.formats)] or [f"{visitor.name}.mp4"]
         film = next((n for n in films if n in visitor.files), films[0])
         return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
                 "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}
