@@ -27,18 +27,16 @@ half outside the photo is refused.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from render.errors import DetectorError, InputError, shown
-from render.faces.blazeface import Detection
+from render.errors import InputError, shown
+from render.ground.plugins import DETECTORS, FaceDetector
 from render.faces.photo import read_photo
 
-__all__ = ["NoFaceError", "Box", "Eyes", "Portraits", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "PORTRAIT_VERSION",
-           "TEMPLATE", "portrait_version", "match_tone", "completed"]
+__all__ = ["NoFaceError", "Portraits", "chosen", "similarity", "can_hold_a_face", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "TEMPLATE", "portrait_version", "match_tone", "completed"]
 
 FRAME_PER_BOX = 1 / 1.1328  #: frame side / detected box side, measured on Olivetti
 FRAME_DROP = (0.5 - 0.3965) / 1.1328  #: frame centre below box centre, in box widths
@@ -46,9 +44,6 @@ EYES_AT = (0.491, 0.264)  #: the eyes' midpoint in the frame, as fractions of it
 #: The thinnest photo looked at for a face: its shorter side, and how many times longer the longer is.
 MIN_SIDE, MAX_ASPECT = 48, 6.0
 MAX_TILT = 30.0  #: degrees; eyes found at a steeper angle are taken as a misdetection
-#: Changes whenever detection, alignment or framing change: part of the cache key of folder datasets.
-PORTRAIT_VERSION = "haar-alt2+eyes/2"
-LANDMARKS_VERSION = "blazeface-full+similarity/1"
 #: Where BlazeFace's right eye, left eye and nose tip sit in an Olivetti frame, as
 #: fractions of its side (medians over the Olivetti faces, upscaled to 256 px on a black margin).
 #: The mouth (0.502, 0.774) is left out of the fit: it moves with the expression (a laugh drops it),
@@ -59,41 +54,11 @@ MIN_INSIDE = 0.5  #: the least share of the framed face that must lie inside the
 
 def portrait_version(detector: str) -> str:
     """What the framing of ``detector`` is, for cache keys."""
-    return LANDMARKS_VERSION if detector == "landmarks" else PORTRAIT_VERSION
+    return DETECTORS[detector].load().version
 
 
 class NoFaceError(InputError):
     """A photo in which the face asked for is not found."""
-
-
-@dataclass(frozen=True)
-class Box:
-    """A detected face: top-left corner and side, in photo pixels (may reach outside the photo)."""
-
-    x: int
-    y: int
-    side: int
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        return self.x + self.side / 2, self.y + self.side / 2
-
-
-@dataclass(frozen=True)
-class Eyes:
-    """Centres of the left and right eye (as seen in the photo), in photo pixels."""
-
-    left: tuple[float, float]
-    right: tuple[float, float]
-
-    @property
-    def tilt(self) -> float:
-        """Angle of the line through the eyes, in degrees; positive when the right eye is lower."""
-        return math.degrees(math.atan2(self.right[1] - self.left[1], self.right[0] - self.left[0]))
-
-    @property
-    def midpoint(self) -> tuple[float, float]:
-        return (self.left[0] + self.right[0]) / 2, (self.left[1] + self.right[1]) / 2
 
 
 class Portraits:
@@ -111,21 +76,9 @@ class Portraits:
         self.size = size
         self.fill = fill  #: (size, size) in [0, 1]: what a face cut by the photo's edge is completed with
         self.min_face_divisor = min_face_divisor
-        self.detector = detector
         self._cv2 = cv2
-        self._landmarks = None
-        if detector == "landmarks":
-            from render.faces.blazeface import BlazeFace
-
-            self._landmarks = BlazeFace()
-        self._faces = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
-        self._eyes = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")
-        if self._faces.empty() or self._eyes.empty():
-            raise DetectorError(
-                f"OpenCV's Haar cascades (haarcascade_frontalface_alt2.xml, haarcascade_eye.xml) are "
-                f"missing or unreadable in {cv2.data.haarcascades}; reinstall OpenCV 4.x: "
-                f"pip install --force-reinstall 'opencv-python-headless<5'"
-            )
+        #: the face detector (the registry's ``photos.detector``), which frames with this object's help
+        self.detector: FaceDetector = DETECTORS[detector].load()(self)
 
     def framed(self, photo: Path, person: int | str = "largest") -> np.ndarray:
         """A photo file's face, read, found, levelled and framed: see :meth:`frame`."""
@@ -140,68 +93,18 @@ class Portraits:
         NoFaceError
             When the photo has no face, or not that many.
         """
-        if not _can_hold_a_face(pixels.shape):
+        if not can_hold_a_face(pixels.shape):
             height, width = pixels.shape
             raise InputError(f"{name}: {width}x{height} is too small or too thin to hold a face (at least "
                              f"{MIN_SIDE} pixels a side, at most {MAX_ASPECT:g} times as long as wide); "
                              f"use a photo of a face")
-        if self._landmarks is not None:
-            return self._frame_landmarks(pixels, name, person)
-        boxes = self.faces(pixels)
-        if not boxes:
-            raise NoFaceError(f"{name}: no face found; use a photo of a face seen from the front")
-        box = _chosen(boxes, person, name, lambda b: b.side)
-        return self.crop(pixels, box, self.eyes(pixels, box))
-
-    def _frame_landmarks(self, pixels: np.ndarray, name: str, person: int | str) -> np.ndarray:
-        assert self._landmarks is not None
-        gray = np.rint(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
-        smallest = max(24, min(pixels.shape) // self.min_face_divisor)
-        found = self._detections(gray, smallest)
-        if not found:
-            raise NoFaceError(f"{name}: no face found; use a photo where a face is seen, tilted less than 40 degrees")
-        face = _chosen(found, person, name, lambda d: d.box[2])
-        return self.align(pixels, self._refined(gray, face.keypoints[:3]), name)
-
-    def _detections(self, gray: np.ndarray, smallest: int) -> list[Detection]:
-        """The faces at least ``smallest`` pixels wide, left to right. When the photo shows none, it is
-        looked at again on a black margin of half its side all round: the detector wants room around
-        a face that fills the photo (a passport crop, a dataset's own faces; 40 of 40 Olivetti faces
-        at 192 px are found so, none without), and a face cut by the edge is found without it."""
-        found = self._landmarks.detect(gray)
-        margin = 0
-        if not found:
-            margin = max(gray.shape) // 2
-            found = self._landmarks.detect(self._cv2.copyMakeBorder(gray, margin, margin, margin, margin,
-                                                                    self._cv2.BORDER_CONSTANT, value=0))
-        shifted = [Detection(d.score, (d.box[0] - margin, d.box[1] - margin, *d.box[2:]), d.keypoints - margin)
-                   for d in found if max(d.box[2:]) >= smallest]
-        return sorted(shifted, key=lambda d: d.box[0])
-
-    def _refined(self, gray: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """The landmarks looked at again on the face alone, turned upright and enlarged (the whole photo
-        gave the detector a few pixels a face): keypoints found on 2 frame sides of context at 384 px
-        are several times finer. The first ones when the second look finds no face."""
-        cv2 = self._cv2
-        context, side = 2.0, 384
-        scale, angle, shift = _similarity(points, TEMPLATE)
-        rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) * scale
-        to_view = np.hstack([rotation, (shift + (context - 1) / 2)[:, None]]) * (side / context)
-        view = cv2.warpAffine(gray, to_view, (side, side), flags=cv2.INTER_AREA if scale * side < 1 else cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        found = self._landmarks.detect(view)
-        if not found:
-            return points
-        centre = np.array([side / 2, side / 2])
-        best = min(found, key=lambda d: np.linalg.norm(d.keypoints[:3].mean(axis=0) - centre))
-        back = cv2.invertAffineTransform(to_view)
-        return best.keypoints[:3] @ back[:, :2].T + back[:, 2]
+        return self.detector.frame(pixels, name, person)
 
     def align(self, photo: np.ndarray, points: np.ndarray, name: str = "the photo") -> np.ndarray:
         """The face whose right eye, left eye and nose tip are ``points`` (photo pixels), taken by
         the least-squares similarity transform onto :data:`TEMPLATE`, (size, size) float32."""
         cv2 = self._cv2
-        scale, angle, shift = _similarity(points, TEMPLATE)  # photo pixels -> frame fractions
+        scale, angle, shift = similarity(points, TEMPLATE)  # photo pixels -> frame fractions
         side = max(self.size, int(round(1 / scale)))  # the frame at the photo's own resolution, at least
         rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) * scale * side
         matrix = np.hstack([rotation, (shift * side)[:, None]]).astype(np.float64)
@@ -217,36 +120,9 @@ class Portraits:
             return face
         return completed(face, cv2.resize(inside, (self.size, self.size), interpolation=cv2.INTER_AREA), self.fill)
 
-    def faces(self, photo: np.ndarray) -> list[Box]:
-        """Every face found, left to right (none in a photo too thin to hold one)."""
-        if not _can_hold_a_face(photo.shape):
-            return []
-        pixels, border = self._bordered(photo)
-        smallest = max(24, min(photo.shape) // self.min_face_divisor)
-        found = self._faces.detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
-        boxes = [Box(int(x) - border, int(y) - border, int(w)) for x, y, w, _ in found]
-        return sorted(boxes, key=lambda b: b.x)
-
-    def eyes(self, photo: np.ndarray, box: Box) -> Eyes | None:
-        """The two eyes in the upper part of a face, or None when not both are found plausibly
-        (level within :data:`MAX_TILT` degrees, apart by at least a fifth of the face)."""
-        pixels, border = self._bordered(photo)
-        x, y, side = box.x + border, box.y + border, box.side
-        upper = pixels[y : y + int(side * 0.6), x : x + side]
-        found = self._eyes.detectMultiScale(
-            upper, scaleFactor=1.1, minNeighbors=5, minSize=(side // 10, side // 10), maxSize=(side // 3, side // 3)
-        )
-        centres = [(ex + ew / 2 + box.x, ey + eh / 2 + box.y, ew) for ex, ey, ew, eh in found]
-        left = [c for c in centres if c[0] < box.x + side / 2]
-        right = [c for c in centres if c[0] >= box.x + side / 2]
-        if not left or not right:
-            return None
-        (lx, ly, _), (rx, ry, _) = max(left, key=lambda c: c[2]), max(right, key=lambda c: c[2])
-        eyes = Eyes((lx, ly), (rx, ry))
-        return eyes if abs(eyes.tilt) <= MAX_TILT and rx - lx > side * 0.2 else None
-
-    def crop(self, photo: np.ndarray, box: Box, eyes: Eyes | None) -> np.ndarray:
-        """The face framed like the dataset's, levelled when the eyes are known, (size, size) float32."""
+    def crop(self, photo: np.ndarray, box: Any, eyes: Any) -> np.ndarray:
+        """The face framed like the dataset's from a detected :class:`~render.faces.haar.Box`, levelled
+        when its :class:`~render.faces.haar.Eyes` are known (the original's framing), (size, size) float32."""
         cv2 = self._cv2
         frame = box.side * FRAME_PER_BOX
         if eyes is None:
@@ -270,13 +146,8 @@ class Portraits:
                                 borderMode=cv2.BORDER_REPLICATE)
         return cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
 
-    def _bordered(self, photo: np.ndarray) -> tuple[np.ndarray, int]:
-        border = max(photo.shape) // 4
-        pixels = np.rint(np.clip(photo, 0, 1) * 255).astype(np.uint8)
-        return self._cv2.copyMakeBorder(pixels, border, border, border, border, self._cv2.BORDER_REPLICATE), border
 
-
-def _chosen(faces: list, person: int | str, name: str, width: Callable[[Any], float]) -> Any:
+def chosen(faces: list, person: int | str, name: str, width: Callable[[Any], float]) -> Any:
     """The ``largest`` of faces found left to right (by ``width``), or the ``person``-th from the left."""
     if person == "largest":
         return max(faces, key=width)
@@ -301,7 +172,7 @@ def completed(face: np.ndarray, inside: np.ndarray, fill: np.ndarray) -> np.ndar
     return np.clip(weight * face + (1 - weight) * toned, 0.0, 1.0).astype(np.float32)
 
 
-def _similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, float, np.ndarray]:
+def similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, float, np.ndarray]:
     """(scale, angle in radians, shift) of the similarity that takes ``source`` points nearest, in least
     squares, to ``target`` (Umeyama's closed form, without reflection)."""
     mu_s, mu_t = source.mean(axis=0), target.mean(axis=0)
@@ -314,7 +185,7 @@ def _similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, float, n
     return scale, angle, mu_t - scale * rotation @ mu_s
 
 
-def _can_hold_a_face(shape: tuple[int, ...]) -> bool:
+def can_hold_a_face(shape: tuple[int, ...]) -> bool:
     """A strip (1x40000, say) would make the detection border and pyramid tens of gigabytes."""
     return min(shape) >= MIN_SIDE and max(shape) <= MAX_ASPECT * min(shape)
 

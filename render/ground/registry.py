@@ -23,12 +23,15 @@ class Plugin:
     """``target`` (``"package.module:attribute"``), and what to install when it cannot be imported."""
 
     target: str
+    needs: tuple[str, ...] = ()  #: modules of other packages it imports when used (checked first)
     hint: str = "reinstall Happy Faces: bash scripts/setup.sh"
 
     def load(self) -> Any:
-        """The implementation itself, its module imported now."""
+        """The implementation itself, its module (and the modules it needs) imported now."""
         module, _, attribute = self.target.partition(":")
         try:
+            for needed in self.needs:
+                importlib.import_module(needed)
             return getattr(importlib.import_module(module), attribute)
         except ImportError as exc:
             raise MissingError(f"{self.target} cannot be imported ({exc}); {self.hint}") from exc

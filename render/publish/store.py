@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from render.ground.formats import media_type
+from render.ground.plugins import STORES
 
 __all__ = ["Remote", "Store", "S3Store", "FolderStore", "open_store", "Mismatch", "TEMPORARY"]
 
@@ -197,38 +198,54 @@ class FolderStore(Store):
 
 
 def open_store(url: str, endpoint: str | None = None, region: str | None = None) -> Store:
-    """The store ``url`` names (a URL already checked by the scene's schema)."""
+    """The store ``url`` names (a URL already checked by the scene's schema), through the stores'
+    registry (:data:`render.ground.plugins.STORES`)."""
+    return STORES[urlsplit(url).scheme.lower()].load()(url, endpoint, region)
+
+
+def open_s3(url: str, endpoint: str | None, region: str | None) -> Store:
+    """An S3 bucket (AWS, or any S3-compatible store at ``endpoint``)."""
+    return S3Store(url, endpoint, region)
+
+
+def open_sftp(url: str, endpoint: str | None, region: str | None) -> Store:
+    """A folder on an SSH server, its host key checked against known_hosts."""
+    from sshfs import SSHFileSystem
+
+    parts = urlsplit(url)
+    # known_hosts=(): asyncssh's own default, ~/.ssh/known_hosts (sshfs would trust any host key).
+    options: dict[str, Any] = {"connect_timeout": _CONNECT_SECONDS, "known_hosts": ()}
+    if parts.username:
+        options["username"] = parts.username
+    import asyncssh
+
+    fs = _connected(lambda: SSHFileSystem(parts.hostname, port=parts.port or 22, skip_instance_cache=True, **options),
+                    (OSError, asyncssh.Error), url, parts.hostname)
+    return FolderStore(url, fs, parts.path, parts.hostname, fs.mv, (OSError, asyncssh.Error))
+
+
+def open_webdav(url: str, endpoint: str | None, region: str | None) -> Store:
+    """A WebDAV folder (webdavs: over TLS), credentials from netrc or the environment."""
+    from webdav4.fsspec import WebdavFileSystem
+
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme == "s3":
-        return S3Store(url, endpoint, region)
-    if scheme == "sftp":
-        from sshfs import SSHFileSystem
+    host = parts.netloc.rpartition("@")[2]  # host[:port], an IPv6 address in its brackets
+    base = f"{'https' if scheme == 'webdavs' else 'http'}://{host}{parts.path}"
+    import httpx
+    from webdav4.client import ClientError
 
-        # known_hosts=(): asyncssh's own default, ~/.ssh/known_hosts (sshfs would trust any host key).
-        options: dict[str, Any] = {"connect_timeout": _CONNECT_SECONDS, "known_hosts": ()}
-        if parts.username:
-            options["username"] = parts.username
-        import asyncssh
+    fs = WebdavFileSystem(base, auth=_webdav_auth(parts.hostname or "", parts.username), timeout=_CONNECT_SECONDS * 4)
+    return FolderStore(url, fs, "", parts.hostname, lambda src, dst: fs.client.move(src, dst, overwrite=True),
+                       (OSError, ClientError, httpx.HTTPError))
 
-        fs = _connected(lambda: SSHFileSystem(parts.hostname, port=parts.port or 22, skip_instance_cache=True, **options),
-                        (OSError, asyncssh.Error), url, parts.hostname)
-        return FolderStore(url, fs, parts.path, parts.hostname, fs.mv, (OSError, asyncssh.Error))
-    if scheme in ("webdav", "webdavs"):
-        from webdav4.fsspec import WebdavFileSystem
 
-        host = parts.netloc.rpartition("@")[2]  # host[:port], an IPv6 address in its brackets
-        base = f"{'https' if scheme == 'webdavs' else 'http'}://{host}{parts.path}"
-        import httpx
-        from webdav4.client import ClientError
-
-        fs = WebdavFileSystem(base, auth=_webdav_auth(parts.hostname or "", parts.username), timeout=_CONNECT_SECONDS * 4)
-        return FolderStore(url, fs, "", parts.hostname, lambda src, dst: fs.client.move(src, dst, overwrite=True),
-                           (OSError, ClientError, httpx.HTTPError))
+def open_folder(url: str, endpoint: str | None, region: str | None) -> Store:
+    """A folder of this machine (a mounted share)."""
     from fsspec.implementations.local import LocalFileSystem
 
     fs = LocalFileSystem()
-    return FolderStore(url, fs, parts.path, None, lambda src, dst: os.replace(src, dst))
+    return FolderStore(url, fs, urlsplit(url).path, None, lambda src, dst: os.replace(src, dst))
 
 
 def _connected(make: Any, errors: tuple[type[BaseException], ...], url: str, host: str | None) -> Any:

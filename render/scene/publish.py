@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 
+from render.ground.plugins import STORES
 from render.scene.base import StrictFloat, StrictInt, _Spec
 
 __all__ = ["PublishSpec", "YoutubeSpec", "FILE_KINDS", "KEY_FIELDS", "SCHEMES", "check_store_url"]
@@ -21,7 +22,7 @@ __all__ = ["PublishSpec", "YoutubeSpec", "FILE_KINDS", "KEY_FIELDS", "SCHEMES", 
 FileKind = Literal["video", "sidecar", "gif", "webp", "mov", "viewer", "stills", "readout", "frames", "crops"]
 FILE_KINDS: tuple[str, ...] = FileKind.__args__  # type: ignore[attr-defined]
 KEY_FIELDS = ("scene", "clip", "file", "name", "ext")
-SCHEMES = ("s3", "sftp", "webdav", "webdavs", "file")
+SCHEMES = tuple(STORES)  #: the stores' registry
 
 
 def check_store_url(value: str) -> str:

@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from render.errors import shown
 from render.ground.formats import formats_with
+from render.ground.plugins import DETECTORS
 from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec, scene_limits
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
@@ -180,8 +181,8 @@ class OverlaySpec(_Spec):
 class PhotosSpec(_Spec):
     """How faces are found and framed in photos (photo inputs, folder datasets, the kiosk's visitors)."""
 
-    detector: Literal["landmarks", "haar"] = Field(
-        "landmarks",
+    detector: Literal[tuple(DETECTORS)] = Field(  # type: ignore[valid-type]  # the detectors' registry
+        next(iter(DETECTORS)),
         description="'landmarks': MediaPipe's BlazeFace (faces at any tilt within 40 degrees, framed by their eyes "
         "and nose); 'haar': OpenCV's Haar cascades, as the original work (frontal, nearly upright faces).",
     )

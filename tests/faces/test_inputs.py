@@ -231,8 +231,9 @@ def test_a_file_that_is_not_a_model(tmp_path, olivetti_home):
 
 
 def test_missing_haar_cascades_are_their_own_error(tmp_path, photos, olivetti_home, monkeypatch):
+    """The Haar detector's cascades gone: its own error (the default landmarks detector needs none)."""
     monkeypatch.setattr(cv2.data, "haarcascades", str(tmp_path / "no-cascades") + "/")
-    scene = write_scene(tmp_path, f"name: lost\ninputs: [{{image: {photos / 'obama.jpg'}}}]\n{OUT}\n")
+    scene = write_scene(tmp_path, f"name: lost\nphotos: {{detector: haar}}\ninputs: [{{image: {photos / 'obama.jpg'}}}]\n{OUT}\n")
     result = invoke(str(scene))
     assert result.exit_code == ExitCode.DETECTOR, result.stderr
     assert "render: error: OpenCV's Haar cascades" in result.stderr and "reinstall OpenCV" in result.stderr

@@ -62,7 +62,7 @@ def test_no_face_is_said(portraits):
 
 def test_a_face_mostly_outside_the_photo_is_refused(portraits, photos):
     photo = read_photo(photos / "obama.jpg")
-    detection = max(portraits._landmarks.detect(np.rint(photo * 255).astype(np.uint8)), key=lambda d: d.box[2])
+    detection = max(portraits.detector.blazeface.detect(np.rint(photo * 255).astype(np.uint8)), key=lambda d: d.box[2])
     nose_x = int(detection.keypoints[2, 0])
     half = photo[:, nose_x + int(detection.box[2] * 0.1) :]  # the face's left side and more cut away
     with pytest.raises(NoFaceError, match="more than half outside the photo"):
@@ -84,7 +84,7 @@ def test_a_face_cut_by_the_edge_is_completed_from_the_mean_face_not_streaks(phot
     mean = faces.images.mean(axis=0)
     plain, filled = Portraits(64, detector="landmarks"), Portraits(64, detector="landmarks", fill=mean)
     photo = read_photo(photos / "obama.jpg")
-    detection = max(plain._landmarks.detect(np.rint(photo * 255).astype(np.uint8)), key=lambda d: d.box[2])
+    detection = max(plain.detector.blazeface.detect(np.rint(photo * 255).astype(np.uint8)), key=lambda d: d.box[2])
     cut = photo[:, int(detection.keypoints[0, 0]) :].copy()  # cut through the right eye
     streaked, completed = plain.frame(cut, "cut.jpg"), filled.frame(cut, "cut.jpg")
     outside = slice(0, 10)  # the columns that lay outside the photo

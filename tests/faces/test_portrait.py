@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from render.faces.photo import read_photo
-from render.faces.portrait import EYES_AT, FRAME_DROP, FRAME_PER_BOX, Box, Portraits, match_tone
+from render.faces.haar import Box
+from render.faces.portrait import EYES_AT, FRAME_DROP, FRAME_PER_BOX, Portraits, match_tone
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +32,11 @@ def test_framing_constants_are_the_olivetti_faces_own(portraits, faces):
     boxes, eyes = [], []
     for face in faces.images[::4]:
         big = np.clip(cv2.resize(face, (256, 256), interpolation=cv2.INTER_CUBIC), 0, 1)
-        found = portraits.faces(big)
+        found = portraits.detector.faces(big)
         if found:
             box = max(found, key=lambda b: b.side)
             boxes.append(((box.y + box.side / 2) / 256, box.side / 256))
-            pair = portraits.eyes(big, box)
+            pair = portraits.detector.eyes(big, box)
             if pair:
                 eyes.append(np.array(pair.midpoint) / 256)
     centre_y, side = np.median(np.array(boxes), axis=0)
@@ -46,15 +47,15 @@ def test_framing_constants_are_the_olivetti_faces_own(portraits, faces):
 
 
 def test_two_people_are_found_left_to_right(portraits, photos):
-    boxes = portraits.faces(read_photo(photos / "two_people.jpg"))
+    boxes = portraits.detector.faces(read_photo(photos / "two_people.jpg"))
     assert len(boxes) == 2 and boxes[0].x < boxes[1].x
 
 
 def test_a_face_cut_by_the_frame_is_still_found(portraits, photos):
     photo = read_photo(photos / "obama_partial_face.jpg")
-    (box,) = portraits.faces(photo)
+    (box,) = portraits.detector.faces(photo)
     assert box.x < 0 < box.x + box.side  # it reaches past the left edge
-    crop = portraits.crop(photo, box, portraits.eyes(photo, box))
+    crop = portraits.crop(photo, box, portraits.detector.eyes(photo, box))
     assert crop.shape == (64, 64)
 
 
@@ -63,24 +64,24 @@ def test_no_face_in_a_landscape(portraits):
     sky = np.linspace(0.9, 0.5, 300)[:, None] * np.ones((300, 500))
     hills = (np.arange(300)[:, None] > 180 + 30 * np.sin(np.arange(500) / 40)[None, :]) * 0.3
     landscape = np.clip(sky - hills + rng.normal(0, 0.02, (300, 500)), 0, 1).astype(np.float32)
-    assert portraits.faces(landscape) == []
+    assert portraits.detector.faces(landscape) == []
 
 
 def eyes_in_crop(portraits, crop):
     big = np.clip(cv2.resize(crop, (256, 256), interpolation=cv2.INTER_CUBIC), 0, 1)
-    (box,) = portraits.faces(big)
-    return portraits.eyes(big, box)
+    (box,) = portraits.detector.faces(big)
+    return portraits.detector.eyes(big, box)
 
 
 @pytest.mark.parametrize("degrees", [12.0, -12.0])
 def test_the_crop_is_levelled_whatever_the_tilt_of_the_photo(portraits, photos, degrees):
     photo = read_photo(photos / "obama.jpg")
-    (box,) = portraits.faces(photo)
-    level = portraits.crop(photo, box, portraits.eyes(photo, box))
+    (box,) = portraits.detector.faces(photo)
+    level = portraits.crop(photo, box, portraits.detector.eyes(photo, box))
     tilted = rotate(photo, degrees)  # counter-clockwise for positive degrees: the right eye rises
-    (tilted_box,) = portraits.faces(tilted)
-    eyes = portraits.eyes(tilted, tilted_box)
-    assert eyes.tilt == pytest.approx(portraits.eyes(photo, box).tilt - degrees, abs=3.0)
+    (tilted_box,) = portraits.detector.faces(tilted)
+    eyes = portraits.detector.eyes(tilted, tilted_box)
+    assert eyes.tilt == pytest.approx(portraits.detector.eyes(photo, box).tilt - degrees, abs=3.0)
     levelled = portraits.crop(tilted, tilted_box, eyes)
     unlevelled = portraits.crop(tilted, tilted_box, None)
     assert abs(eyes_in_crop(portraits, levelled).tilt) < 3.0
@@ -92,13 +93,13 @@ def test_the_crop_is_levelled_whatever_the_tilt_of_the_photo(portraits, photos, 
 def test_the_crop_is_centred_on_the_face(portraits, photos):
     """Found again inside its own crop, the face sits where it sits in an Olivetti frame."""
     photo = read_photo(photos / "obama.jpg")
-    (box,) = portraits.faces(photo)
-    crop = portraits.crop(photo, box, portraits.eyes(photo, box))
+    (box,) = portraits.detector.faces(photo)
+    crop = portraits.crop(photo, box, portraits.detector.eyes(photo, box))
     big = np.clip(cv2.resize(crop, (256, 256), interpolation=cv2.INTER_CUBIC), 0, 1)
-    (inner,) = portraits.faces(big)
+    (inner,) = portraits.detector.faces(big)
     assert (inner.x + inner.side / 2) / 256 == pytest.approx(0.5, abs=0.04)
     assert inner.side / 256 * FRAME_PER_BOX == pytest.approx(1.0, abs=0.08)
-    eyes = portraits.eyes(big, inner)
+    eyes = portraits.detector.eyes(big, inner)
     assert eyes.midpoint[0] / 256 == pytest.approx(EYES_AT[0], abs=0.04)
     assert eyes.midpoint[1] / 256 == pytest.approx(EYES_AT[1], abs=0.04)
 
