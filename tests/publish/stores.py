@@ -145,7 +145,14 @@ class Seaweed(Server):
     def read(self, prefix: str) -> dict[str, bytes]:
         fs = self.client()
         top = f"{BUCKET}/{prefix}"
-        return {name[len(top) + 1:]: fs.cat_file(name) for name in fs.find(top)}
+        deadline = time.monotonic() + 30
+        while True:  # a restarted SeaweedFS lists its files a moment before its volume serves them ("internal error")
+            try:
+                return {name[len(top) + 1:]: fs.cat_file(name) for name in fs.find(top)}
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def remove(self, key: str) -> None:
         self.client().rm_file(f"{BUCKET}/{key}")
