@@ -216,10 +216,20 @@ def test_no_shell_is_ever_started():
             assert needle not in text, f"{path}: {needle}"
 
 
-def test_an_unreadable_scene_file(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root reads any file, so permissions cannot be exercised as root (CI runs as root)")
+@pytest.mark.parametrize("command", [[], ["serve"], ["watch"], ["publish"]])
+def test_an_unreadable_scene_file_is_one_line(tmp_path, command):
+    """A scene the user may not read, through the real command line run without the right to read any
+    file (root's DAC capabilities dropped with setpriv, as CI runs as root): one line naming it, exit 3."""
+    import shutil
+
     path = write_scene(tmp_path, "name: locked\n")
     path.chmod(0)
-    with pytest.raises(SceneError, match="cannot be read \\(permission denied\\)"):
-        load_scene(path)
+    run = [sys.executable, "-m", "render", *command, str(path)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("setpriv (util-linux) is needed to drop root's right to read any file")
+        run = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *run]
+    result = subprocess.run(run, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == ExitCode.SCENE, result.stderr
+    assert result.stderr.strip() == f"render: error: {path}: cannot be read (permission denied); check its permissions"

@@ -20,7 +20,7 @@ from render.cli.options import (CacheDir, Debug, DeviceOption, Jobs, OutputDir, 
                     "scene), render schema, render cache list|prune|clear, render --version. "
                     "Each has its own --help.")
 def render_scenes(
-    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False)],
+    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False, readable=False)],
     output_dir: OutputDir = None,
     device: DeviceOption = None,
     cache_dir: CacheDir = None,
@@ -60,7 +60,7 @@ def render_scenes(
 @cli.command("publish", help="Publish what scenes have rendered to their store (the scene's publish.to, or --to): "
                              "new, changed or missing files only, each verified and recorded in the manifest.")
 def publish(
-    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False,
+    scenes: Annotated[list[Path], typer.Argument(help="Scene files (YAML), or folders of them.", show_default=False, readable=False,
                                                  metavar="SCENE.yaml|FOLDER...")],
     to: To = None,
     output_dir: OutputDir = None,
@@ -81,7 +81,7 @@ def publish(
 
 @cli.command("serve", help="Serve the live kiosk: each visitor's photo drawn into the happy eigenface at once.")
 def serve(
-    scene: Annotated[Path, typer.Argument(help="The scene file (YAML) the kiosk renders.", show_default=False)],
+    scene: Annotated[Path, typer.Argument(help="The scene file (YAML) the kiosk renders.", show_default=False, readable=False)],
     host: Annotated[str, typer.Option("--host", help="Address to listen on; other than 127.0.0.1, other machines can reach it.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     token: Annotated[
@@ -106,7 +106,8 @@ def serve(
 
 @cli.command("watch", help="Watch the scene's folder inputs (a photo booth's hot folder): render each new photo once.")
 def watch(
-    scene: Annotated[Path, typer.Argument(help="The scene file (YAML); its {folder: ...} inputs are watched.", show_default=False)],
+    scene: Annotated[Path, typer.Argument(help="The scene file (YAML); its {folder: ...} inputs are watched.", show_default=False,
+                                          readable=False)],
     output_dir: OutputDir = None,
     device: DeviceOption = None,
     cache_dir: CacheDir = None,

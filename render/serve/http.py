@@ -8,7 +8,8 @@
     DELETE /api/visitors/{id}              204: everything kept of the visitor removed
     GET    /                               the kiosk page (with /kiosk.js and /viewer.js)
 
-Bad input gets a 4xx and ``{"error": "one readable sentence"}``; the server goes on serving. With a
+Bad input gets a 4xx and ``{"error": "one readable sentence"}``; the server goes on serving. A request
+whose Host is not one the kiosk answers to gets Starlette's own 400 (``TrustedHostMiddleware``). With a
 token, every ``/api/`` request must carry it (``Authorization: Bearer ...`` or ``?token=...``).
 Request bodies are read into memory up to the scene's ``serve.max_upload_mb`` and never spooled to
 disk; file names never come from the client (only names a visitor's record lists are served).
@@ -25,6 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
 
 from render.ground.formats import link_order, media_type
@@ -50,126 +53,131 @@ UPLOAD_SECONDS = 30.0
 
 
 def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None = None) -> Starlette:
-    """The ASGI app of a warm studio. ``hosts``: the Host names it answers to (all, when None)."""
-    limit = int(studio.scene.serve.max_upload_mb * 1_000_000)
-
-    def authorised(request: Request) -> None:
-        """With a token, the request carries it (``Authorization: Bearer`` or ``?token=``); a request
-        that changes something comes from the kiosk's own pages, not another site's."""
-        origin = request.headers.get("origin")
-        if request.method in ("POST", "DELETE") and origin and urlsplit(origin).netloc not in _own(request):
-            raise ApiError(403, "requests from other sites' pages are refused; use the kiosk's own page")
-        if token is None:
-            return
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        given = given.strip() if scheme.lower() == "bearer" else request.query_params.get("token", "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise ApiError(401, "this kiosk needs its access token: send Authorization: Bearer <token>")
-
-    def _own(request: Request) -> set[str]:
-        public = studio.scene.serve.public_url
-        return {request.headers.get("host", ""), *([urlsplit(public).netloc] if public else [])}
-
-    def found(visitor_id: str) -> Visitor:
-        try:
-            return studio.visitor(visitor_id)
-        except UnknownVisitor:
-            raise ApiError(404, f"no visitor {visitor_id!r} here (never seen, or deleted)") from None
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ready", "scene": studio.scene.name,
-                             "visitor_seconds": studio.scene.serve.visitor_seconds})
-
-    async def create(request: Request) -> Response:
-        authorised(request)
-        photo = photo_field(request.headers.get("content-type", ""), await _body(request, limit))
-        try:
-            visitor, page = await run_in_threadpool(studio.welcome, photo)
-        except NoFaceError:
-            raise ApiError(422, "no face found in the photo: step closer and face the camera") from None
-        except InputError as exc:
-            raise ApiError(415 if "not a JPEG or PNG" in str(exc) else 422, str(exc)) from None
-        if await request.is_disconnected():  # nobody will ever know this visitor's id: keep nothing
-            studio.delete(visitor.id)
-            return Response(status_code=499)
-        return JSONResponse({**page, "links": _links(request, visitor)}, status_code=201,
-                            headers={"Location": f"/api/visitors/{visitor.id}"})
-
-    async def state(request: Request) -> Response:
-        authorised(request)
-        visitor = found(request.path_params["id"])
-        if request.method == "DELETE":
-            studio.delete(visitor.id)
-            return Response(status_code=204)
-        return JSONResponse({"id": visitor.id, "state": visitor.state, "reason": visitor.reason,
-                             "files": {name: f"/api/visitors/{visitor.id}/{name}" for name in visitor.files},
-                             "links": _links(request, visitor)})
-
-    # A visitor's film and its QR code need no token: the visitor's id (64 random bits) is the key,
-    # so the phone that scans the code can fetch the film.
-    async def qr(request: Request) -> Response:
-        visitor = found(request.path_params["id"])
-        return Response(_qr_svg(_links(request, visitor)["film"]), media_type="image/svg+xml")
-
-    async def file(request: Request) -> Response:
-        visitor = found(request.path_params["id"])
-        try:
-            path = studio.path(visitor, request.path_params["file"])
-            data = path.read_bytes()  # small files, read whole: a DELETE meanwhile cannot cut a download short
-        except (UnknownVisitor, FileNotFoundError):
-            raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
-        kind = media_type(path.name)
-        return Response(data, media_type=kind, headers={"Content-Disposition": f'inline; filename="{path.name}"'})
-
-    def _links(request: Request, visitor: Visitor) -> dict[str, str]:
-        base = (studio.scene.serve.public_url or str(request.base_url)).rstrip("/")
-        # Playable first; before the film exists, the one the scene will write.
-        films = [f"{visitor.name}{f.suffix}" for f in link_order(studio.scene.output.formats)] or [f"{visitor.name}.mp4"]
-        film = next((n for n in films if n in visitor.files), films[0])
-        return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
-                "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}
-
-    async def page(request: Request) -> Response:
-        return _asset("kiosk.html", "text/html; charset=utf-8", {"Content-Security-Policy": _PAGE_POLICY})
-
-    async def script(request: Request) -> Response:
-        return _asset(request.path_params["name"] + ".js", "text/javascript; charset=utf-8", {})
-
-    async def failed(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, HTTPException):  # the router's own: no such route, method not allowed
-            return JSONResponse({"error": f"{exc.detail}: {request.method} {request.url.path}"}, status_code=exc.status_code)
-        assert isinstance(exc, (ApiError, UploadError))
-        return JSONResponse({"error": str(exc)}, status_code=exc.status)
-
-    routes = [
-        Route("/", page),
-        Route("/{name:str}.js", script),
-        Route("/healthz", healthz),
-        Route("/api/visitors", create, methods=["POST"]),
-        Route("/api/visitors/{id:str}", state, methods=["GET", "DELETE"]),
-        Route("/api/visitors/{id:str}/qr.svg", qr),
-        Route("/api/visitors/{id:str}/{file:path}", file),
-    ]
-    app = Starlette(routes=routes, exception_handlers={ApiError: failed, UploadError: failed, HTTPException: failed})
-    return _TrustedHosts(app, set(hosts)) if hosts else app  # type: ignore[return-value]
+    """The ASGI app of a warm studio. ``hosts``: the Host names it answers to (all, when None), so
+    that a page of another site that rebinds its name to this machine cannot talk to the kiosk."""
+    handlers = {ApiError: failed, UploadError: failed, HTTPException: failed}
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
+    app = Starlette(routes=ROUTES, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
+    app.state.studio, app.state.token = studio, token
+    app.state.limit = int(studio.scene.serve.max_upload_mb * 1_000_000)
+    return app
 
 
-class _TrustedHosts:
-    """Answers only requests whose Host is one of ``hosts`` (a JSON 400 otherwise): a page of another
-    site that rebinds its name to this machine cannot talk to the kiosk."""
+def _studio(request: Request) -> Studio:
+    return request.app.state.studio
 
-    def __init__(self, app, hosts: set[str]) -> None:
-        self.app, self.hosts = app, hosts
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name not in self.hosts:
-                await JSONResponse({"error": f"this kiosk does not answer to {host!r}; open it at its own address"},
-                                   status_code=400)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def authorised(request: Request) -> None:
+    """With a token, the request carries it (``Authorization: Bearer`` or ``?token=``); a request
+    that changes something comes from the kiosk's own pages, not another site's."""
+    origin, token = request.headers.get("origin"), request.app.state.token
+    if request.method in ("POST", "DELETE") and origin and urlsplit(origin).netloc not in _own(request):
+        raise ApiError(403, "requests from other sites' pages are refused; use the kiosk's own page")
+    if token is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    given = given.strip() if scheme.lower() == "bearer" else request.query_params.get("token", "")
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise ApiError(401, "this kiosk needs its access token: send Authorization: Bearer <token>")
+
+
+def _own(request: Request) -> set[str]:
+    public = _studio(request).scene.serve.public_url
+    return {request.headers.get("host", ""), *([urlsplit(public).netloc] if public else [])}
+
+
+def found(request: Request) -> Visitor:
+    visitor_id = request.path_params["id"]
+    try:
+        return _studio(request).visitor(visitor_id)
+    except UnknownVisitor:
+        raise ApiError(404, f"no visitor {visitor_id!r} here (never seen, or deleted)") from None
+
+
+async def healthz(request: Request) -> Response:
+    scene = _studio(request).scene
+    return JSONResponse({"status": "ready", "scene": scene.name, "visitor_seconds": scene.serve.visitor_seconds})
+
+
+async def create(request: Request) -> Response:
+    authorised(request)
+    studio = _studio(request)
+    photo = photo_field(request.headers.get("content-type", ""), await _body(request, request.app.state.limit))
+    try:
+        visitor, page = await run_in_threadpool(studio.welcome, photo)
+    except NoFaceError:
+        raise ApiError(422, "no face found in the photo: step closer and face the camera") from None
+    except InputError as exc:
+        raise ApiError(415 if "not a JPEG or PNG" in str(exc) else 422, str(exc)) from None
+    if await request.is_disconnected():  # nobody will ever know this visitor's id: keep nothing
+        studio.delete(visitor.id)
+        return Response(status_code=499)
+    return JSONResponse({**page, "links": _links(request, visitor)}, status_code=201,
+                        headers={"Location": f"/api/visitors/{visitor.id}"})
+
+
+async def state(request: Request) -> Response:
+    authorised(request)
+    visitor = found(request)
+    if request.method == "DELETE":
+        _studio(request).delete(visitor.id)
+        return Response(status_code=204)
+    return JSONResponse({"id": visitor.id, "state": visitor.state, "reason": visitor.reason,
+                         "files": {name: f"/api/visitors/{visitor.id}/{name}" for name in visitor.files},
+                         "links": _links(request, visitor)})
+
+
+# A visitor's film and its QR code need no token: the visitor's id (64 random bits) is the key,
+# so the phone that scans the code can fetch the film.
+async def qr(request: Request) -> Response:
+    return Response(_qr_svg(_links(request, found(request))["film"]), media_type="image/svg+xml")
+
+
+async def file(request: Request) -> Response:
+    visitor = found(request)
+    try:
+        path = _studio(request).path(visitor, request.path_params["file"])
+        data = path.read_bytes()  # small files, read whole: a DELETE meanwhile cannot cut a download short
+    except (UnknownVisitor, FileNotFoundError):
+        raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
+    return Response(data, media_type=media_type(path.name),
+                    headers={"Content-Disposition": f'inline; filename="{path.name}"'})
+
+
+def _links(request: Request, visitor: Visitor) -> dict[str, str]:
+    scene = _studio(request).scene
+    base = (scene.serve.public_url or str(request.base_url)).rstrip("/")
+    # Playable first; before the film exists, the one the scene will write.
+    films = [f"{visitor.name}{f.suffix}" for f in link_order(scene.output.formats)] or [f"{visitor.name}.mp4"]
+    film = next((n for n in films if n in visitor.files), films[0])
+    return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
+            "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}
+
+
+async def page(request: Request) -> Response:
+    return _asset("kiosk.html", "text/html; charset=utf-8", {"Content-Security-Policy": _PAGE_POLICY})
+
+
+async def script(request: Request) -> Response:
+    return _asset(request.path_params["name"] + ".js", "text/javascript; charset=utf-8", {})
+
+
+async def failed(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):  # the router's own: no such route, method not allowed
+        return JSONResponse({"error": f"{exc.detail}: {request.method} {request.url.path}"}, status_code=exc.status_code)
+    assert isinstance(exc, (ApiError, UploadError))
+    return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+
+ROUTES = [
+    Route("/", page),
+    Route("/{name:str}.js", script),
+    Route("/healthz", healthz),
+    Route("/api/visitors", create, methods=["POST"]),
+    Route("/api/visitors/{id:str}", state, methods=["GET", "DELETE"]),
+    Route("/api/visitors/{id:str}/qr.svg", qr),
+    Route("/api/visitors/{id:str}/{file:path}", file),
+]
 
 
 async def _body(request: Request, limit: int) -> bytes:
