@@ -10,7 +10,7 @@ input alone: the others still render.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from render.errors import InputError, shown
 from render.faces.photo import photos_in
 from render.scene import FaceInput, FolderInput, ImageInput, Scene
 
-__all__ = ["Subject", "resolve_subjects", "dataset_tone", "clip_name", "check_indices"]
+__all__ = ["Subject", "Named", "named_inputs", "resolve_subjects", "dataset_tone", "clip_name", "check_indices"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,37 +32,61 @@ class Subject:
     source: str = ""  #: where it came from, for the manifest
 
 
+@dataclass(frozen=True)
+class Named:
+    """One clip the scene's inputs make, named: input ``index`` (its ``key``), a kept face or a photo."""
+
+    index: int
+    key: str  #: ``face``, ``image`` or ``folder``
+    name: str  #: the clip's name, unique in the scene ignoring case, never one of the scene's own files
+    face: int | None = None  #: a kept face's number
+    photo: Path | None = None
+    person: int | str = "largest"
+
+
+def named_inputs(scene: Scene, kept: int) -> list[Named]:
+    """Every clip of the scene's inputs, in order, named: the one naming of clips, for a batch and for
+    a watched folder alike. A photo's name does not depend on whether its face (or another's) is found."""
+    named: list[Named] = []
+    for i, spec in enumerate(scene.inputs):
+        if isinstance(spec, FaceInput):
+            indices = range(kept) if spec.face == "all" else [spec.face]
+            named += [Named(i, "face", f"face-{k}", face=k) for k in indices]
+        elif isinstance(spec, ImageInput):
+            suffix = "" if spec.person == "largest" else f"-person-{spec.person}"
+            named.append(Named(i, "image", clip_name(spec.image) + suffix, photo=spec.image, person=spec.person))
+        else:
+            assert isinstance(spec, FolderInput)
+            named += [Named(i, "folder", clip_name(p), photo=p) for p in photos_in(spec.folder)]
+    return _unique(named)
+
+
 def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], list[str]]:
     """The scene's subjects in input order, and one message per input that gave no usable face."""
     subjects: list[Subject] = []
     failures: list[str] = []
     tone = dataset_tone(kept)
     portraits = None
+    named = named_inputs(scene, len(kept))
     for i, spec in enumerate(scene.inputs):
-        if isinstance(spec, FaceInput):
-            indices = range(len(kept)) if spec.face == "all" else [spec.face]
-            subjects += [Subject(f"face-{k}", kept[k], source=f"kept face {k}") for k in indices]
-            continue
-        if portraits is None:
-            from render.faces.portrait import Portraits
-
-            portraits = Portraits(kept.shape[1], detector=scene.photos.detector, fill=kept.mean(axis=0))
-        if isinstance(spec, ImageInput):
-            photos, key = [(spec.image, spec.person)], "image"
-        else:
-            assert isinstance(spec, FolderInput)
-            photos, key = [(p, "largest") for p in photos_in(spec.folder)], "folder"
-            if not photos:
-                failures.append(f"{scene.where('inputs', i, key)}: no JPEG or PNG photos in {shown(spec.folder)}")
-        for photo, person in photos:
-            try:
-                face = _face_from(photo, person, portraits, tone)
-            except InputError as exc:
-                failures.append(f"{scene.where('inputs', i, key)}: {exc}")
+        if isinstance(spec, FolderInput) and not any(n.index == i for n in named):
+            failures.append(f"{scene.where('inputs', i, 'folder')}: no JPEG or PNG photos in {shown(spec.folder)}")
+        for item in (n for n in named if n.index == i):
+            if item.photo is None:
+                assert item.face is not None
+                subjects.append(Subject(item.name, kept[item.face], source=f"kept face {item.face}"))
                 continue
-            suffix = "" if person == "largest" else f"-person-{person}"
-            subjects.append(Subject(clip_name(photo) + suffix, face, True, f"{shown(photo)} (person: {person})"))
-    return _unique(subjects), failures
+            if portraits is None:
+                from render.faces.portrait import Portraits
+
+                portraits = Portraits(kept.shape[1], detector=scene.photos.detector, fill=kept.mean(axis=0))
+            try:
+                face = _face_from(item.photo, item.person, portraits, tone)
+            except InputError as exc:
+                failures.append(f"{scene.where('inputs', i, item.key)}: {exc}")
+                continue
+            subjects.append(Subject(item.name, face, True, f"{shown(item.photo)} (person: {item.person})"))
+    return subjects, failures
 
 
 def dataset_tone(kept: np.ndarray) -> tuple[float, float]:
@@ -95,18 +119,18 @@ def clip_name(photo: Path) -> str:
 RESERVED = frozenset({"manifest"})
 
 
-def _unique(subjects: list[Subject]) -> list[Subject]:
+def _unique(named: list[Named]) -> list[Named]:
     """Clip names made unique in order, ignoring case (as macOS and Windows folders do): a second
     ``obama`` becomes ``obama-2``, unless a photo is itself called ``obama-2`` (then ``obama-3``);
     never one of the scene's own files (``manifest`` becomes ``manifest-2``)."""
-    own = {subject.name.casefold() for subject in subjects}
+    own = {item.name.casefold() for item in named}
     taken: set[str] = set()
     unique = []
-    for subject in subjects:
-        name, count = subject.name, 1
+    for item in named:
+        name, count = item.name, 1
         while name.casefold() in taken or name.casefold() in RESERVED or (count > 1 and name.casefold() in own):
             count += 1
-            name = f"{subject.name}-{count}"
+            name = f"{item.name}-{count}"
         taken.add(name.casefold())
-        unique.append(Subject(name, subject.face, subject.from_photo, subject.source))
+        unique.append(replace(item, name=name))
     return unique

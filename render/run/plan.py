@@ -10,6 +10,7 @@ files, so an unchanged clip is skipped and a changed one rendered again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -101,13 +102,17 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
 
 
+#: The scene's keys that shape no film, left out of its settings' hash: where the films go and are
+#: published, the kiosk's limits, the device the model runs on, where the soundtrack lies (its bytes
+#: are hashed instead).
+SHAPES_NO_FILM: dict[str, Any] = {"name": True, "inputs": True, "publish": True, "serve": True,
+                                  "filter": {"device"}, "output": {"dir": True, "audio": {"path"}}}
+
+
 def scene_settings(scene: Scene, learnt: Learnt) -> str:
     """Hash of what every film of the scene shares: its settings (not its paths, name or inputs),
     the data and model it learnt from, the basis itself, and this program's version."""
-    # Where the films are published does not change them: publishing settings are left out.
-    # A soundtrack shapes the films by its bytes, not by where it lies.
-    shape = scene.model_dump(mode="json", exclude={"name": True, "inputs": True, "publish": True,
-                                                   "output": {"dir": True, "audio": {"path"}}})
+    shape = scene.model_dump(mode="json", exclude=SHAPES_NO_FILM)
     digest = Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state)))
     if scene.output.audio is not None:
         digest = digest.file(scene.output.audio.path)

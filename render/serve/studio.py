@@ -73,6 +73,7 @@ class Studio:
         learnt = learn(scene, cache, console)
         self.scene, self.basis, self.state, self.model = scene, learnt.basis, learnt.state, learnt.model
         self.tone = dataset_tone(learnt.kept)
+        self.kept = len(learnt.kept)  #: faces the filter kept (``{face: all}`` names one clip each)
         # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
         self.portraits = Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12,
                                    detector=scene.photos.detector, fill=learnt.kept.mean(axis=0))

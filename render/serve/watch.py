@@ -16,9 +16,9 @@ from pathlib import Path
 from render.cache import Cache, default_cache_dir
 from render import interrupt
 from render.errors import InputError, RenderError, SceneError, shown
-from render.faces.photo import PHOTO_SUFFIXES, photos_in
+from render.faces.photo import PHOTO_SUFFIXES
 from render.faces.portrait import match_tone
-from render.faces.subjects import clip_name
+from render.faces.subjects import clip_name, named_inputs
 from render.ground.morph import Morph
 from render.run.program import Options, Program
 from render.scene import FolderInput
@@ -101,11 +101,12 @@ def _loop(arrived, studio, folders: set[Path], options: Options) -> None:
 def _render(photo: Path, studio, options: Options) -> None:
     """Render one settled photo, unless its film is already up to date; a failure is said, not raised."""
     scene = studio.scene
-    label = f"{scene.name}: {_name(photo)}"
+    name = _name(photo, studio)
+    label = f"{scene.name}: {name}"
     try:
         face = match_tone(studio.portraits.framed(photo), *studio.tone)
         morph = Morph.of(face, studio.basis, scene.morph)
-        job = studio.clip(_name(photo), morph, studio.read(morph) if scene.reads_frames else None,
+        job = studio.clip(name, morph, studio.read(morph) if scene.reads_frames else None,
                           f"{shown(photo)} (person: largest)")
         if not options.force and studio.manifest.up_to_date(job.name, job.settings):
             options.console.log(f"{label}: up to date, skipped")
@@ -122,12 +123,7 @@ def _render(photo: Path, studio, options: Options) -> None:
     options.console.log(f"{label}: done")
 
 
-def _name(photo: Path) -> str:
-    """The photo's clip name, made unique among its folder's photos as a batch makes it."""
-    seen: dict[str, int] = {}
-    for other in photos_in(photo.parent):
-        base = clip_name(other)
-        seen[base] = seen.get(base, 0) + 1
-        if other == photo:
-            return base if seen[base] == 1 else f"{base}-{seen[base]}"
-    return clip_name(photo)
+def _name(photo: Path, studio) -> str:
+    """The photo's clip name, as a batch of the scene names it (:func:`render.faces.subjects.named_inputs`)."""
+    names = {item.photo: item.name for item in named_inputs(studio.scene, studio.kept) if item.photo is not None}
+    return names.get(photo, clip_name(photo))

@@ -282,3 +282,15 @@ def test_a_gif_beyond_its_preset_s_limits_is_refused_before_a_frame(tmp_path, ol
     assert not (tmp_path / "out" / "long" / "face-0.gif").exists()
     assert "15 MB" in gif_problem("x", 350, (480, 480), 16 << 20) and gif_problem("x", 350, (480, 480), 15 << 20) is None
     assert gif_problem(None, 10_000, (4096, 4096), 1 << 40) is None
+
+
+@pytest.mark.parametrize("change", ["serve.max_upload_mb=3", "serve.keep=photos", "publish.jobs=2", "filter.device=cpu"])
+def test_keys_that_shape_no_film_render_nothing_again(tmp_path, olivetti_home, change):
+    """The kiosk's limits, publishing and the model's device make no film different: changing one
+    leaves every clip up to date."""
+    scene = write_scene(tmp_path, "name: same\ninputs: [{face: 0}, {face: 1}]\nmorph: {levels: 4}\n"
+                                  "output: {dir: out, size: 32, formats: [gif]}\n")
+    assert invoke(str(scene)).exit_code == 0
+    again = invoke(str(scene), "--set", change)
+    assert again.exit_code == 0, again.stderr
+    assert "summary: 0 rendered, 2 skipped (up to date), 0 failed" in again.stderr, again.stderr

@@ -85,3 +85,38 @@ def test_watching_a_scene_without_a_folder_input_is_refused(tmp_path):
     result = invoke("watch", str(write_scene(tmp_path, "name: nothing\ninputs: [{face: 0}]\n")))
     assert result.exit_code == ExitCode.SCENE
     assert "render watch watches {folder: path} inputs and this scene has none" in result.stderr
+
+
+def test_a_hot_folder_names_clips_as_a_batch_does(tmp_path, photos, olivetti_home, isolated_cache):
+    """Obama.jpg, obama.png and manifest.jpg dropped into a watched folder: the films are named as a
+    batch of the same folder names them (unique ignoring case, never the scene's manifest)."""
+    booth = tmp_path / "booth"
+    booth.mkdir()
+    scene = write_scene(tmp_path, "name: booth\ninputs: [{folder: booth}]\nmorph: {levels: 6}\n"
+                                  "output: {dir: out, size: 64, formats: [gif]}\n")
+    out = tmp_path / "out" / "booth"
+    log = (tmp_path / "watch.log").open("w+")
+    process = subprocess.Popen([sys.executable, "-m", "render", "watch", str(scene), "--cache-dir", str(isolated_cache)],
+                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def said() -> str:
+        log.seek(0)
+        return log.read()
+
+    try:
+        wait_for(lambda: "watching" in said(), 120, "the watch to start")
+        for name, source in (("Obama.jpg", "obama.jpg"), ("obama.png", "speaker_rgba.png"), ("manifest.jpg", "biden.jpg")):
+            (booth / name).write_bytes((photos / source).read_bytes())
+        wait_for(lambda: said().count(": done") == 3, 120, "three films")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        log.close()
+    watched = sorted(json.loads((out / "manifest.json").read_text())["clips"])
+    batch = subprocess.run([sys.executable, "-m", "render", str(scene), "--output-dir", str(tmp_path / "batch"),
+                            "--cache-dir", str(isolated_cache), "-q"], cwd=REPO, capture_output=True, text=True)
+    assert batch.returncode == 0, batch.stderr
+    batched = sorted(json.loads((tmp_path / "batch" / "booth" / "manifest.json").read_text())["clips"])
+    assert watched == batched, said()
+    assert len({name.casefold() for name in watched}) == 3 and "manifest" not in watched
+    assert sorted(p.name for p in out.glob("*.gif")) == sorted(f"{name}.gif" for name in watched)
