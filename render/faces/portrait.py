@@ -1,27 +1,23 @@
-"""Portraits: a face found in a photo, levelled at the eyes, and framed like the dataset's faces.
+"""Portraits: a face found in a photo, levelled, and framed like the dataset's faces.
 
-Detection is OpenCV's Haar cascade ``haarcascade_frontalface_alt2.xml`` (as in the original work),
-run on the photo with a replicated border so that a face cut by the frame is still found. The eyes
-(``haarcascade_eye.xml``, in the upper part of the face) give the tilt; the crop is rotated so they
-are level.
+The face is found by the scene's detector (``photos.detector``, from the registry
+:data:`render.ground.plugins.DETECTORS`): the landmarks detector (:mod:`render.faces.landmarks`,
+BlazeFace, the default) or the original's Haar cascades (:mod:`render.faces.haar`). This module owns
+what they share: the framing, measured by running the detectors on the Olivetti set (upscaled to
+256 px; medians; ``tests/faces/test_portrait.py`` measures them again), the choice of the person,
+the completion of a face cut by the photo's edge and the match of its tone to the dataset's.
 
-The framing is the Olivetti faces' own, measured by running the same detectors on the Olivetti set
-(upscaled to 256 px; medians; ``tests/faces/test_portrait.py`` measures them again):
-
-- the face box is 1.13 frames wide, centred at 0.40 of the frame's height (399 of 400 faces), so the
-  frame is the box shrunk to :data:`FRAME_PER_BOX` and moved down by :data:`FRAME_DROP` box widths;
-- the eyes' midpoint sits at (0.49, 0.26) of the frame (:data:`EYES_AT`; 370 faces with both eyes
-  found), which places the frame more precisely than the box when the eyes are found, and along the
-  face's own axes when the head is tilted.
+- From a Haar box (:meth:`Portraits.crop`): the face box is 1.13 frames wide, centred at 0.40 of the
+  frame's height (399 of 400 faces), so the frame is the box shrunk to :data:`FRAME_PER_BOX` and moved
+  down by :data:`FRAME_DROP` box widths; the eyes' midpoint sits at (0.49, 0.26) of the frame
+  (:data:`EYES_AT`; 370 faces with both eyes found), which places the frame more precisely than the
+  box when the eyes are found, and along the face's own axes when the head is tilted.
+- From landmarks (:meth:`Portraits.align`): the similarity transform (rotation, scale, shift; least
+  squares) that takes the eyes and the nose tip to where they sit in the Olivetti faces
+  (:data:`TEMPLATE`, medians over the 396 faces BlazeFace finds). A face more than half outside the
+  photo is refused.
 
 Forehead to chin, the face filling the square.
-
-With ``detector="landmarks"`` (the default of scenes: ``photos.detector``), faces are found by
-MediaPipe's BlazeFace (:mod:`render.faces.blazeface`), which finds faces at any tilt within 40 degrees,
-and framed by the similarity transform (rotation, scale, shift; least squares) that takes its eyes
-and nose tip to where they sit in the Olivetti faces (:data:`TEMPLATE`, measured by the same
-detector on the Olivetti set upscaled to 256 px: medians over the 396 faces it finds). A face more than
-half outside the photo is refused.
 """
 
 from __future__ import annotations

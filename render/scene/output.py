@@ -84,16 +84,16 @@ class OutputSpec(_Spec):
     )
     loop: Literal["once", "pingpong"] = Field(
         "pingpong",
-        description="How the MP4, the GIF and the viewer's idle play loop: 'pingpong' (to the projection and "
-        "back, never jumping) or 'once' (to the projection, then from the person again).",
+        description="How the films (mp4, webm, mov, webp, gif) and the viewer's idle play loop: 'pingpong' (to "
+        "the projection and back, never jumping) or 'once' (to the projection, then from the person again).",
     )
     hold_start: StrictFloat = Field(
-        0.5, ge=0.0, le=60.0, description="Seconds the first frame (the person) is held, in the MP4, GIF and viewer."
+        0.5, ge=0.0, le=60.0, description="Seconds the first frame (the person) is held, in the films and the viewer."
     )
     hold_end: StrictFloat = Field(
         1.0, ge=0.0, le=60.0,
-        description="Seconds the last frame (the projection: the face called happy) is held, in the MP4, GIF "
-        "and viewer.",
+        description="Seconds the last frame (the projection: the face called happy) is held, in the films "
+        "and the viewer.",
     )
     min_duration: StrictFloat = Field(
         0.0, ge=0.0, le=600.0, description="Shortest video in seconds; shorter clips are extended as `extend` says."
