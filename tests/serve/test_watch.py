@@ -3,6 +3,7 @@ a photo without a face is named and the watch goes on; Ctrl-C stops it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,28 @@ def wait_for(check, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@contextlib.contextmanager
+def watching(scene, tmp_path, cache):
+    """``render watch scene`` running in its own process; yields what it has said so far (a callable).
+    Stopped with Ctrl-C (SIGINT) on the way out, which must end it with exit 0."""
+    log = (tmp_path / "watch.log").open("w+")
+    process = subprocess.Popen([sys.executable, "-m", "render", "watch", str(scene), "--cache-dir", str(cache)],
+                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def said() -> str:
+        log.seek(0)
+        return log.read()
+
+    try:
+        wait_for(lambda: "watching" in said(), 120, "the watch to start")
+        yield said
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        log.close()
+    assert process.returncode == 0, (tmp_path / "watch.log").read_text()
+
+
 def test_a_hot_folder_renders_each_new_photo_once(tmp_path, photos, olivetti_home, isolated_cache):
     from PIL import Image
 
@@ -37,16 +60,7 @@ def test_a_hot_folder_renders_each_new_photo_once(tmp_path, photos, olivetti_hom
     scene = write_scene(tmp_path, "name: booth\ninputs: [{folder: booth}]\nmorph: {levels: 12}\n"
                                   "output: {dir: out, size: 64, formats: [mp4]}\n")
     out = tmp_path / "out" / "booth"
-    log = (tmp_path / "watch.log").open("w+")
-    process = subprocess.Popen([sys.executable, "-m", "render", "watch", str(scene), "--cache-dir", str(isolated_cache)],
-                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-    def said() -> str:
-        log.seek(0)
-        return log.read()
-
-    try:
-        wait_for(lambda: "watching" in said(), 120, "the watch to start")
+    with watching(scene, tmp_path, isolated_cache) as said:
         assert (out / "first.mp4").is_file(), said()  # the batch pass rendered what was there
 
         # A photo copied slowly, in chunks: it is rendered once it is whole, not before.
@@ -70,11 +84,6 @@ def test_a_hot_folder_renders_each_new_photo_once(tmp_path, photos, olivetti_hom
         assert (out / "first.mp4").is_file()
         clips = json.loads((out / "manifest.json").read_text())["clips"]
         assert {"first", "slow", "two"} <= set(clips)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        log.close()
-    assert process.returncode == 0, said()
     assert "stopped watching" in (tmp_path / "watch.log").read_text()
 
 
@@ -95,23 +104,10 @@ def test_a_hot_folder_names_clips_as_a_batch_does(tmp_path, photos, olivetti_hom
     scene = write_scene(tmp_path, "name: booth\ninputs: [{folder: booth}]\nmorph: {levels: 6}\n"
                                   "output: {dir: out, size: 64, formats: [gif]}\n")
     out = tmp_path / "out" / "booth"
-    log = (tmp_path / "watch.log").open("w+")
-    process = subprocess.Popen([sys.executable, "-m", "render", "watch", str(scene), "--cache-dir", str(isolated_cache)],
-                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-    def said() -> str:
-        log.seek(0)
-        return log.read()
-
-    try:
-        wait_for(lambda: "watching" in said(), 120, "the watch to start")
+    with watching(scene, tmp_path, isolated_cache) as said:
         for name, source in (("Obama.jpg", "obama.jpg"), ("obama.png", "speaker_rgba.png"), ("manifest.jpg", "biden.jpg")):
             (booth / name).write_bytes((photos / source).read_bytes())
         wait_for(lambda: said().count(": done") == 3, 120, "three films")
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        log.close()
     watched = sorted(json.loads((out / "manifest.json").read_text())["clips"])
     batch = subprocess.run([sys.executable, "-m", "render", str(scene), "--output-dir", str(tmp_path / "batch"),
                             "--cache-dir", str(isolated_cache), "-q"], cwd=REPO, capture_output=True, text=True)
