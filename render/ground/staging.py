@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 from render.errors import WRITE_ERRNOS, OutputError
 from render.hashing import describe_files
 
-__all__ = ["staged", "render_staged"]
+__all__ = ["staged", "render_staged", "sweep"]
 
 _OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 
@@ -58,6 +58,12 @@ def staged(destination: Path, sweep: bool = True) -> Iterator[Path]:
                           f"check the folder's permissions and free space") from exc  # --debug shows the original
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def sweep(destination: Path) -> None:
+    """Remove what killed renders left beside and inside ``destination`` (a scene's folder)."""
+    if destination.parent.is_dir():
+        _sweep(destination.parent, destination.name)
 
 
 def _sweep(folder: Path, name: str) -> None:

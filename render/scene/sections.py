@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from render.ground.plugins import DETECTORS
 from render.scene.base import EMOTIONS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
 
-__all__ = ["FilterSpec", "BasisSpec", "MorphSpec", "ServeSpec", "OVERLAY_MIN_SIDE", "OverlaySpec", "PhotosSpec"]
+__all__ = ["FilterSpec", "BasisSpec", "MorphSpec", "OVERLAY_MIN_SIDE", "OverlaySpec", "PhotosSpec"]
 
 
 class FilterSpec(_Spec):
@@ -104,30 +104,6 @@ class MorphSpec(_Spec):
     target: Literal["projection", "mean"] = Field(
         "projection",
         description="'projection': the input's reconstruction on the basis; 'mean': the mean face.",
-    )
-
-
-class ServeSpec(_Spec):
-    """The live kiosk (``render serve``): what is kept of each visitor, and the upload's limits."""
-
-    keep: Literal["none", "crops", "photos"] = Field(
-        "crops",
-        description="What is written of a visitor beyond their film: 'none', 'crops' (the framed 64x64 face, "
-        "beside the film) or 'photos' (the crop and the original photo). A visitor's photo is personal data: "
-        "with 'none' or 'crops' it is never written to disk.",
-    )
-    max_upload_mb: StrictFloat = Field(
-        15.0, gt=0.0, le=200.0, description="Largest photo upload accepted, in megabytes (above: HTTP 413)."
-    )
-    public_url: Optional[str] = Field(
-        None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-        description="The address visitors' phones reach the kiosk at (e.g. http://kiosk.local:8000), for the "
-        "QR codes; default: the address the kiosk page was opened at.",
-    )
-    visitor_seconds: StrictFloat = Field(
-        120.0, ge=5.0, le=3600.0,
-        description="Seconds a visitor's morph stays on the kiosk screen, untouched, before it is ready for "
-        "the next visitor.",
     )
 
 

@@ -21,7 +21,8 @@ from render.scene.output import GifSpec, OutputSpec, ViewerSpec
 from render.scene.presets import LIMITS
 from render.scene.publish import PublishSpec, YoutubeSpec, tags_problem
 
-from render.scene.sections import FilterSpec, BasisSpec, MorphSpec, ServeSpec, OVERLAY_MIN_SIDE, OverlaySpec, PhotosSpec
+from render.scene.serve import ServeSpec
+from render.scene.sections import FilterSpec, BasisSpec, MorphSpec, OVERLAY_MIN_SIDE, OverlaySpec, PhotosSpec
 
 __all__ = [
     "EMOTIONS",

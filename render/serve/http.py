@@ -1,11 +1,15 @@
 """The kiosk's HTTP interface, kept stable for other front ends (an ASGI app, run by uvicorn).
 
-    GET    /healthz                        200 once the studio is warm
-    POST   /api/visitors                   multipart field ``photo`` -> 201 {id, face, projection, readout, viewer, ...}
+    GET    /healthz                        200 once the studio is warm; 503 {status: resting, reason} while it rests
+    POST   /api/visitors                   multipart fields ``photo`` and ``consent`` (``film``, the default, or
+                                           ``none``) -> 201 {id, face, projection, readout, viewer, links, ...};
+                                           with ``none``: 200, the same without id or links, nothing kept;
+                                           503 while the kiosk rests (a full disk, failing films, a long queue)
+    GET    /api/status                     visitors total and today, films by state, queue, disk, uptime, last error
     GET    /api/visitors/{id}              {id, state: rendering | done | failed, reason, files: {name: url}}
     GET    /api/visitors/{id}/qr.svg       a QR code of the visitor's film's address
     GET    /api/visitors/{id}/{file}       one of the files their state lists
-    DELETE /api/visitors/{id}              204: everything kept of the visitor removed
+    DELETE /api/visitors/{id}              204: everything kept of the visitor removed (their id is 404 after)
     GET    /                               the kiosk page (with /kiosk.js and /viewer.js)
 
 Bad input gets a 4xx and ``{"error": "one readable sentence"}``; the server goes on serving. A request
@@ -33,8 +37,8 @@ from starlette.routing import Route
 from render.ground.formats import link_order, media_type
 from render.errors import InputError
 from render.faces.portrait import NoFaceError
-from render.serve.studio import Studio, UnknownVisitor, Visitor
-from render.serve.upload import UploadError, photo_field
+from render.serve.kiosk import CONSENTS, Kiosk, Resting, UnknownVisitor, Visitor
+from render.serve.upload import FIELD, UploadError, form_fields
 
 __all__ = ["kiosk_app"]
 
@@ -52,19 +56,19 @@ class ApiError(Exception):
 UPLOAD_SECONDS = 30.0
 
 
-def kiosk_app(studio: Studio, token: str | None = None, hosts: list[str] | None = None) -> Starlette:
-    """The ASGI app of a warm studio. ``hosts``: the Host names it answers to (all, when None), so
+def kiosk_app(kiosk: Kiosk, token: str | None = None, hosts: list[str] | None = None) -> Starlette:
+    """The ASGI app of a kiosk. ``hosts``: the Host names it answers to (all, when None), so
     that a page of another site that rebinds its name to this machine cannot talk to the kiosk."""
     handlers = {ApiError: failed, UploadError: failed, HTTPException: failed}
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
     app = Starlette(routes=ROUTES, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
-    app.state.studio, app.state.token = studio, token
-    app.state.limit = int(studio.scene.serve.max_upload_mb * 1_000_000)
+    app.state.kiosk, app.state.token = kiosk, token
+    app.state.limit = int(kiosk.scene.serve.max_upload_mb * 1_000_000)
     return app
 
 
-def _studio(request: Request) -> Studio:
-    return request.app.state.studio
+def _kiosk(request: Request) -> Kiosk:
+    return request.app.state.kiosk
 
 
 def authorised(request: Request) -> None:
@@ -82,45 +86,64 @@ def authorised(request: Request) -> None:
 
 
 def _own(request: Request) -> set[str]:
-    public = _studio(request).scene.serve.public_url
+    public = _kiosk(request).scene.serve.public_url
     return {request.headers.get("host", ""), *([urlsplit(public).netloc] if public else [])}
 
 
 def found(request: Request) -> Visitor:
     visitor_id = request.path_params["id"]
     try:
-        return _studio(request).visitor(visitor_id)
+        return _kiosk(request).visitor(visitor_id)
     except UnknownVisitor:
         raise ApiError(404, f"no visitor {visitor_id!r} here (never seen, or deleted)") from None
 
 
 async def healthz(request: Request) -> Response:
-    scene = _studio(request).scene
-    return JSONResponse({"status": "ready", "scene": scene.name, "visitor_seconds": scene.serve.visitor_seconds})
+    kiosk = _kiosk(request)
+    scene, resting = kiosk.scene, await run_in_threadpool(kiosk.resting)
+    return JSONResponse({"status": "resting" if resting else "ready", "reason": resting, "scene": scene.name,
+                         "visitor_seconds": scene.serve.visitor_seconds}, status_code=503 if resting else 200)
+
+
+async def status(request: Request) -> Response:
+    authorised(request)
+    return JSONResponse(await run_in_threadpool(_kiosk(request).status))
 
 
 async def create(request: Request) -> Response:
     authorised(request)
-    studio = _studio(request)
-    photo = photo_field(request.headers.get("content-type", ""), await _body(request, request.app.state.limit))
+    kiosk = _kiosk(request)
+    fields = form_fields(request.headers.get("content-type", ""), await _body(request, request.app.state.limit))
+    if FIELD not in fields:
+        raise UploadError(f"the form has no field named {FIELD!r}; send the photo in it")
+    consent = fields.get("consent", b"film").decode("utf-8", "replace").strip()
+    if consent not in CONSENTS:
+        raise ApiError(400, f"consent {consent[:40]!r} is neither 'film' (keep my film) nor 'none' (keep nothing); "
+                            "send one of them")
     try:
-        visitor, page = await run_in_threadpool(studio.welcome, photo)
+        visitor_id, page = await run_in_threadpool(kiosk.welcome, fields[FIELD], consent)
+    except Resting as exc:
+        raise ApiError(503, str(exc)) from None
     except NoFaceError:
         raise ApiError(422, "no face found in the photo: step closer and face the camera") from None
     except InputError as exc:
         raise ApiError(415 if "not a JPEG or PNG" in str(exc) else 422, str(exc)) from None
+    if visitor_id is None:
+        return JSONResponse({"id": None, "state": "none", "consent": "none", **page})
     if await request.is_disconnected():  # nobody will ever know this visitor's id: keep nothing
-        studio.delete(visitor.id)
+        kiosk.delete(visitor_id)
         return Response(status_code=499)
-    return JSONResponse({**page, "links": _links(request, visitor)}, status_code=201,
-                        headers={"Location": f"/api/visitors/{visitor.id}"})
+    visitor = kiosk.visitor(visitor_id)
+    return JSONResponse({"id": visitor_id, "state": visitor.state, "consent": "film", **page,
+                         "links": _links(request, visitor)}, status_code=201,
+                        headers={"Location": f"/api/visitors/{visitor_id}"})
 
 
 async def state(request: Request) -> Response:
     authorised(request)
     visitor = found(request)
     if request.method == "DELETE":
-        _studio(request).delete(visitor.id)
+        _kiosk(request).delete(visitor.id)
         return Response(status_code=204)
     return JSONResponse({"id": visitor.id, "state": visitor.state, "reason": visitor.reason,
                          "files": {name: f"/api/visitors/{visitor.id}/{name}" for name in visitor.files},
@@ -136,7 +159,7 @@ async def qr(request: Request) -> Response:
 async def file(request: Request) -> Response:
     visitor = found(request)
     try:
-        path = _studio(request).path(visitor, request.path_params["file"])
+        path = _kiosk(request).path(visitor, request.path_params["file"])
         data = path.read_bytes()  # small files, read whole: a DELETE meanwhile cannot cut a download short
     except (UnknownVisitor, FileNotFoundError):
         raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
@@ -145,7 +168,7 @@ async def file(request: Request) -> Response:
 
 
 def _links(request: Request, visitor: Visitor) -> dict[str, str]:
-    scene = _studio(request).scene
+    scene = _kiosk(request).scene
     base = (scene.serve.public_url or str(request.base_url)).rstrip("/")
     # Playable first; before the film exists, the one the scene will write.
     films = [f"{visitor.name}{f.suffix}" for f in link_order(scene.output.formats)] or [f"{visitor.name}.mp4"]
@@ -173,6 +196,7 @@ ROUTES = [
     Route("/", page),
     Route("/{name:str}.js", script),
     Route("/healthz", healthz),
+    Route("/api/status", status),
     Route("/api/visitors", create, methods=["POST"]),
     Route("/api/visitors/{id:str}", state, methods=["GET", "DELETE"]),
     Route("/api/visitors/{id:str}/qr.svg", qr),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
@@ -18,31 +20,48 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     import uvicorn
 
     from render.serve.http import kiosk_app
+    from render.serve.kiosk import Kiosk, ServeLock
     from render.serve.studio import Studio
+    from render.serve.visitors import Registry
 
     console = options.console
     scene = options.scene(path)
+    lock = ServeLock(scene.scene_dir)  # one server per scene folder: a second is refused with one line
     cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, console=console)
-    # Films render on threads of this process (each encodes through its own ffmpeg process): the
-    # warm model and basis stay here, and one visitor's film failing never touches another's.
-    with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="film") as executor:
+    workers = max(1, options.jobs)
+    # Films render in worker processes at a lower CPU priority (their ffmpeg too): a visitor's POST is
+    # answered first. A job carries all its worker needs; one film failing never touches another's.
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_lower_priority)
+    try:
         studio = Studio(scene, cache, executor, console)
+        kiosk = Kiosk(studio, Registry(scene.scene_dir), executor, workers, console)
+        kiosk.start()
         address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
         if not _loopback(host):
             console.warn(f"listening on {host}: the kiosk is reachable from other machines"
                 + ("" if token else "; anyone who reaches it can send photos (set --token)"))
         console.log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
-        app = kiosk_app(studio, token, _hosts(host, scene.serve.public_url))
+        app = kiosk_app(kiosk, token, _hosts(host, scene.serve.public_url))
         # Bounded: connections at once, idle keep-alives, and the wait for slow clients on Ctrl-C.
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                 server_header=False, lifespan="off", limit_concurrency=64, timeout_keep_alive=5,
                                 timeout_graceful_shutdown=10)
         try:
-            uvicorn.Server(config).run()
+            uvicorn.Server(config).run()  # Ctrl-C and SIGTERM (systemctl stop): no new visitors, then out
         except KeyboardInterrupt:  # uvicorn shuts down gracefully on Ctrl-C, then raises it again
             pass
-        console.log("stopping: the films in progress are finished first")
+        console.log("stopping: the films in progress are finished first; those waiting are made at the next start")
+        kiosk.stop()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        lock.release()
     return 0
+
+
+def _lower_priority() -> None:
+    """A film worker's start: below the server in the CPU's queue (and its ffmpeg children with it)."""
+    os.nice(10)
 
 
 def _hosts(host: str, public_url: str | None) -> list[str] | None:

@@ -7,7 +7,7 @@ photo is not written to disk unless the scene keeps photos.
 
 from __future__ import annotations
 
-__all__ = ["UploadError", "photo_field"]
+__all__ = ["UploadError", "photo_field", "form_fields"]
 
 FIELD = "photo"
 
@@ -20,6 +20,14 @@ class UploadError(Exception):
 
 def photo_field(content_type: str, body: bytes) -> bytes:
     """The bytes of the form's ``photo`` field."""
+    fields = form_fields(content_type, body)
+    if FIELD not in fields:
+        raise UploadError(f"the form has no field named {FIELD!r}; send the photo in it")
+    return fields[FIELD]
+
+
+def form_fields(content_type: str, body: bytes) -> dict[str, bytes]:
+    """Every field of the form, by name (the first of a name given twice), each in memory."""
     from python_multipart.exceptions import FormParserError
     from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -57,8 +65,9 @@ def photo_field(content_type: str, body: bytes) -> bytes:
     except FormParserError as exc:
         raise UploadError(f"the form could not be read ({type(exc).__name__}); send the photo as "
                           f"multipart/form-data in a field named {FIELD!r}") from None
+    fields: dict[str, bytes] = {}
     for part in parts:
         _, disposition = parse_options_header(part["headers"].get(b"content-disposition", b""))
-        if disposition.get(b"name") == FIELD.encode():
-            return b"".join(part["data"])
-    raise UploadError(f"the form has no field named {FIELD!r}; send the photo in it")
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        fields.setdefault(name, b"".join(part["data"]))
+    return fields

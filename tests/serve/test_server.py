@@ -5,6 +5,7 @@ one sentence, the server serving on."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 
@@ -72,7 +73,13 @@ def test_a_face_gives_its_projection_and_readout_then_a_film_that_decodes(server
     # The film's first PNG frame is the face the page was given, composed as every film is.
     expected = Canvas(2, 0.0, 128)(face.reshape(64, 64))
     np.testing.assert_array_equal(png(folder / "frames" / name / "0000.png"), expected)
-    assert json.loads((folder / "manifest.json").read_text())["clips"][name]["input"] == f"visitor {reply['id']}"
+    # Recorded in the visitors' registry (SQLite), not in the batch's manifest.json
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(folder / "visitors.db")) as db:
+        state_, files = db.execute("SELECT state, files FROM visitors WHERE id = ?", (reply["id"],)).fetchone()
+    assert state_ == "done" and f"{name}.mp4" in json.loads(files)
+    assert not (folder / "manifest.json").exists() or name not in json.loads((folder / "manifest.json").read_text())["clips"]
     assert (folder / "crops" / f"{name}.png").is_file()  # keep: crops (the default)
 
 
@@ -154,7 +161,9 @@ def test_delete_removes_everything_kept_of_a_visitor(server, photos):
     assert (folder / f"{name}.mp4").is_file() and (folder / "crops" / f"{name}.png").is_file()
     assert httpx.delete(f"{base}/api/visitors/{reply['id']}").status_code == 204
     assert not [p for p in folder.rglob(f"*{name}*")], "files of the deleted visitor remain"
-    assert name not in json.loads((folder / "manifest.json").read_text())["clips"]
+    with contextlib.closing(__import__("sqlite3").connect(folder / "visitors.db")) as db:
+        assert db.execute("SELECT COUNT(*) FROM visitors WHERE id = ?", (reply["id"],)).fetchone() == (0,)
+    assert not list((folder / "pending").iterdir())  # nor the face kept for the film
     assert httpx.get(f"{base}/api/visitors/{reply['id']}").status_code == 404
     assert all(httpx.get(base + url).status_code == 404 for url in state["files"].values())
 

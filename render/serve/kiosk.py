@@ -1,0 +1,311 @@
+"""The kiosk over a season: visitors welcomed, their films promised durably and made in the
+background, forgotten on schedule, and the kiosk resting when it could not keep a promise.
+
+A visitor who consents to a film gets a 201 only once their framed face (and the readout it needs) is
+fsync'ed in ``pending/`` and their record is in the registry. Films are made by a dispatcher from the
+registry's pending records, a few at a time (the executor's workers, at a lower CPU priority than the
+server): what a kill or a stop left pending is made at the next start, the same way. A visitor who
+consents to nothing gets the live morph and nothing of them is written anywhere.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import secrets
+import shutil
+import threading
+import time
+from concurrent.futures import CancelledError, Executor, Future
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from render.errors import OutputError
+from render.ground.console import Console
+from render.ground.morph import Morph
+from render.ground.staging import staged, sweep
+from render.run.batch import submit
+from render.serve.season import PREFIX, inside, midnight, purge, remove_visitor
+from render.serve.studio import Studio
+from render.serve.visitors import PENDING, Record, Registry, durable_write
+
+__all__ = ["Kiosk", "Resting", "UnknownVisitor", "ServeLock", "CONSENTS"]
+
+CONSENTS = ("film", "none")  #: what a visitor may choose: their film kept, or nothing of them kept
+FAILURES_TO_REST = 3  #: films failing in a row that make the kiosk rest
+REST_SECONDS = 60.0  #: how long it rests before it tries a film again
+RETAIN_EVERY = 3600.0  #: seconds between the retention's sweeps
+
+
+class Resting(Exception):
+    """The kiosk takes no new film now (HTTP 503), and says why."""
+
+
+class UnknownVisitor(LookupError):
+    """No visitor of that id (never seen, deleted, purged or past the retention)."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A visitor as the API shows them: ``rendering``, then ``done`` (its files) or ``failed``."""
+
+    id: str
+    state: str
+    reason: str | None
+    files: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return PREFIX + self.id
+
+
+class Kiosk:
+    """The visitors of one scene served by one process (see :class:`ServeLock`)."""
+
+    def __init__(self, studio: Studio, registry: Registry, executor: Executor, workers: int, console: Console) -> None:
+        self.studio, self.registry, self.executor, self.console = studio, registry, executor, console
+        self.scene, self.folder, self.workers = studio.scene, studio.scene.scene_dir, workers
+        self.started = time.time()
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, Future] = {}
+        self._answered: dict[str, float] = {}  #: id -> when their 201 went out (for the log line)
+        self._failures, self._resting_until = 0, 0.0
+        self._wake, self._stop = threading.Event(), threading.Event()
+        (self.folder / PENDING).mkdir(parents=True, exist_ok=True)
+        sweep(self.folder)  # staging folders a killed render left
+        self._carry_over()
+        self.retain()
+        self._threads = [threading.Thread(target=self._dispatch, name="kiosk-films", daemon=True),
+                         threading.Thread(target=self._retain_hourly, name="kiosk-retention", daemon=True)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Take no film further (those running finish; those waiting stay pending for the next start)."""
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(5)
+
+    # --- visitors -------------------------------------------------------------------------------------
+    def welcome(self, photo: bytes, consent: str) -> tuple[str | None, dict[str, Any]]:
+        """A visitor's morph at once; with ``film``, their film promised durably. Returns their id
+        (None with ``none``: nothing of them is kept) and the page's data.
+
+        Raises
+        ------
+        Resting
+            When a film is asked for and the kiosk cannot promise one now.
+        InputError
+            When the photo is not usable (NoFaceError: no face in it).
+        """
+        began = time.monotonic()
+        if consent == "film":
+            reason = self.resting()
+            if reason:
+                raise Resting(reason)
+        face, morph, readout, page = self.studio.see(photo)
+        if consent == "none":
+            self.console.log(f"visitor -: consent none, live morph only, answered in {_ms(began)} ms")
+            return None, page
+        visitor_id = secrets.token_hex(8)
+        kept = io.BytesIO()
+        np.savez(kept, face=face, readout=readout)
+        durable_write(self.folder / PENDING / f"{visitor_id}.npz", kept.getvalue())
+        if self.scene.serve.keep == "photos":
+            suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
+            with staged(self.folder, sweep=False) as staging:
+                (staging / "photos").mkdir()
+                (staging / "photos" / f"{PREFIX}{visitor_id}{suffix}").write_bytes(photo)
+        self.registry.add(visitor_id)
+        with self._lock:
+            self._answered[visitor_id] = time.monotonic()
+        self._wake.set()
+        return visitor_id, page
+
+    def visitor(self, visitor_id: str) -> Visitor:
+        record = self.registry.get(visitor_id) if _plausible(visitor_id) else None
+        if record is None:
+            raise UnknownVisitor(visitor_id)
+        return Visitor(record.id, "rendering" if record.state == "pending" else record.state, record.reason, record.files)
+
+    def delete(self, visitor_id: str) -> None:
+        """Remove every file kept of a visitor; a film being made is removed as it finishes."""
+        record = self.registry.get(visitor_id) if _plausible(visitor_id) else None
+        if record is None:
+            raise UnknownVisitor(visitor_id)
+        purge(self.registry, [record])
+
+    def path(self, visitor: Visitor, name: str) -> Path:
+        """The file ``name`` of a finished visitor's film: only a name their record lists, in the folder."""
+        path = self.folder / name
+        if visitor.state != "done" or name not in visitor.files or not inside(self.folder, path):
+            raise UnknownVisitor(f"{visitor.id}/{name}")
+        return path
+
+    # --- health ---------------------------------------------------------------------------------------
+    def resting(self) -> str | None:
+        """Why the kiosk takes no new film now, or None."""
+        serve = self.scene.serve
+        free = shutil.disk_usage(self.folder).free
+        if free < serve.min_free_mb * 1e6:
+            return (f"the kiosk is resting: the disk is nearly full ({free / 1e6:.0f} MB free, "
+                    f"{serve.min_free_mb:g} MB needed)")
+        if time.monotonic() < self._resting_until:
+            return f"the kiosk is resting: {FAILURES_TO_REST} films failed in a row; it tries again shortly"
+        waiting = self.registry.pending_count()
+        if waiting >= serve.max_pending:
+            return f"the kiosk is resting: {waiting} films are waiting to be made"
+        return None
+
+    def status(self) -> dict[str, Any]:
+        counts = self.registry.counts(since=midnight())
+        return {"visitors": counts["visitors"], "today": counts["today"], "films": {
+                    "done": counts["done"], "failed": counts["failed"], "pending": counts["pending"]},
+                "queue": counts["pending"], "rendering": len(self._in_flight),
+                "disk_free_mb": round(shutil.disk_usage(self.folder).free / 1e6, 1),
+                "uptime_s": round(time.time() - self.started, 1), "last_error": self.last_error,
+                "resting": self.resting()}
+
+    def retain(self) -> None:
+        """Remove the visitors older than the scene's retention (none without one)."""
+        keep = self.scene.serve.retention_s
+        if keep is None:
+            return
+        done = purge(self.registry, self.registry.older_than(time.time() - keep))
+        if done.visitors:
+            self.console.log(f"retention: removed {done.visitors} visitor{'s' if done.visitors != 1 else ''} older "
+                             f"than {self.scene.serve.retention} ({done.bytes / 1e6:.1f} MB)")
+
+    # --- films ----------------------------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            try:
+                self._start_waiting()
+            except OutputError as exc:  # the registry could not be read: said, tried again in a second
+                self._note_error(str(exc))
+
+    def _start_waiting(self) -> None:
+        with self._lock:
+            free = self.workers - len(self._in_flight)
+        for record in self.registry.pending() if free > 0 else []:
+            if self._stop.is_set() or free <= 0:
+                return
+            if record.id not in self._in_flight:
+                self._start(record)
+                free -= 1
+
+    def _start(self, record: Record) -> None:
+        try:
+            with np.load(self.folder / PENDING / f"{record.id}.npz", allow_pickle=False) as kept:
+                face, readout = kept["face"], kept["readout"]
+        except (OSError, ValueError, KeyError) as exc:
+            self.registry.fail(record.id, f"the face kept for the film was lost ({type(exc).__name__})")
+            return
+        morph = Morph.of(face, self.studio.basis, self.scene.morph)
+        job = self.studio.clip(PREFIX + record.id, morph, readout if self.scene.reads_frames else None,
+                               f"visitor {record.id}", from_photo=self.scene.serve.keep != "none")
+        with self._lock:
+            self._in_flight[record.id] = future = submit(self.executor, job)
+        future.add_done_callback(partial(self._done, record.id))
+
+    def _done(self, visitor_id: str, future: Future) -> None:
+        """On the executor's thread: the film recorded (or why it failed); the kept face removed."""
+        try:
+            error = future.exception()
+        except CancelledError:  # stopped before it began: still pending, for the next start
+            error = None
+        try:
+            if future.cancelled():
+                return
+            if error is None:
+                entry = future.result().entry
+                if not self.registry.finish(visitor_id, sorted(entry["files"]),
+                                            sum(f.get("bytes", 0) for f in entry["files"].values())):
+                    remove_visitor(self.folder, visitor_id, list(entry["files"]))  # purged meanwhile
+                self._failures = 0
+            else:
+                reason = str(error) or type(error).__name__
+                self.registry.fail(visitor_id, reason)
+                self._note_error(reason)
+                self._failures += 1
+                if self._failures >= FAILURES_TO_REST:
+                    self._resting_until = time.monotonic() + REST_SECONDS
+            (self.folder / PENDING / f"{visitor_id}.npz").unlink(missing_ok=True)
+            answered = self._answered.pop(visitor_id, None)
+            film = f", film in {time.monotonic() - answered:.1f} s" if answered is not None else ", after a restart"
+            self.console.log(f"visitor {visitor_id}: consent film, {'failed' if error else 'done'}{film}")
+        except OutputError as exc:  # the registry cannot be written: pending still, made at the next start
+            self._note_error(str(exc))
+        finally:
+            with self._lock:
+                self._in_flight.pop(visitor_id, None)
+            self._wake.set()
+
+    def _note_error(self, message: str) -> None:
+        self.last_error = message
+        self.console.error(message)
+
+    def _retain_hourly(self) -> None:
+        while not self._stop.wait(RETAIN_EVERY):
+            try:
+                self.retain()
+            except OutputError as exc:
+                self._note_error(str(exc))
+
+    def _carry_over(self) -> None:
+        """Visitors an earlier version recorded in manifest.json move to the registry, once."""
+        manifest = self.studio.manifest
+        moved = [name for name in list(manifest.clips) if name.startswith(PREFIX) and _plausible(name[len(PREFIX):])]
+        for name in moved:
+            entry = manifest.clips.pop(name)
+            files = sorted(entry.get("files", {}))
+            stamps = [(self.folder / f).stat().st_mtime for f in files if (self.folder / f).is_file()]
+            self.registry.carry(name[len(PREFIX):], min(stamps, default=time.time()), files,
+                                sum(f.get("bytes", 0) for f in entry.get("files", {}).values()))
+        if moved:
+            manifest.save()
+            self.console.log(f"{len(moved)} visitors carried over from manifest.json into {self.registry.path.name}")
+
+
+class ServeLock:
+    """One server per scene folder: ``serve.lock``, held (flock) while the kiosk serves."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "serve.lock"
+        folder.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise OutputError(f"{folder}: already served by {holder}; stop that server first (one kiosk per "
+                              "scene folder), or serve a scene with another output folder") from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"render serve (pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+        self._file.flush()
+
+    def release(self) -> None:
+        self._file.close()
+
+
+def _plausible(visitor_id: str) -> bool:
+    return len(visitor_id) == 16 and all(c in "0123456789abcdef" for c in visitor_id)
+
+
+def _ms(began: float) -> int:
+    return round((time.monotonic() - began) * 1000)
+
