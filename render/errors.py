@@ -18,6 +18,7 @@ __all__ = [
     "ExitCode",
     "RenderError",
     "SceneError",
+    "UsageError",
     "InputError",
     "ModelError",
     "EncodeError",
@@ -72,6 +73,12 @@ class RenderError(Exception):
     """Base of every error the tool reports to a user in one line."""
 
     exit_code: ExitCode = ExitCode.ERROR
+
+
+class UsageError(RenderError):
+    """A command-line value the tool reads itself is wrong (said as one line, like the others)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class SceneError(RenderError):

@@ -11,6 +11,7 @@ commands, :mod:`~render.cli.commands` and :mod:`~render.cli.cache` the commands.
     render init [DIR]
     render schema
     render cache list|prune|clear [--cache-dir DIR] [--older-than AGE] [--max-size SIZE]
+    render visitors list|purge SCENE.yaml [--older-than AGE | --all]
 
 Only typer is imported at start-up; the pipeline (numpy, scikit-learn, TensorFlow) loads when a
 scene is rendered, so ``render --help`` answers at once.
@@ -105,4 +106,4 @@ def run() -> None:
 
 
 # The commands register themselves on ``cli`` as they are imported.
-from render.cli import cache, commands  # noqa: E402, F401
+from render.cli import cache, commands, visitors  # noqa: E402, F401

@@ -6,6 +6,7 @@ import contextlib
 import ipaddress
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -47,9 +48,12 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                 server_header=False, lifespan="off", limit_concurrency=64, timeout_keep_alive=5,
                                 timeout_graceful_shutdown=10)
+        # Ctrl-C and SIGTERM (systemctl stop): uvicorn takes no new visitors, finishes the requests in
+        # hand, then raises the signal again: both end here, as KeyboardInterrupt, for the tidy stop below.
+        signal.signal(signal.SIGTERM, _interrupted)
         try:
-            uvicorn.Server(config).run()  # Ctrl-C and SIGTERM (systemctl stop): no new visitors, then out
-        except KeyboardInterrupt:  # uvicorn shuts down gracefully on Ctrl-C, then raises it again
+            uvicorn.Server(config).run()
+        except KeyboardInterrupt:
             pass
         console.log("stopping: the films in progress are finished first; those waiting are made at the next start")
         kiosk.stop()
@@ -59,9 +63,15 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     return 0
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _lower_priority() -> None:
-    """A film worker's start: below the server in the CPU's queue (and its ffmpeg children with it)."""
+    """A film worker's start: below the server in the CPU's queue (and its ffmpeg children with it);
+    Ctrl-C in the server's terminal is the server's to handle (it lets the films in hand finish)."""
     os.nice(10)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _hosts(host: str, public_url: str | None) -> list[str] | None:

@@ -21,15 +21,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def kiosk(scene: Path, cache: Path, *args: str):
-    """Start ``render serve scene`` and yield (base URL, process) once /healthz answers 200."""
+def kiosk(scene: Path, cache: Path, *args: str, ready: tuple[int, ...] = (200,), session: bool = False):
+    """Start ``render serve scene`` and yield (base URL, process) once /healthz answers one of ``ready``
+    (200: ready; 503: resting). ``session``: in a process group of its own (to kill it with its workers)."""
     import httpx
 
     port = free_port()
     log = scene.with_suffix(".log").open("w+")
     process = subprocess.Popen([sys.executable, "-m", "render", "serve", str(scene), "--port", str(port),
                                 "--cache-dir", str(cache), *args], cwd=REPO, stdout=log, stderr=log,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=session)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -38,14 +39,15 @@ def kiosk(scene: Path, cache: Path, *args: str):
                 log.seek(0)
                 raise AssertionError(f"render serve exited with {process.returncode}: {log.read()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code in ready:
                     break
             if time.monotonic() > deadline:
                 raise AssertionError("render serve never became healthy")
             time.sleep(0.25)
         yield base, process
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0, "Ctrl-C stops the kiosk cleanly, with exit status 0"
+        if process.poll() is None:  # (a test may have stopped or killed it already)
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 0, "Ctrl-C stops the kiosk cleanly, with exit status 0"
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)

@@ -1,0 +1,184 @@
+"""A season at the exhibition, on a real server (uvicorn on 127.0.0.1) with real kills: promises kept
+through SIGKILL and SIGTERM, consent, retention, purges beside the running server, one server per
+scene folder, the kiosk resting when it could not keep a promise, and its status."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, write_scene
+from mediafiles import mp4_frames, paced
+
+from servers import kiosk, wait_done
+
+httpx = pytest.importorskip("httpx", reason="pip install httpx (the dev extras)")
+pytestmark = pytest.mark.slow
+
+LEVELS = 50
+SCENE = (f"name: season\nmorph: {{levels: {LEVELS}}}\n"
+         "output: {dir: out, size: 512, formats: [mp4, gif]}\n")
+
+
+def post(base: str, photo: bytes, consent: str | None = None, headers: dict | None = None):
+    data = {"consent": consent} if consent is not None else None
+    return httpx.post(f"{base}/api/visitors", files={"photo": ("me.jpg", photo, "image/jpeg")}, data=data,
+                      headers=headers or {}, timeout=60)
+
+
+def rows(folder) -> list[tuple]:
+    if not (folder / "visitors.db").exists():
+        return []
+    with contextlib.closing(sqlite3.connect(folder / "visitors.db")) as db:
+        return db.execute("SELECT id, state FROM visitors ORDER BY created").fetchall()
+
+
+def render(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "render", *args], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
+def test_a_promised_film_survives_a_kill_or_a_stop(tmp_path, photos, olivetti_home, isolated_cache, stop):
+    """Killed (the server and its workers, as a power cut) or stopped (systemctl stop) right after the
+    201: after a restart the visitor's id still answers and their film is made, whole."""
+    scene = write_scene(tmp_path, SCENE)
+    folder = tmp_path / "out" / "season"
+    with kiosk(scene, isolated_cache, session=True) as (base, process):
+        answer = post(base, (photos / "obama.jpg").read_bytes())
+        assert answer.status_code == 201, answer.text
+        visitor = answer.json()["id"]
+        if stop == "SIGKILL":
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+    assert process.returncode == (-signal.SIGKILL if stop == "SIGKILL" else 0)
+    assert rows(folder) and rows(folder)[0][0] == visitor
+    with kiosk(scene, isolated_cache) as (base, _):
+        state = wait_done(base, visitor, timeout=120)
+        assert state["state"] == "done", state
+        film = httpx.get(base + state["files"][f"visitor-{visitor}.mp4"])
+    (tmp_path / "film.mp4").write_bytes(film.content)
+    _, frames = mp4_frames(tmp_path / "film.mp4")
+    assert len(frames) == len(paced(LEVELS))
+    assert not [p for p in folder.rglob("*") if ".partial-" in p.name], "a killed render's half is swept"
+    assert not list((folder / "pending").iterdir()), "the kept face goes once the film is made"
+
+
+def test_consent_none_keeps_nothing_and_other_values_are_refused(tmp_path, photos, olivetti_home, isolated_cache):
+    scene = write_scene(tmp_path, SCENE)
+    folder = tmp_path / "out" / "season"
+    with kiosk(scene, isolated_cache) as (base, _):
+        before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+        live = post(base, (photos / "obama.jpg").read_bytes(), "none")
+        assert live.status_code == 200, live.text
+        reply = live.json()
+        assert reply["id"] is None and "links" not in reply and len(reply["weights"]) == LEVELS
+        time.sleep(1.0)
+        assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before, "nothing of the visitor written"
+        assert rows(folder) == []
+        refused = post(base, (photos / "obama.jpg").read_bytes(), "maybe")
+        assert refused.status_code == 400 and "'film'" in refused.json()["error"] and "'none'" in refused.json()["error"]
+        kept = post(base, (photos / "obama.jpg").read_bytes(), "film")
+        assert kept.status_code == 201 and kept.json()["links"]["film"].endswith(".mp4")
+        status = httpx.get(f"{base}/api/status").json()
+        assert status["visitors"] == 1 and status["today"] == 1 and status["films"]["pending"] + \
+            status["films"]["done"] == 1 and status["disk_free_mb"] > 0 and status["resting"] is None
+
+
+def test_purge_and_list_work_beside_the_running_server(tmp_path, photos, olivetti_home, isolated_cache):
+    scene = write_scene(tmp_path, SCENE.replace("size: 512", "size: 64"))
+    folder = tmp_path / "out" / "season"
+    with kiosk(scene, isolated_cache) as (base, _):
+        ids = [post(base, (photos / name).read_bytes()).json()["id"] for name in ("obama.jpg", "biden.jpg")]
+        for visitor in ids:
+            assert wait_done(base, visitor)["state"] == "done"
+        listed = render("visitors", "list", str(scene))
+        assert listed.returncode == 0 and "2 visitors" in listed.stdout and "2 films done" in listed.stdout, listed
+        young = render("visitors", "purge", str(scene), "--older-than", "1h")
+        assert young.returncode == 0 and "purged 0 visitors" in young.stderr, young
+        purged = render("visitors", "purge", str(scene), "--all")
+        assert purged.returncode == 0 and "purged 2 visitors" in purged.stderr, purged
+        assert len(purged.stderr.strip().splitlines()) == 1 and ids[0] not in purged.stderr  # counts, no personal data
+        for visitor in ids:
+            assert httpx.get(f"{base}/api/visitors/{visitor}").status_code == 404
+        assert not list(folder.rglob("visitor-*")) and rows(folder) == []
+    never = write_scene(tmp_path, "name: never\n", "never.yaml")
+    for args in (("list", str(never)), ("purge", str(never), "--all")):
+        result = render("visitors", *args)
+        assert result.returncode == 4 and len(result.stderr.strip().splitlines()) == 1, result
+        assert "never served" in result.stderr
+    for bad in ("soon", "-3d"):
+        result = render("visitors", "purge", str(scene), "--older-than", bad)
+        assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+            f"render: error: --older-than: {bad!r} is not an age: write e.g. 30d, 12h or 2w"], result
+
+
+def test_retention_forgets_on_schedule(tmp_path, photos, olivetti_home, isolated_cache):
+    scene = write_scene(tmp_path, SCENE.replace("size: 512", "size: 64") + "serve: {retention: 3s}\n")
+    folder = tmp_path / "out" / "season"
+    with kiosk(scene, isolated_cache) as (base, _):
+        visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
+        assert wait_done(base, visitor)["state"] == "done"
+    time.sleep(3.5)
+    with kiosk(scene, isolated_cache) as (base, process):
+        assert httpx.get(f"{base}/api/visitors/{visitor}").status_code == 404
+    assert not list(folder.rglob("visitor-*")) and rows(folder) == []
+    assert "retention: removed 1 visitor older than 3s" in (tmp_path / "scene.log").read_text()
+
+
+@pytest.mark.parametrize("retention", ["-3d", "soon", "0d"])
+def test_a_retention_that_is_not_a_duration_is_one_line(tmp_path, retention):
+    scene = write_scene(tmp_path, f"name: bad\nserve: {{retention: {retention}}}\n")
+    result = render("serve", str(scene))
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "serve.retention" in lines[0] and "is not a duration" in lines[0], lines
+
+
+def test_one_server_per_scene_folder(tmp_path, olivetti_home, isolated_cache):
+    scene = write_scene(tmp_path, SCENE)
+    with kiosk(scene, isolated_cache) as (base, process):
+        second = render("serve", str(scene), "--port", "1", "--cache-dir", str(isolated_cache))
+        assert second.returncode == 7, second.stderr
+        said = [line for line in second.stderr.splitlines() if line.startswith("render: error:")]
+        assert len(said) == 1 and f"pid {process.pid}" in said[0] and "already served" in said[0], second.stderr
+        assert httpx.get(f"{base}/healthz").status_code == 200  # the first serves on
+
+
+def test_a_kiosk_without_room_rests_and_promises_nothing(tmp_path, photos, olivetti_home, isolated_cache):
+    scene = write_scene(tmp_path, SCENE + "serve: {min_free_mb: 10000000}\n")  # 10 TB free: never here
+    with kiosk(scene, isolated_cache, ready=(503,)) as (base, _):
+        health = httpx.get(f"{base}/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "resting"
+        assert "disk is nearly full" in health.json()["reason"]
+        refused = post(base, (photos / "obama.jpg").read_bytes())
+        assert refused.status_code == 503 and "resting" in refused.json()["error"]
+        live = post(base, (photos / "obama.jpg").read_bytes(), "none")  # the live morph still plays
+        assert live.status_code == 200
+        assert rows(tmp_path / "out" / "season") == []
+
+
+def test_visitors_of_the_manifest_are_carried_over(tmp_path, photos, olivetti_home, isolated_cache):
+    """An earlier version recorded visitors in manifest.json: the first start moves them to the registry."""
+    scene = write_scene(tmp_path, SCENE.replace("size: 512", "size: 64"))
+    folder = tmp_path / "out" / "season"
+    folder.mkdir(parents=True)
+    (folder / "visitor-0123456789abcdef.mp4").write_bytes(b"film")
+    (folder / "manifest.json").write_text(json.dumps({"version": 1, "clips": {"visitor-0123456789abcdef": {
+        "input": "visitor 0123456789abcdef", "settings": "x", "frames": 1, "duration_s": 0.04,
+        "files": {"visitor-0123456789abcdef.mp4": {"bytes": 4, "sha256": "0" * 64}}}}}))
+    with kiosk(scene, isolated_cache) as (base, _):
+        state = httpx.get(f"{base}/api/visitors/0123456789abcdef").json()
+        assert state["state"] == "done" and list(state["files"]) == ["visitor-0123456789abcdef.mp4"]
+        assert httpx.get(base + state["files"]["visitor-0123456789abcdef.mp4"]).content == b"film"
+    assert json.loads((folder / "manifest.json").read_text())["clips"] == {}
+    assert rows(folder) == [("0123456789abcdef", "done")]
