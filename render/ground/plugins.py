@@ -70,7 +70,9 @@ class EmotionBackend(Protocol):
 
 #: backend -> (its class, the model files' suffixes it reads). The first is the default.
 MODEL_BACKENDS: dict[str, tuple[Plugin, tuple[str, ...]]] = {
-    "keras": (Plugin("render.learn.keras_backend:KerasBackend", needs=("keras",),
+    # Keras is imported by the backend itself, when the model loads, with TensorFlow's start-up chatter
+    # kept off the terminal and a missing Keras said as the model's error.
+    "keras": (Plugin("render.learn.keras_backend:KerasBackend",
                      hint="run the README's set-up (bash scripts/setup.sh): Keras on TensorFlow"),
               (".keras", ".h5", ".hdf5")),
 }
