@@ -10,9 +10,7 @@ consents to nothing gets the live morph and nothing of them is written anywhere.
 
 from __future__ import annotations
 
-import fcntl
 import io
-import os
 import secrets
 import shutil
 import threading
@@ -34,7 +32,7 @@ from render.serve.season import PREFIX, inside, midnight, purge, remove_visitor
 from render.serve.studio import Studio
 from render.serve.visitors import PENDING, Record, Registry, durable_write
 
-__all__ = ["Kiosk", "Resting", "UnknownVisitor", "ServeLock", "CONSENTS"]
+__all__ = ["Kiosk", "Resting", "UnknownVisitor", "CONSENTS"]
 
 CONSENTS = ("film", "none")  #: what a visitor may choose: their film kept, or nothing of them kept
 FAILURES_TO_REST = 3  #: films failing in a row that make the kiosk rest
@@ -117,15 +115,21 @@ class Kiosk:
             self.console.log(f"visitor -: consent none, live morph only, answered in {_ms(began)} ms")
             return None, page
         visitor_id = secrets.token_hex(8)
-        kept = io.BytesIO()
-        np.savez(kept, face=face, readout=readout)
-        durable_write(self.folder / PENDING / f"{visitor_id}.npz", kept.getvalue())
-        if self.scene.serve.keep == "photos":
-            suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
-            with staged(self.folder, sweep=False) as staging:
-                (staging / "photos").mkdir()
-                (staging / "photos" / f"{PREFIX}{visitor_id}{suffix}").write_bytes(photo)
-        self.registry.add(visitor_id)
+        try:  # all of it written and durable, or nothing of it left and no promise made
+            kept = io.BytesIO()
+            np.savez(kept, face=face, readout=readout)
+            durable_write(self.folder / PENDING / f"{visitor_id}.npz", kept.getvalue())
+            if self.scene.serve.keep == "photos":
+                suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
+                with staged(self.folder, sweep=False) as staging:
+                    (staging / "photos").mkdir()
+                    (staging / "photos" / f"{PREFIX}{visitor_id}{suffix}").write_bytes(photo)
+            self.registry.add(visitor_id)
+        except (OSError, OutputError) as exc:
+            remove_visitor(self.folder, visitor_id, [])
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            self._note_error(f"a visitor's film could not be promised: {reason}")
+            raise Resting(f"the kiosk is resting: its disk refused a visitor's film ({reason})") from exc
         with self._lock:
             self._answered[visitor_id] = time.monotonic()
         self._wake.set()
@@ -276,30 +280,6 @@ class Kiosk:
         if moved:
             manifest.save()
             self.console.log(f"{len(moved)} visitors carried over from manifest.json into {self.registry.path.name}")
-
-
-class ServeLock:
-    """One server per scene folder: ``serve.lock``, held (flock) while the kiosk serves."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "serve.lock"
-        folder.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a+")
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._file.seek(0)
-            holder = self._file.read().strip() or "another process"
-            self._file.close()
-            raise OutputError(f"{folder}: already served by {holder}; stop that server first (one kiosk per "
-                              "scene folder), or serve a scene with another output folder") from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(f"render serve (pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
-        self._file.flush()
-
-    def release(self) -> None:
-        self._file.close()
 
 
 def _plausible(visitor_id: str) -> bool:

@@ -21,7 +21,8 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     import uvicorn
 
     from render.serve.http import kiosk_app
-    from render.serve.kiosk import Kiosk, ServeLock
+    from render.serve.kiosk import Kiosk
+    from render.serve.lock import ServeLock
     from render.serve.studio import Studio
     from render.serve.visitors import Registry
 

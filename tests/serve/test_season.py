@@ -182,3 +182,37 @@ def test_visitors_of_the_manifest_are_carried_over(tmp_path, photos, olivetti_ho
         assert httpx.get(base + state["files"]["visitor-0123456789abcdef.mp4"]).content == b"film"
     assert json.loads((folder / "manifest.json").read_text())["clips"] == {}
     assert rows(folder) == [("0123456789abcdef", "done")]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 16 MB file system (tmpfs) for the scene's output: tests run as root in CI."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_promises_nothing_and_recovers(tmp_path, small_disk, photos, olivetti_home, isolated_cache):
+    """The disk filled up under the kiosk (serve.min_free_mb: 0, so that the write itself meets it):
+    503, no record, nothing half-written; once space returns, visitors are welcome again."""
+    scene = write_scene(tmp_path, SCENE.replace("dir: out", f"dir: {small_disk}").replace("size: 512", "size: 64")
+                        + "serve: {min_free_mb: 0}\n")
+    folder = small_disk / "season"
+    with kiosk(scene, isolated_cache) as (base, _):
+        filler = small_disk / "filler"
+        with open(filler, "wb") as file:
+            with contextlib.suppress(OSError):
+                while True:
+                    file.write(b"\0" * (1 << 20))
+        before = rows(folder)
+        full = post(base, (photos / "obama.jpg").read_bytes())
+        assert full.status_code == 503 and "disk refused" in full.json()["error"], full.text
+        assert rows(folder) == before and not list((folder / "pending").iterdir())
+        assert httpx.get(f"{base}/api/status").json()["last_error"]
+        filler.unlink()
+        again = post(base, (photos / "obama.jpg").read_bytes())
+        assert again.status_code == 201, again.text
+        assert wait_done(base, again.json()["id"])["state"] == "done"
