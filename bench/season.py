@@ -37,7 +37,6 @@ sys.path.insert(0, str(REPO / "tests" / "serve"))
 from servers import kiosk  # noqa: E402
 
 sys.path.insert(0, str(REPO))
-from render.serve.visitors import Registry  # noqa: E402
 
 
 def p95(values: list[float]) -> float:
@@ -56,6 +55,8 @@ def process_facts(pid: int) -> tuple[float, int, int]:
 
 def record_cost(folder: Path, samples: int = 200) -> float:
     """Median seconds of one more record, and its removal, by a second writer beside the server."""
+    from render.serve.visitors import Registry
+
     registry = Registry(folder)
     spent = []
     for i in range(samples):

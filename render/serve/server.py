@@ -69,9 +69,12 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def _lower_priority() -> None:
-    """A film worker's start: below the server in the CPU's queue (and its ffmpeg children with it);
+    """A film worker's start: below the server in the CPU's queue (and its ffmpeg children with it:
+    SCHED_IDLE where Linux offers it, else the lowest nice);
     Ctrl-C in the server's terminal is the server's to handle (it lets the films in hand finish)."""
-    os.nice(10)
+    os.nice(19)
+    with contextlib.suppress(AttributeError, OSError):  # Linux: run only when the server leaves a core idle
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
