@@ -1,8 +1,9 @@
 """The one error boundary of the program: every exception becomes an exit code and one line.
 
-Below this point the program runs without catching broad exceptions; here a :class:`RenderError`
-is said as the tool's own line, Ctrl-C as an interruption, and anything else as the bug it is, with
-how to see its traceback. With ``--debug`` every exception goes on up, traceback and all.
+Here a :class:`RenderError` is said as the tool's own line, Ctrl-C as an interruption, and anything
+else as the bug it is, with how to see its traceback. With ``--debug`` every exception goes on up,
+traceback and all. Below this point broad exceptions are caught only where one failure must not stop
+the others (see :mod:`render.errors`), and each is said and counted there, never swallowed.
 """
 
 from __future__ import annotations
