@@ -70,7 +70,8 @@ def record_cost(folder: Path, samples: int = 200) -> float:
 def scene_file(work: Path, name: str, **output: object) -> Path:
     shipped = yaml.safe_load((REPO / "scenes" / "kiosk.yaml").read_text())  # the kiosk's own settings
     shipped["name"] = name
-    shipped["output"] = {**shipped["output"], "dir": str(work / "out"), **output}
+    shipped["output"] = {key: value for key, value in {**shipped["output"], "dir": str(work / "out"), **output}.items()
+                         if value is not None}  # None: the key left out
     shipped["serve"] = {**shipped.get("serve", {}), "max_pending": 100_000, "min_free_mb": 50}
     path = work / f"{name}.yaml"
     path.write_text(yaml.safe_dump(shipped))

@@ -205,8 +205,13 @@ class Kiosk:
         for record in self.registry.pending() if free > 0 else []:
             if self._stop.is_set() or free <= 0:
                 return
-            if record.id not in self._in_flight:
-                self._start(record)
+            with self._lock:
+                running = record.id in self._in_flight
+            # A film may have finished since the list was read (its record is done, its face gone): read
+            # the record again, after the in-flight check, before making it twice.
+            again = None if running else self.registry.get(record.id)
+            if again is not None and again.state == "pending":
+                self._start(again)
                 free -= 1
 
     def _start(self, record: Record) -> None:

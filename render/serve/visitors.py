@@ -97,8 +97,9 @@ class Registry:
                            "WHERE id = ?", (json.dumps(files), size, time.time(), visitor_id)) > 0
 
     def fail(self, visitor_id: str, reason: str) -> bool:
-        return self._write("UPDATE visitors SET state = 'failed', reason = ?, finished = ? WHERE id = ?",
-                           (reason, time.time(), visitor_id)) > 0
+        """Their film failed; a film already done is never marked failed."""
+        return self._write("UPDATE visitors SET state = 'failed', reason = ?, finished = ? WHERE id = ? "
+                           "AND state = 'pending'", (reason, time.time(), visitor_id)) > 0
 
     def remove(self, visitor_id: str) -> bool:
         return self._write("DELETE FROM visitors WHERE id = ?", (visitor_id,)) > 0
