@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from render.errors import OutputError
+from render.errors import InputError, OutputError, RenderError
 from render.ground.console import Console
 from render.ground.morph import Morph
 from render.ground.staging import staged, sweep
 from render.run.batch import submit
-from render.serve.season import PREFIX, inside, midnight, purge, remove_visitor
+from render.serve.season import PREFIX, carry_over, inside, midnight, purge, plausible, remove_visitor
 from render.serve.studio import Studio
 from render.serve.visitors import PENDING, Record, Registry, durable_write
 
@@ -77,7 +77,7 @@ class Kiosk:
         self._wake, self._stop = threading.Event(), threading.Event()
         (self.folder / PENDING).mkdir(parents=True, exist_ok=True)
         sweep(self.folder)  # staging folders a killed render left
-        self._carry_over()
+        carry_over(studio.manifest, registry, console)
         self.retain()
         self._threads = [threading.Thread(target=self._dispatch, name="kiosk-films", daemon=True),
                          threading.Thread(target=self._retain_hourly, name="kiosk-retention", daemon=True)]
@@ -110,7 +110,14 @@ class Kiosk:
             reason = self.resting()
             if reason:
                 raise Resting(reason)
-        face, morph, readout, page = self.studio.see(photo)
+        try:
+            face, morph, readout, page = self.studio.see(photo)
+        except InputError:
+            raise
+        except RenderError as exc:  # the model (or the detector) failing, not the visitor's photo
+            self._note_error(str(exc))
+            self._failed()
+            raise Resting(f"the kiosk is resting: it cannot read faces now ({type(exc).__name__})") from exc
         if consent == "none":
             self.console.log(f"visitor -: consent none, live morph only, answered in {_ms(began)} ms")
             return None, page
@@ -136,14 +143,14 @@ class Kiosk:
         return visitor_id, page
 
     def visitor(self, visitor_id: str) -> Visitor:
-        record = self.registry.get(visitor_id) if _plausible(visitor_id) else None
+        record = self.registry.get(visitor_id) if plausible(visitor_id) else None
         if record is None:
             raise UnknownVisitor(visitor_id)
         return Visitor(record.id, "rendering" if record.state == "pending" else record.state, record.reason, record.files)
 
     def delete(self, visitor_id: str) -> None:
         """Remove every file kept of a visitor; a film being made is removed as it finishes."""
-        record = self.registry.get(visitor_id) if _plausible(visitor_id) else None
+        record = self.registry.get(visitor_id) if plausible(visitor_id) else None
         if record is None:
             raise UnknownVisitor(visitor_id)
         purge(self.registry, [record])
@@ -247,9 +254,7 @@ class Kiosk:
                 reason = str(error) or type(error).__name__
                 self.registry.fail(visitor_id, reason)
                 self._note_error(reason)
-                self._failures += 1
-                if self._failures >= FAILURES_TO_REST:
-                    self._resting_until = time.monotonic() + REST_SECONDS
+                self._failed()
             (self.folder / PENDING / f"{visitor_id}.npz").unlink(missing_ok=True)
             answered = self._answered.pop(visitor_id, None)
             film = f", film in {time.monotonic() - answered:.1f} s" if answered is not None else ", after a restart"
@@ -261,6 +266,12 @@ class Kiosk:
                 self._in_flight.pop(visitor_id, None)
             self._wake.set()
 
+    def _failed(self) -> None:
+        """One more failure in a row (a film, the model); three make the kiosk rest a while."""
+        self._failures += 1
+        if self._failures >= FAILURES_TO_REST:
+            self._resting_until = time.monotonic() + REST_SECONDS
+
     def _note_error(self, message: str) -> None:
         self.last_error = message
         self.console.error(message)
@@ -271,24 +282,6 @@ class Kiosk:
                 self.retain()
             except OutputError as exc:
                 self._note_error(str(exc))
-
-    def _carry_over(self) -> None:
-        """Visitors an earlier version recorded in manifest.json move to the registry, once."""
-        manifest = self.studio.manifest
-        moved = [name for name in list(manifest.clips) if name.startswith(PREFIX) and _plausible(name[len(PREFIX):])]
-        for name in moved:
-            entry = manifest.clips.pop(name)
-            files = sorted(entry.get("files", {}))
-            stamps = [(self.folder / f).stat().st_mtime for f in files if (self.folder / f).is_file()]
-            self.registry.carry(name[len(PREFIX):], min(stamps, default=time.time()), files,
-                                sum(f.get("bytes", 0) for f in entry.get("files", {}).values()))
-        if moved:
-            manifest.save()
-            self.console.log(f"{len(moved)} visitors carried over from manifest.json into {self.registry.path.name}")
-
-
-def _plausible(visitor_id: str) -> bool:
-    return len(visitor_id) == 16 and all(c in "0123456789abcdef" for c in visitor_id)
 
 
 def _ms(began: float) -> int:

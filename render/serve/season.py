@@ -14,9 +14,11 @@ from pathlib import Path
 
 from render.errors import InputError
 from render.ground.console import Console
+from render.run.manifest import Manifest
 from render.serve.visitors import DATABASE, PENDING, Record, Registry
 
-__all__ = ["PREFIX", "remove_visitor", "purge", "Purged", "visitors_list", "visitors_purge", "inside", "midnight"]
+__all__ = ["PREFIX", "remove_visitor", "purge", "Purged", "visitors_list", "visitors_purge", "inside", "midnight",
+           "carry_over", "plausible"]
 
 PREFIX = "visitor-"  #: a visitor's clip name is PREFIX + their id (never published: render.publish.select)
 
@@ -56,6 +58,27 @@ def purge(registry: Registry, records: list[Record]) -> Purged:
     for record in gone:
         remove_visitor(registry.folder, record.id, record.files)
     return Purged(len(gone), sum(record.bytes for record in gone))
+
+
+def plausible(visitor_id: str) -> bool:
+    """Whether ``visitor_id`` is of the kiosk's making (16 hex digits): no other reaches the registry."""
+    return len(visitor_id) == 16 and all(c in "0123456789abcdef" for c in visitor_id)
+
+
+def carry_over(manifest: Manifest, registry: Registry, console: Console) -> None:
+    """Visitors an earlier version recorded in manifest.json move to the registry, once."""
+    folder = registry.folder
+    moved = [name for name in list(manifest.clips) if name.startswith(PREFIX) and plausible(name[len(PREFIX):])]
+    for name in moved:
+        entry = manifest.clips.pop(name)
+        files = entry.get("files", {}) if isinstance(entry.get("files"), dict) else {}
+        kept = sorted(f for f in files if isinstance(f, str) and inside(folder, folder / f))
+        stamps = [(folder / f).stat().st_mtime for f in kept if (folder / f).is_file()]
+        size = sum(v.get("bytes", 0) for v in files.values() if isinstance(v, dict) and isinstance(v.get("bytes"), int))
+        registry.carry(name[len(PREFIX):], min(stamps, default=time.time()), kept, size)
+    if moved:
+        manifest.save()
+        console.log(f"{len(moved)} visitors carried over from manifest.json into {registry.path.name}")
 
 
 def _registry(scene_path: Path, scene_dir: Path) -> Registry:

@@ -68,7 +68,7 @@ def test_a_visitor_sees_their_morph_and_then_their_film(tmp_path, olivetti_home,
         assert label.startswith("happy") and f"happy {first:.2f} \u2192 {first:.2f}" in label, label
 
         page.wait_for_function("document.body.dataset.film === 'done'", timeout=60_000)
-        assert page.evaluate("document.getElementById('qr').naturalWidth") > 0
+        page.wait_for_function("document.getElementById('qr').naturalWidth > 0")  # the code, loaded
         assert page.get_attribute("#download", "href").endswith(f"visitor-{data['id']}.mp4")
         if os.environ.get("KIOSK_SCREENSHOT"):
             page.keyboard.press("End")
