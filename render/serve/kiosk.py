@@ -72,7 +72,8 @@ class Kiosk:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._in_flight: dict[str, Future] = {}
-        self._answered: dict[str, float] = {}  #: id -> when their 201 went out (for the log line)
+        #: id -> when their 201 went out, and how long it took (for the visitor's log line)
+        self._answered: dict[str, tuple[float, int]] = {}
         self._failures, self._resting_until = 0, 0.0
         self._wake, self._stop = threading.Event(), threading.Event()
         (self.folder / PENDING).mkdir(parents=True, exist_ok=True)
@@ -138,7 +139,7 @@ class Kiosk:
             self._note_error(f"a visitor's film could not be promised: {reason}")
             raise Resting(f"the kiosk is resting: its disk refused a visitor's film ({reason})") from exc
         with self._lock:
-            self._answered[visitor_id] = time.monotonic()
+            self._answered[visitor_id] = (time.monotonic(), _ms(began))
         self._wake.set()
         return visitor_id, page
 
@@ -257,8 +258,9 @@ class Kiosk:
                 self._failed()
             (self.folder / PENDING / f"{visitor_id}.npz").unlink(missing_ok=True)
             answered = self._answered.pop(visitor_id, None)
-            film = f", film in {time.monotonic() - answered:.1f} s" if answered is not None else ", after a restart"
-            self.console.log(f"visitor {visitor_id}: consent film, {'failed' if error else 'done'}{film}")
+            times = (f"answered in {answered[1]} ms, film in {time.monotonic() - answered[0]:.1f} s" if answered
+                     else "film made after a restart")
+            self.console.log(f"visitor {visitor_id}: consent film, {'failed' if error else 'done'}, {times}")
         except OutputError as exc:  # the registry cannot be written: pending still, made at the next start
             self._note_error(str(exc))
         finally:
