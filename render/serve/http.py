@@ -21,6 +21,7 @@ disk; file names never come from the client (only names a visitor's record lists
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from importlib import resources
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
 
 from render.ground.formats import link_order, media_type
-from render.errors import InputError
+from render.errors import InputError, OutputError
 from render.faces.portrait import NoFaceError
 from render.serve.kiosk import CONSENTS, Kiosk, Resting, UnknownVisitor, Visitor
 from render.serve.upload import FIELD, UploadError, form_fields
@@ -59,7 +60,7 @@ UPLOAD_SECONDS = 30.0
 def kiosk_app(kiosk: Kiosk, token: str | None = None, hosts: list[str] | None = None) -> Starlette:
     """The ASGI app of a kiosk. ``hosts``: the Host names it answers to (all, when None), so
     that a page of another site that rebinds its name to this machine cannot talk to the kiosk."""
-    handlers = {ApiError: failed, UploadError: failed, HTTPException: failed}
+    handlers = {ApiError: failed, UploadError: failed, HTTPException: failed, OutputError: failed}
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
     app = Starlette(routes=ROUTES, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
     app.state.kiosk, app.state.token = kiosk, token
@@ -90,10 +91,11 @@ def _own(request: Request) -> set[str]:
     return {request.headers.get("host", ""), *([urlsplit(public).netloc] if public else [])}
 
 
-def found(request: Request) -> Visitor:
+async def found(request: Request) -> Visitor:
+    """The visitor of the path's id, read off the event loop (the registry may be busy a moment)."""
     visitor_id = request.path_params["id"]
     try:
-        return _kiosk(request).visitor(visitor_id)
+        return await run_in_threadpool(_kiosk(request).visitor, visitor_id)
     except UnknownVisitor:
         raise ApiError(404, f"no visitor {visitor_id!r} here (never seen, or deleted)") from None
 
@@ -131,9 +133,10 @@ async def create(request: Request) -> Response:
     if visitor_id is None:
         return JSONResponse({"id": None, "state": "none", "consent": "none", **page})
     if await request.is_disconnected():  # nobody will ever know this visitor's id: keep nothing
-        kiosk.delete(visitor_id)
+        with contextlib.suppress(UnknownVisitor):  # (or a purge took them already)
+            await run_in_threadpool(kiosk.delete, visitor_id)
         return Response(status_code=499)
-    visitor = kiosk.visitor(visitor_id)
+    visitor = Visitor(visitor_id, "rendering", None, ())  # promised; a purge meanwhile makes it 404 from now
     return JSONResponse({"id": visitor_id, "state": visitor.state, "consent": "film", **page,
                          "links": _links(request, visitor)}, status_code=201,
                         headers={"Location": f"/api/visitors/{visitor_id}"})
@@ -141,9 +144,10 @@ async def create(request: Request) -> Response:
 
 async def state(request: Request) -> Response:
     authorised(request)
-    visitor = found(request)
+    visitor = await found(request)
     if request.method == "DELETE":
-        _kiosk(request).delete(visitor.id)
+        with contextlib.suppress(UnknownVisitor):  # removed meanwhile: gone either way
+            await run_in_threadpool(_kiosk(request).delete, visitor.id)
         return Response(status_code=204)
     return JSONResponse({"id": visitor.id, "state": visitor.state, "reason": visitor.reason,
                          "files": {name: f"/api/visitors/{visitor.id}/{name}" for name in visitor.files},
@@ -153,15 +157,15 @@ async def state(request: Request) -> Response:
 # A visitor's film and its QR code need no token: the visitor's id (64 random bits) is the key,
 # so the phone that scans the code can fetch the film.
 async def qr(request: Request) -> Response:
-    return Response(_qr_svg(_links(request, found(request))["film"]), media_type="image/svg+xml")
+    return Response(_qr_svg(_links(request, await found(request))["film"]), media_type="image/svg+xml")
 
 
 async def file(request: Request) -> Response:
-    visitor = found(request)
+    visitor = await found(request)
     try:
         path = _kiosk(request).path(visitor, request.path_params["file"])
-        data = path.read_bytes()  # small files, read whole: a DELETE meanwhile cannot cut a download short
-    except (UnknownVisitor, FileNotFoundError):
+        data = await run_in_threadpool(path.read_bytes)  # read whole: a DELETE meanwhile cannot cut it short
+    except (UnknownVisitor, OSError):
         raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
     return Response(data, media_type=media_type(path.name),
                     headers={"Content-Disposition": f'inline; filename="{path.name}"'})
@@ -188,6 +192,8 @@ async def script(request: Request) -> Response:
 async def failed(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):  # the router's own: no such route, method not allowed
         return JSONResponse({"error": f"{exc.detail}: {request.method} {request.url.path}"}, status_code=exc.status_code)
+    if isinstance(exc, OutputError):  # the registry busy (a purge holding it) or its disk refusing a write
+        return JSONResponse({"error": "the kiosk's records are busy a moment; try again"}, status_code=503)
     assert isinstance(exc, (ApiError, UploadError))
     return JSONResponse({"error": str(exc)}, status_code=exc.status)
 

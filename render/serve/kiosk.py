@@ -15,11 +15,12 @@ import secrets
 import shutil
 import threading
 import time
-from concurrent.futures import CancelledError, Executor, Future
+from concurrent.futures import CancelledError, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -28,7 +29,8 @@ from render.ground.console import Console
 from render.ground.morph import Morph
 from render.ground.staging import staged, sweep
 from render.run.batch import submit
-from render.serve.season import PREFIX, carry_over, inside, midnight, purge, plausible, remove_visitor
+from render.serve.season import (PREFIX, carry_over, check_folder, midnight, own_file, plausible, purge,
+                                 remove_visitor, sweep_orphans)
 from render.serve.studio import Studio
 from render.serve.visitors import PENDING, Record, Registry, durable_write
 
@@ -65,8 +67,10 @@ class Visitor:
 class Kiosk:
     """The visitors of one scene served by one process (see :class:`ServeLock`)."""
 
-    def __init__(self, studio: Studio, registry: Registry, executor: Executor, workers: int, console: Console) -> None:
-        self.studio, self.registry, self.executor, self.console = studio, registry, executor, console
+    def __init__(self, studio: Studio, registry: Registry, executors: Callable[[], Executor], workers: int,
+                 console: Console) -> None:
+        self.studio, self.registry, self.console = studio, registry, console
+        self._executors, self.executor = executors, executors()  #: a new pool when a worker dies
         self.scene, self.folder, self.workers = studio.scene, studio.scene.scene_dir, workers
         self.started = time.time()
         self.last_error: str | None = None
@@ -76,8 +80,17 @@ class Kiosk:
         self._answered: dict[str, tuple[float, int]] = {}
         self._failures, self._resting_until = 0, 0.0
         self._wake, self._stop = threading.Event(), threading.Event()
-        (self.folder / PENDING).mkdir(parents=True, exist_ok=True)
+        check_folder(self.folder)
+        try:
+            (self.folder / PENDING).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.folder / PENDING}: cannot be made ({exc.strerror}); check the folder's "
+                              "permissions") from exc
         sweep(self.folder)  # staging folders a killed render left
+        gone = sweep_orphans(registry)
+        if gone:
+            console.log(f"{gone} visitor{'s' if gone != 1 else ''} left half-written by a kill (no answer was "
+                        "given) removed")
         carry_over(studio.manifest, registry, console)
         self.retain()
         self._threads = [threading.Thread(target=self._dispatch, name="kiosk-films", daemon=True),
@@ -87,12 +100,21 @@ class Kiosk:
         for thread in self._threads:
             thread.start()
 
-    def stop(self) -> None:
-        """Take no film further (those running finish; those waiting stay pending for the next start)."""
+    def stop(self, patience: float = 60.0) -> None:
+        """Take no film further: those running finish (for at most ``patience`` seconds), those waiting
+        stay pending for the next start."""
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
             thread.join(5)
+        with self._lock:
+            running = list(self._in_flight.values())
+        wait(running, timeout=patience)
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:  # a worker still stuck past the patience (Python 3.14 has terminate_workers)
+            if process.is_alive():
+                process.kill()
 
     # --- visitors -------------------------------------------------------------------------------------
     def welcome(self, photo: bytes, consent: str) -> tuple[str | None, dict[str, Any]]:
@@ -134,7 +156,7 @@ class Kiosk:
                     (staging / "photos" / f"{PREFIX}{visitor_id}{suffix}").write_bytes(photo)
             self.registry.add(visitor_id)
         except (OSError, OutputError) as exc:
-            remove_visitor(self.folder, visitor_id, [])
+            remove_visitor(self.folder, visitor_id)
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
             self._note_error(f"a visitor's film could not be promised: {reason}")
             raise Resting(f"the kiosk is resting: its disk refused a visitor's film ({reason})") from exc
@@ -157,9 +179,11 @@ class Kiosk:
         purge(self.registry, [record])
 
     def path(self, visitor: Visitor, name: str) -> Path:
-        """The file ``name`` of a finished visitor's film: only a name their record lists, in the folder."""
+        """The file ``name`` of a finished visitor's film: only a name their record lists that is one of
+        their film's own files (never the registry, never another visitor's), a file in the folder."""
         path = self.folder / name
-        if visitor.state != "done" or name not in visitor.files or not inside(self.folder, path):
+        if visitor.state != "done" or name not in visitor.files or not own_file(self.folder, visitor.id, name) \
+                or not path.is_file():
             raise UnknownVisitor(f"{visitor.id}/{name}")
         return path
 
@@ -199,13 +223,14 @@ class Kiosk:
 
     # --- films ----------------------------------------------------------------------------------------
     def _dispatch(self) -> None:
+        """The films' thread: it never dies of one visitor, a lost worker or a busy registry."""
         while not self._stop.is_set():
             self._wake.wait(1.0)
             self._wake.clear()
             try:
                 self._start_waiting()
-            except OutputError as exc:  # the registry could not be read: said, tried again in a second
-                self._note_error(str(exc))
+            except Exception as exc:  # noqa: BLE001 - said and counted; the next round tries again
+                self._note_error(f"the films could not be started: {str(exc) or type(exc).__name__}")
 
     def _start_waiting(self) -> None:
         with self._lock:
@@ -223,18 +248,33 @@ class Kiosk:
                 free -= 1
 
     def _start(self, record: Record) -> None:
+        size = self.studio.basis.mean_.shape
         try:
             with np.load(self.folder / PENDING / f"{record.id}.npz", allow_pickle=False) as kept:
                 face, readout = kept["face"], kept["readout"]
+            if face.shape != size or face.dtype != np.float32 or not np.isfinite(face).all():
+                raise ValueError(f"a face of {face.shape} {face.dtype}, not {size} float32")
+            morph = Morph.of(face, self.studio.basis, self.scene.morph)
+            job = self.studio.clip(PREFIX + record.id, morph, readout if self.scene.reads_frames else None,
+                                   f"visitor {record.id}", from_photo=self.scene.serve.keep != "none")
         except (OSError, ValueError, KeyError) as exc:
-            self.registry.fail(record.id, f"the face kept for the film was lost ({type(exc).__name__})")
+            self.registry.fail(record.id, f"the face kept for the film was lost or damaged ({type(exc).__name__})")
+            remove_visitor(self.folder, record.id)
             return
-        morph = Morph.of(face, self.studio.basis, self.scene.morph)
-        job = self.studio.clip(PREFIX + record.id, morph, readout if self.scene.reads_frames else None,
-                               f"visitor {record.id}", from_photo=self.scene.serve.keep != "none")
+        try:
+            future = submit(self.executor, job)
+        except BrokenProcessPool:  # a worker was killed (out of memory, say): a new pool, the film again
+            self._renew_pool()
+            future = submit(self.executor, job)
         with self._lock:
-            self._in_flight[record.id] = future = submit(self.executor, job)
+            self._in_flight[record.id] = future
         future.add_done_callback(partial(self._done, record.id))
+
+    def _renew_pool(self) -> None:
+        with self._lock:
+            if getattr(self.executor, "_broken", False):
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = self._executors()
 
     def _done(self, visitor_id: str, future: Future) -> None:
         """On the executor's thread: the film recorded (or why it failed); the kept face removed."""
@@ -245,11 +285,16 @@ class Kiosk:
         try:
             if future.cancelled():
                 return
+            if isinstance(error, BrokenProcessPool):  # the worker died, not the film: made again
+                self._note_error("a film worker died; a new one makes its film again")
+                self._failed()
+                self._renew_pool()
+                return
             if error is None:
                 entry = future.result().entry
                 if not self.registry.finish(visitor_id, sorted(entry["files"]),
                                             sum(f.get("bytes", 0) for f in entry["files"].values())):
-                    remove_visitor(self.folder, visitor_id, list(entry["files"]))  # purged meanwhile
+                    remove_visitor(self.folder, visitor_id)  # deleted or purged meanwhile
                 self._failures = 0
             else:
                 reason = str(error) or type(error).__name__
@@ -261,8 +306,8 @@ class Kiosk:
             times = (f"answered in {answered[1]} ms, film in {time.monotonic() - answered[0]:.1f} s" if answered
                      else "film made after a restart")
             self.console.log(f"visitor {visitor_id}: consent film, {'failed' if error else 'done'}, {times}")
-        except OutputError as exc:  # the registry cannot be written: pending still, made at the next start
-            self._note_error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the registry busy or full: pending still, made at the next start
+            self._note_error(str(exc) or type(exc).__name__)
         finally:
             with self._lock:
                 self._in_flight.pop(visitor_id, None)

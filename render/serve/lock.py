@@ -18,8 +18,12 @@ class ServeLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "serve.lock"
-        folder.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a+")
+        try:  # never through a link: the lock's text would be written wherever it points
+            folder.mkdir(parents=True, exist_ok=True)
+            self._file = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644), "r+")
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot be opened ({exc.strerror}); check the folder's permissions, "
+                              "and that it is not a link") from exc
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

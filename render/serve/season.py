@@ -18,7 +18,7 @@ from render.run.manifest import Manifest
 from render.serve.visitors import DATABASE, PENDING, Record, Registry
 
 __all__ = ["PREFIX", "remove_visitor", "purge", "Purged", "visitors_list", "visitors_purge", "inside", "midnight",
-           "carry_over", "plausible"]
+           "carry_over", "plausible", "own_file", "sweep_orphans", "check_folder"]
 
 PREFIX = "visitor-"  #: a visitor's clip name is PREFIX + their id (never published: render.publish.select)
 
@@ -27,23 +27,55 @@ def inside(folder: Path, path: Path) -> bool:
     """Whether ``path`` (links followed) lies in ``folder``."""
     try:
         return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):  # a link loop
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
         return False
 
 
-def remove_visitor(folder: Path, visitor_id: str, files: tuple[str, ...] | list[str]) -> None:
-    """Remove every file kept of a visitor: their film's files, its frames, the crop, the kept photo,
-    the pending face. Only inside ``folder``."""
-    name = PREFIX + visitor_id
-    places = [folder / f for f in files] + [folder / "crops" / f"{name}.png", folder / PENDING / f"{visitor_id}.npz"]
-    if (folder / "photos").is_dir():
-        places += list((folder / "photos").glob(f"{name}.*"))
+def own_file(folder: Path, visitor_id: str, name: object) -> bool:
+    """Whether ``name`` is one of the files a visitor's film writes (``visitor-<id>.<suffix>``, its
+    readout ``visitor-<id>-readout.<suffix>``, their
+    frames, their crop), a plain file inside ``folder``: no other name of a record is ever served or
+    removed (not the registry, not another visitor's film)."""
+    stem = PREFIX + visitor_id
+    if not isinstance(name, str) or "\0" in name or "\\" in name or ".." in name.split("/"):
+        return False
+    ours = (name.startswith((f"{stem}.", f"{stem}-")) and "/" not in name) or name == f"crops/{stem}.png" or \
+        (name.startswith(f"frames/{stem}/") and name.count("/") == 2)
+    path = folder / name
+    return ours and inside(folder, path.parent) and not path.is_symlink()
+
+
+def remove_visitor(folder: Path, visitor_id: str) -> None:
+    """Remove every file kept of a visitor, by the names their film writes (whatever a record lists,
+    and whatever was published after it was read): the film's files, its frames, the crop, the kept
+    photo, the pending face. Only inside ``folder``, never through a link."""
+    stem = PREFIX + visitor_id
+    places = [*folder.glob(f"{stem}.*"), *folder.glob(f"{stem}-*"), folder / "crops" / f"{stem}.png",
+              folder / PENDING / f"{visitor_id}.npz"]
+    if (folder / "photos").is_dir() and not (folder / "photos").is_symlink():
+        places += list((folder / "photos").glob(f"{stem}.*"))
     for path in places:
         if inside(folder, path.parent) and (path.is_file() or path.is_symlink()):
             path.unlink(missing_ok=True)
-    frames = folder / "frames" / name
+    frames = folder / "frames" / stem
     if frames.is_dir() and not frames.is_symlink() and inside(folder, frames):
         shutil.rmtree(frames, ignore_errors=True)
+
+
+def sweep_orphans(registry: Registry) -> int:
+    """At start, before any visitor: the faces and photos a kill left between their writing and their
+    record (no promise was made: the client got no answer). Returns how many visitors' files went."""
+    folder = registry.folder
+    known = {record.id for record in registry.every()}
+    found = {p.name.split(".")[0] for p in (folder / PENDING).glob("*.npz")}
+    found |= {p.name.split(".")[0][len(PREFIX):] for p in (folder / "photos").glob(f"{PREFIX}*")} \
+        if (folder / "photos").is_dir() and not (folder / "photos").is_symlink() else set()
+    for stray in (folder / PENDING).glob(".*.tmp"):
+        stray.unlink(missing_ok=True)
+    orphans = {visitor_id for visitor_id in found - known if plausible(visitor_id)}
+    for visitor_id in orphans:
+        remove_visitor(folder, visitor_id)
+    return len(orphans)
 
 
 @dataclass(frozen=True)
@@ -56,7 +88,7 @@ def purge(registry: Registry, records: list[Record]) -> Purged:
     """Remove these visitors: their records first (their ids are 404 at once), then their files."""
     gone = [record for record in records if registry.remove(record.id)]
     for record in gone:
-        remove_visitor(registry.folder, record.id, record.files)
+        remove_visitor(registry.folder, record.id)
     return Purged(len(gone), sum(record.bytes for record in gone))
 
 
@@ -71,14 +103,30 @@ def carry_over(manifest: Manifest, registry: Registry, console: Console) -> None
     moved = [name for name in list(manifest.clips) if name.startswith(PREFIX) and plausible(name[len(PREFIX):])]
     for name in moved:
         entry = manifest.clips.pop(name)
-        files = entry.get("files", {}) if isinstance(entry.get("files"), dict) else {}
-        kept = sorted(f for f in files if isinstance(f, str) and inside(folder, folder / f))
-        stamps = [(folder / f).stat().st_mtime for f in kept if (folder / f).is_file()]
-        size = sum(v.get("bytes", 0) for v in files.values() if isinstance(v, dict) and isinstance(v.get("bytes"), int))
-        registry.carry(name[len(PREFIX):], min(stamps, default=time.time()), kept, size)
+        visitor_id = name[len(PREFIX):]
+        files = entry.get("files", {}) if isinstance(entry, dict) and isinstance(entry.get("files"), dict) else {}
+        kept = sorted(f for f in files if own_file(folder, visitor_id, f) and (folder / f).is_file())
+        stamps = [(folder / f).stat().st_mtime for f in kept]
+        registry.carry(visitor_id, min(stamps, default=time.time()), kept, sum((folder / f).stat().st_size for f in kept))
     if moved:
         manifest.save()
         console.log(f"{len(moved)} visitors carried over from manifest.json into {registry.path.name}")
+
+
+def check_folder(folder: Path) -> None:
+    """The scene's folder and the kiosk's own entries in it are real folders and files, not links that
+    would take a visitor's data (or the lock) out of it; said as one line, before anything is written."""
+    from render.errors import OutputError
+
+    own = [folder, *(folder / name for name in ("serve.lock", DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm",
+                                                  PENDING, "photos", "crops", "frames"))]
+    links = [path for path in own if path.is_symlink()]
+    if links:
+        raise OutputError(f"{links[0]}: is a symbolic link, which would take visitors' data out of {folder}; "
+                          "remove the link, or serve with another output folder")
+    for name in (PENDING, "photos", "crops", "frames"):
+        if (folder / name).exists() and not (folder / name).is_dir():
+            raise OutputError(f"{folder / name}: is a file where the kiosk keeps a folder; move it away")
 
 
 def _registry(scene_path: Path, scene_dir: Path) -> Registry:

@@ -7,6 +7,7 @@ import ipaddress
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -23,21 +24,27 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     from render.serve.http import kiosk_app
     from render.serve.kiosk import Kiosk
     from render.serve.lock import ServeLock
+    from render.serve.season import check_folder
     from render.serve.studio import Studio
     from render.serve.visitors import Registry
 
     console = options.console
     scene = options.scene(path)
+    check_folder(scene.scene_dir)  # no link takes the lock or a visitor's data out of the folder
     lock = ServeLock(scene.scene_dir)  # one server per scene folder: a second is refused with one line
     cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, console=console)
     workers = max(1, options.jobs)
-    # Films render in worker processes at a lower CPU priority (their ffmpeg too): a visitor's POST is
-    # answered first. A job carries all its worker needs; one film failing never touches another's.
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_lower_priority)
+
+    def pool() -> ProcessPoolExecutor:
+        # Films render in worker processes at a lower CPU priority (their ffmpeg too): a visitor's POST
+        # is answered first. A job carries all its worker needs; one film failing never touches another's.
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_film_worker)
+
+    kiosk = None
     try:
-        studio = Studio(scene, cache, executor, console)
-        kiosk = Kiosk(studio, Registry(scene.scene_dir), executor, workers, console)
+        studio = Studio(scene, cache, None, console)
+        kiosk = Kiosk(studio, Registry(scene.scene_dir), pool, workers, console)
         kiosk.start()
         address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
         if not _loopback(host):
@@ -56,10 +63,14 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
             uvicorn.Server(config).run()
         except KeyboardInterrupt:
             pass
-        console.log("stopping: the films in progress are finished first; those waiting are made at the next start")
-        kiosk.stop()
+        # A second Ctrl-C or SIGTERM while stopping would cut the tidy stop short and leave it hanging.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        console.log("stopping: the films in progress are finished first (a minute at most); those waiting are "
+                    "made at the next start")
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        if kiosk is not None:
+            kiosk.stop()
         lock.release()
     return 0
 
@@ -68,10 +79,21 @@ def _interrupted(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _lower_priority() -> None:
+def _film_worker() -> None:
     """A film worker's start: below the server in the CPU's queue (and its ffmpeg children with it:
-    SCHED_IDLE where Linux offers it, else the lowest nice);
-    Ctrl-C in the server's terminal is the server's to handle (it lets the films in hand finish)."""
+    SCHED_IDLE where Linux offers it, else the lowest nice); gone with the server, even when the
+    server is killed; Ctrl-C in the server's terminal is the server's to handle (it lets the films in
+    hand finish)."""
+    import threading
+
+    parent = os.getppid()
+
+    def orphaned() -> None:  # the server killed (kill -9): this worker, and the film in hand, go too
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, name="orphaned", daemon=True).start()
     os.nice(19)
     with contextlib.suppress(AttributeError, OSError):  # Linux: run only when the server leaves a core idle
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))

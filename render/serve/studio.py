@@ -42,7 +42,7 @@ KIOSK_MAX_PIXELS = 16_000_000
 class Studio:
     """The scene's learnt state, warm."""
 
-    def __init__(self, scene: Scene, cache: Cache, executor: Executor, console: Console, *, warm: bool = True,
+    def __init__(self, scene: Scene, cache: Cache, executor: Executor | None, console: Console, *, warm: bool = True,
                  kiosk: bool = True) -> None:
         check_soundtrack(scene)
         learnt = learn(scene, cache, console)
@@ -110,6 +110,7 @@ class Studio:
         """Render a clip job on the studio's executor, recorded in the scene's manifest when done (the
         hot folder's films; the kiosk's visitors are recorded by their own registry); its future gives
         the :class:`Finished` record, or the exception."""
+        assert self.executor is not None, "a studio made without an executor makes no film itself"
         future = submit(self.executor, job)
         future.add_done_callback(self._record)
         return future

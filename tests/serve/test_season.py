@@ -216,3 +216,101 @@ def test_a_full_disk_promises_nothing_and_recovers(tmp_path, small_disk, photos,
         again = post(base, (photos / "obama.jpg").read_bytes())
         assert again.status_code == 201, again.text
         assert wait_done(base, again.json()["id"])["state"] == "done"
+
+
+def test_removal_goes_by_the_visitor_s_own_names_not_a_stale_record(tmp_path):
+    """A film published after its record was read (DELETE or purge racing the film's end) still goes;
+    nothing else does."""
+    from render.serve.season import purge
+    from render.serve.visitors import Registry
+
+    folder = tmp_path / "season"
+    registry = Registry(folder)
+    registry.add("0123456789abcdef")
+    stale = registry.get("0123456789abcdef")  # read while pending: no files listed
+    for name in ("visitor-0123456789abcdef.mp4", "visitor-0123456789abcdef.gif", "visitor-0123456789abcdef.json",
+                 "frames/visitor-0123456789abcdef/0000.png", "crops/visitor-0123456789abcdef.png",
+                 "photos/visitor-0123456789abcdef.jpg", "pending/0123456789abcdef.npz",
+                 "visitor-fedcba9876543210.mp4", "notes.txt"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("x")
+    assert purge(registry, [stale]).visitors == 1
+    left = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and "visitors.db" not in p.name)
+    assert left == ["notes.txt", "visitor-fedcba9876543210.mp4"], left
+
+
+def test_a_start_sweeps_what_a_kill_left_and_survives_bogus_records(tmp_path, photos, olivetti_home, isolated_cache):
+    """A face and a kept photo without a record (killed between their writing and the record: no answer
+    was given) go at start; a manifest naming the registry, another visitor's film, folders, a NUL or a
+    huge size is carried over without them; a pending face of the wrong shape fails alone."""
+    import numpy as np
+
+    from render.serve.visitors import Registry
+
+    scene = write_scene(tmp_path, SCENE.replace("size: 512", "size: 64") + "serve: {keep: photos}\n")
+    folder = tmp_path / "out" / "season"
+    (folder / "pending").mkdir(parents=True)
+    (folder / "photos").mkdir()
+    np.savez(folder / "pending" / "00000000000000aa.npz", face=np.zeros((64, 64), np.float32), readout=np.zeros((6, 7)))
+    (folder / "photos" / "visitor-00000000000000aa.jpg").write_bytes(b"a stranger's photo")
+    Registry(folder).add("00000000000000bb")  # pending, its face damaged
+    np.savez(folder / "pending" / "00000000000000bb.npz", face=np.zeros((3, 3), np.float32), readout=np.zeros((6, 7)))
+    (folder / "visitor-fedcba9876543210.mp4").write_bytes(b"another visitor's film")
+    (folder / "visitor-0123456789abcdef.mp4").write_bytes(b"film")
+    (folder / "manifest.json").write_text(json.dumps({"version": 1, "clips": {"visitor-0123456789abcdef": {
+        "input": "visitor", "settings": "x", "frames": 1, "duration_s": 0.04, "files": {
+            name: {"bytes": 2**63, "sha256": "0" * 64} for name in ("visitor-0123456789abcdef.mp4", "visitors.db",
+                                                                     "visitor-fedcba9876543210.mp4", "", ".", "crops",
+                                                                     "a\u0000b", "../../etc/passwd")}}}}))
+    with kiosk(scene, isolated_cache) as (base, _):
+        assert not (folder / "pending" / "00000000000000aa.npz").exists()
+        assert not (folder / "photos" / "visitor-00000000000000aa.jpg").exists()
+        carried = httpx.get(f"{base}/api/visitors/0123456789abcdef").json()
+        assert list(carried["files"]) == ["visitor-0123456789abcdef.mp4"], carried
+        for name in ("visitors.db", "visitor-fedcba9876543210.mp4", "crops"):
+            assert httpx.get(f"{base}/api/visitors/0123456789abcdef/{name}").status_code == 404, name
+        damaged = wait_done(base, "00000000000000bb")
+        assert damaged["state"] == "failed" and "damaged" in damaged["reason"]
+        visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
+        assert wait_done(base, visitor)["state"] == "done"  # the films' thread lives on
+        assert httpx.delete(f"{base}/api/visitors/0123456789abcdef").status_code == 204
+    assert (folder / "visitor-fedcba9876543210.mp4").read_bytes() == b"another visitor's film"
+    assert (folder / "visitors.db").is_file()
+
+
+def test_links_that_would_take_the_kiosk_s_data_out_are_refused(tmp_path, olivetti_home, isolated_cache):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("someone else's")
+    scene = write_scene(tmp_path, SCENE)
+    folder = tmp_path / "out" / "season"
+    folder.mkdir(parents=True)
+    (folder / "serve.lock").symlink_to(outside)
+    result = render("serve", str(scene), "--port", "1", "--cache-dir", str(isolated_cache))
+    said = [line for line in result.stderr.splitlines() if line.startswith("render: error:")]
+    assert result.returncode == 7 and len(said) == 1 and "symbolic link" in said[0], result.stderr
+    assert outside.read_text() == "someone else's"
+
+
+def test_a_killed_film_worker_is_replaced_and_two_stops_still_stop(tmp_path, photos, olivetti_home, isolated_cache):
+    """A worker killed mid-film (as by the out-of-memory killer): a new one makes the film. Then two
+    SIGTERMs in a row: the server still stops, releases its lock, and leaves no worker behind."""
+    scene = write_scene(tmp_path, SCENE)
+    with kiosk(scene, isolated_cache) as (base, process):
+        visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:
+            workers = [int(p) for p in open(f"/proc/{process.pid}/task/{process.pid}/children").read().split()]
+            time.sleep(0.05)
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        assert wait_done(base, visitor, timeout=120)["state"] == "done"
+        post(base, (photos / "biden.jpg").read_bytes())
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=90) == 0
+        for pid in workers:
+            assert not os.path.exists(f"/proc/{pid}")
+    again = render("visitors", "list", str(scene))
+    assert again.returncode == 0, again.stderr
