@@ -15,10 +15,8 @@ import secrets
 import shutil
 import threading
 import time
-from concurrent.futures import CancelledError, Executor, Future, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,13 +24,12 @@ import numpy as np
 
 from render.errors import InputError, OutputError, RenderError
 from render.ground.console import Console
-from render.ground.morph import Morph
 from render.ground.staging import staged, sweep
-from render.run.batch import submit
+from render.serve.films import FilmMaker
 from render.serve.season import (PREFIX, carry_over, check_folder, midnight, own_file, plausible, purge,
                                  remove_visitor, sweep_orphans)
 from render.serve.studio import Studio
-from render.serve.visitors import PENDING, Record, Registry, durable_write
+from render.serve.visitors import PENDING, Registry, durable_write
 
 __all__ = ["Kiosk", "Resting", "UnknownVisitor", "CONSENTS"]
 
@@ -64,8 +61,9 @@ class Visitor:
         return PREFIX + self.id
 
 
-class Kiosk:
-    """The visitors of one scene served by one process (see :class:`ServeLock`)."""
+class Kiosk(FilmMaker):
+    """The visitors of one scene served by one process (see :class:`render.serve.lock.ServeLock`); their
+    films made by :class:`~render.serve.films.FilmMaker`."""
 
     def __init__(self, studio: Studio, registry: Registry, executors: Callable[[], Executor], workers: int,
                  console: Console) -> None:
@@ -222,97 +220,6 @@ class Kiosk:
                              f"than {self.scene.serve.retention} ({done.bytes / 1e6:.1f} MB)")
 
     # --- films ----------------------------------------------------------------------------------------
-    def _dispatch(self) -> None:
-        """The films' thread: it never dies of one visitor, a lost worker or a busy registry."""
-        while not self._stop.is_set():
-            self._wake.wait(1.0)
-            self._wake.clear()
-            try:
-                self._start_waiting()
-            except Exception as exc:  # noqa: BLE001 - said and counted; the next round tries again
-                self._note_error(f"the films could not be started: {str(exc) or type(exc).__name__}")
-
-    def _start_waiting(self) -> None:
-        with self._lock:
-            free = self.workers - len(self._in_flight)
-        for record in self.registry.pending() if free > 0 else []:
-            if self._stop.is_set() or free <= 0:
-                return
-            with self._lock:
-                running = record.id in self._in_flight
-            # A film may have finished since the list was read (its record is done, its face gone): read
-            # the record again, after the in-flight check, before making it twice.
-            again = None if running else self.registry.get(record.id)
-            if again is not None and again.state == "pending":
-                self._start(again)
-                free -= 1
-
-    def _start(self, record: Record) -> None:
-        size = self.studio.basis.mean_.shape
-        try:
-            with np.load(self.folder / PENDING / f"{record.id}.npz", allow_pickle=False) as kept:
-                face, readout = kept["face"], kept["readout"]
-            if face.shape != size or face.dtype != np.float32 or not np.isfinite(face).all():
-                raise ValueError(f"a face of {face.shape} {face.dtype}, not {size} float32")
-            morph = Morph.of(face, self.studio.basis, self.scene.morph)
-            job = self.studio.clip(PREFIX + record.id, morph, readout if self.scene.reads_frames else None,
-                                   f"visitor {record.id}", from_photo=self.scene.serve.keep != "none")
-        except (OSError, ValueError, KeyError) as exc:
-            self.registry.fail(record.id, f"the face kept for the film was lost or damaged ({type(exc).__name__})")
-            remove_visitor(self.folder, record.id)
-            return
-        try:
-            future = submit(self.executor, job)
-        except BrokenProcessPool:  # a worker was killed (out of memory, say): a new pool, the film again
-            self._renew_pool()
-            future = submit(self.executor, job)
-        with self._lock:
-            self._in_flight[record.id] = future
-        future.add_done_callback(partial(self._done, record.id))
-
-    def _renew_pool(self) -> None:
-        with self._lock:
-            if getattr(self.executor, "_broken", False):
-                self.executor.shutdown(wait=False, cancel_futures=True)
-                self.executor = self._executors()
-
-    def _done(self, visitor_id: str, future: Future) -> None:
-        """On the executor's thread: the film recorded (or why it failed); the kept face removed."""
-        try:
-            error = future.exception()
-        except CancelledError:  # stopped before it began: still pending, for the next start
-            error = None
-        try:
-            if future.cancelled():
-                return
-            if isinstance(error, BrokenProcessPool):  # the worker died, not the film: made again
-                self._note_error("a film worker died; a new one makes its film again")
-                self._failed()
-                self._renew_pool()
-                return
-            if error is None:
-                entry = future.result().entry
-                if not self.registry.finish(visitor_id, sorted(entry["files"]),
-                                            sum(f.get("bytes", 0) for f in entry["files"].values())):
-                    remove_visitor(self.folder, visitor_id)  # deleted or purged meanwhile
-                self._failures = 0
-            else:
-                reason = str(error) or type(error).__name__
-                self.registry.fail(visitor_id, reason)
-                self._note_error(reason)
-                self._failed()
-            (self.folder / PENDING / f"{visitor_id}.npz").unlink(missing_ok=True)
-            answered = self._answered.pop(visitor_id, None)
-            times = (f"answered in {answered[1]} ms, film in {time.monotonic() - answered[0]:.1f} s" if answered
-                     else "film made after a restart")
-            self.console.log(f"visitor {visitor_id}: consent film, {'failed' if error else 'done'}, {times}")
-        except Exception as exc:  # noqa: BLE001 - the registry busy or full: pending still, made at the next start
-            self._note_error(str(exc) or type(exc).__name__)
-        finally:
-            with self._lock:
-                self._in_flight.pop(visitor_id, None)
-            self._wake.set()
-
     def _failed(self) -> None:
         """One more failure in a row (a film, the model); three make the kiosk rest a while."""
         self._failures += 1
