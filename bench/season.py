@@ -120,8 +120,11 @@ def season(client, base: str, pid: int, folder: Path, captures: dict[str, bytes]
     state, _ = wait(client, base, ids[-1], timeout=max(60.0, deadline - time.monotonic()))
     facts["last"] = (*process_facts(pid), record_cost(folder))
     done = len(latencies)
+    while client.get(f"{base}/api/status").json()["films"]["pending"] and time.monotonic() < deadline + 300:
+        time.sleep(1.0)
+    films = client.get(f"{base}/api/status").json()["films"]
     print(f"2. the season: {done} visitors posted 4 at a time ({'all' if done == visitors else 'time ran out'}; "
-          f"the last film {state}):")
+          f"the last film {state}; films done {films['done']}, failed {films['failed']}, pending {films['pending']}):")
     if done < 1000:
         print("   fewer than 1000 visitors: no first-500 / last-500 comparison")
         return
