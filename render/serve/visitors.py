@@ -26,6 +26,8 @@ __all__ = ["Registry", "Record", "DATABASE", "PENDING", "durable_write"]
 
 DATABASE = "visitors.db"
 PENDING = "pending"  #: the folder of framed faces whose films are not made yet
+#: How long a write waits for another writer (a purge beside the server) before it says the registry is busy.
+BUSY_SECONDS = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS visitors (
@@ -72,7 +74,7 @@ class Registry:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")  # a row answered with a 201 survives a power cut
             self._local.db = db

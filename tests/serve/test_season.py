@@ -314,3 +314,34 @@ def test_a_killed_film_worker_is_replaced_and_two_stops_still_stop(tmp_path, pho
             assert not os.path.exists(f"/proc/{pid}")
     again = render("visitors", "list", str(scene))
     assert again.returncode == 0, again.stderr
+
+
+def test_a_busy_registry_never_freezes_the_kiosk(tmp_path, photos, olivetti_home, isolated_cache):
+    """Another process holding the registry's write lock (a long purge): the page and health still
+    answer at once, a DELETE waiting on the lock ends as a JSON 503, not a 500; then it works."""
+    import threading
+
+    from render.serve.visitors import BUSY_SECONDS
+
+    scene = write_scene(tmp_path, SCENE.replace("size: 512", "size: 64"))
+    folder = tmp_path / "out" / "season"
+    with kiosk(scene, isolated_cache) as (base, _):
+        visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
+        assert wait_done(base, visitor)["state"] == "done"
+        holder = sqlite3.connect(folder / "visitors.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        answers: dict = {}
+        deleting = threading.Thread(target=lambda: answers.update(
+            delete=httpx.delete(f"{base}/api/visitors/{visitor}", timeout=60)))
+        deleting.start()
+        time.sleep(1.0)
+        started = time.monotonic()
+        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/api/visitors/{visitor}", timeout=5).json()["state"] == "done"  # readers go on
+        assert time.monotonic() - started < 2.0, "the event loop waited on the lock"
+        deleting.join(BUSY_SECONDS + 20)
+        holder.execute("ROLLBACK")
+        holder.close()
+        assert answers["delete"].status_code == 503 and "busy" in answers["delete"].json()["error"]
+        assert httpx.delete(f"{base}/api/visitors/{visitor}").status_code == 204
+        assert httpx.get(f"{base}/api/visitors/{visitor}").status_code == 404
