@@ -26,7 +26,7 @@ from render.errors import InputError, OutputError, RenderError
 from render.ground.console import Console
 from render.ground.staging import staged, sweep
 from render.serve.films import FilmMaker
-from render.serve.season import (PREFIX, carry_over, check_folder, midnight, own_file, plausible, purge,
+from render.serve.season import (PREFIX, carry_over, midnight, own_file, plausible, purge,
                                  remove_visitor, sweep_orphans)
 from render.serve.studio import Studio
 from render.serve.visitors import PENDING, Registry, durable_write
@@ -78,7 +78,6 @@ class Kiosk(FilmMaker):
         self._answered: dict[str, tuple[float, int]] = {}
         self._failures, self._resting_until = 0, 0.0
         self._wake, self._stop = threading.Event(), threading.Event()
-        check_folder(self.folder)
         try:
             (self.folder / PENDING).mkdir(parents=True, exist_ok=True)
         except OSError as exc:

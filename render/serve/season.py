@@ -140,7 +140,7 @@ def visitors_list(scene_path: Path, scene_dir: Path, console: Console) -> int:
     """``render visitors list``: count, oldest, newest, films by state, disk used."""
     registry = _registry(scene_path, scene_dir)
     counts = registry.counts(since=midnight())
-    used = sum(p.stat().st_size for p in scene_dir.rglob(f"{PREFIX}*") if p.is_file())
+    used = counts["bytes"]  # what the films' files weighed when they were recorded
     when = (lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t is not None else "-")
     print(f"{counts['visitors']} visitors in {scene_dir} ({counts['today']} today): {counts['done']} films done, "
           f"{counts['failed']} failed, {counts['pending']} pending")
