@@ -31,7 +31,7 @@ __all__ = ["FORMAT_VERSIONS", "Cache", "CacheEntry", "default_cache_dir", "CACHE
 
 #: Each kind of entry's format version: raising one invalidates that kind's entries alone. All began
 #: at 3, the single version they replaced (basis 2: it records its spread; 3: fitted in float64).
-FORMAT_VERSIONS: dict[str, int] = {"dataset": 3, "scores": 3, "basis": 3, "readout": 3}
+FORMAT_VERSIONS: dict[str, int] = {"dataset": 3, "scores": 3, "basis": 3, "readout": 3, "litert": 3}
 CACHE_ENV = "HAPPY_FACES_CACHE"
 CACHE_MAX_ENV = "HAPPY_FACES_CACHE_MAX"
 #: The cache's size after each render, least recently used entries going first (``$HAPPY_FACES_CACHE_MAX``).

