@@ -2,7 +2,10 @@
 // The viewer's morph: the film's own formula, padding, OpenCV's resampling kernels and rounding, drawn
 // live on a canvas and moved by the wheel, the keys and dragging. Shared by the standalone viewer pages
 // (inlined) and the kiosk (served as /viewer.js): HappyViewer.start(data, {canvas, label}) returns a
-// controller with state() and stop().
+// controller with state() and stop(). Options beside the canvas and label: autoplay (idle play from the
+// start: the kiosk's morph right after the capture), inputs: false (no wheel, keys or drag: the
+// kiosk's attract screen). Under prefers-reduced-motion, levels are shown without sliding, and idle
+// play cuts between the person and the projection, held a few seconds each.
 window.HappyViewer = { start(D, elements) {
   const signal = new AbortController(), on = { signal: signal.signal };
   const floats = (b64) => {
@@ -50,6 +53,7 @@ window.HappyViewer = { start(D, elements) {
   const antiring = D.interpolation === "cubic" || D.interpolation === "lanczos";
 
   const canvas = elements.canvas, label = elements.label;
+  const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   canvas.width = canvas.height = size;
   const context = canvas.getContext("2d", { willReadFrequently: true });
   const image = context.createImageData(size, size);
@@ -135,7 +139,7 @@ window.HappyViewer = { start(D, elements) {
   }
 
   // The displayed level eases toward the asked one, one animation frame at a time.
-  let shown = 0, asked = 0, dirty = true, idle = false, direction = 1, lastInput = performance.now();
+  let shown = 0, asked = 0, dirty = true, idle = !!elements.autoplay, direction = 1, lastInput = performance.now();
   const clamp = (v) => Math.min(Math.max(v, 0), levels - 1);
   function invalidate() { dirty = true; document.body.dataset.settled = "no"; }
   function ask(level) { asked = clamp(Math.round(level)); invalidate(); }
@@ -149,11 +153,12 @@ window.HappyViewer = { start(D, elements) {
   function idleStep(now) {
     const end = asked >= levels - 1 ? "end" : asked <= 0 ? "start" : null;
     if (end && heldAt !== end) {
-      heldAt = end; holdUntil = now + 1000 * (end === "end" ? D.hold_end : D.hold_start);
+      const hold = end === "end" ? D.hold_end : D.hold_start;
+      heldAt = end; holdUntil = now + 1000 * (still ? Math.max(hold, 3) : hold);
     } else if (now >= holdUntil) {
       if (end === "end" && D.loop === "once") { shown = asked = 0; invalidate(); return; }
       if (end) direction = end === "end" ? -1 : 1;
-      heldAt = null; ask(asked + direction);
+      heldAt = null; ask(still ? (direction > 0 ? levels - 1 : 0) : asked + direction);
     }
   }
   function tick(now) {
@@ -164,7 +169,7 @@ window.HappyViewer = { start(D, elements) {
     if (idle && shown === asked) idleStep(now);
     if (shown !== asked || dirty) {
       const step = (asked - shown) * (idle ? 0.5 : 0.35);
-      shown = Math.abs(asked - shown) < 0.02 ? asked : shown + step;
+      shown = still || Math.abs(asked - shown) < 0.02 ? asked : shown + step;
       draw(shown);
       dirty = false;
       document.body.dataset.level = String(Math.round(shown));
@@ -177,42 +182,45 @@ window.HappyViewer = { start(D, elements) {
     offsets[c] = Math.round((offsets[c] + amount) * 100) / 100;
     retarget(); invalidate();
   }
-  window.addEventListener("wheel", (event) => {
-    event.preventDefault(); touched();
-    const steps = Math.max(1, Math.round(Math.abs(event.deltaY) / 50));
-    ask(asked + Math.sign(event.deltaY) * steps);
-  }, { passive: false, signal: signal.signal });
-  window.addEventListener("keydown", (event) => {
-    touched();
-    const key = event.key;
-    if (key === "ArrowUp" || key === "PageUp") ask(asked + (key === "PageUp" ? 10 : 1));
-    else if (key === "ArrowDown" || key === "PageDown") ask(asked - (key === "PageDown" ? 10 : 1));
-    else if (key === "Home") ask(0);
-    else if (key === "End") ask(levels - 1);
-    else if (key === "ArrowRight" || key === "ArrowLeft") { if (k) nudge(chosen, key === "ArrowRight" ? 0.25 : -0.25); }
-    else if (/^[1-9]$/.test(key) && Number(key) <= k) { chosen = Number(key) - 1; invalidate(); }
-    else if (key === "0") { offsets.fill(0); retarget(); invalidate(); }
-    else if (key === "f" || key === "F") toggleFullscreen();
-    else return;
-    event.preventDefault();
-  }, on);
-  let drag = null;
-  canvas.addEventListener("pointerdown", (event) => {
-    touched(); drag = { x: event.clientX, y: event.clientY, level: asked, offset: offsets[chosen] || 0 };
-    canvas.setPointerCapture(event.pointerId);
-  }, on);
-  canvas.addEventListener("pointermove", (event) => {
-    if (!drag) return;
-    touched();
-    const height = canvas.getBoundingClientRect().height;
-    ask(drag.level + (drag.y - event.clientY) / height * (levels - 1));
-    if (k) {
-      offsets[chosen] = Math.round((drag.offset + (event.clientX - drag.x) / height * 4) * 100) / 100;
-      retarget(); invalidate();
-    }
-  }, on);
-  canvas.addEventListener("pointerup", () => { drag = null; }, on);
-  canvas.addEventListener("dblclick", () => toggleFullscreen(), on);
+  if (elements.inputs !== false) listen();
+  function listen() {
+    window.addEventListener("wheel", (event) => {
+      event.preventDefault(); touched();
+      const steps = Math.max(1, Math.round(Math.abs(event.deltaY) / 50));
+      ask(asked + Math.sign(event.deltaY) * steps);
+    }, { passive: false, signal: signal.signal });
+    window.addEventListener("keydown", (event) => {
+      touched();
+      const key = event.key;
+      if (key === "ArrowUp" || key === "PageUp") ask(asked + (key === "PageUp" ? 10 : 1));
+      else if (key === "ArrowDown" || key === "PageDown") ask(asked - (key === "PageDown" ? 10 : 1));
+      else if (key === "Home") ask(0);
+      else if (key === "End") ask(levels - 1);
+      else if (key === "ArrowRight" || key === "ArrowLeft") { if (k) nudge(chosen, key === "ArrowRight" ? 0.25 : -0.25); }
+      else if (/^[1-9]$/.test(key) && Number(key) <= k) { chosen = Number(key) - 1; invalidate(); }
+      else if (key === "0") { offsets.fill(0); retarget(); invalidate(); }
+      else if (key === "f" || key === "F") toggleFullscreen();
+      else return;
+      event.preventDefault();
+    }, on);
+    let drag = null;
+    canvas.addEventListener("pointerdown", (event) => {
+      touched(); drag = { x: event.clientX, y: event.clientY, level: asked, offset: offsets[chosen] || 0 };
+      canvas.setPointerCapture(event.pointerId);
+    }, on);
+    canvas.addEventListener("pointermove", (event) => {
+      if (!drag) return;
+      touched();
+      const height = canvas.getBoundingClientRect().height;
+      ask(drag.level + (drag.y - event.clientY) / height * (levels - 1));
+      if (k) {
+        offsets[chosen] = Math.round((drag.offset + (event.clientX - drag.x) / height * 4) * 100) / 100;
+        retarget(); invalidate();
+      }
+    }, on);
+    canvas.addEventListener("pointerup", () => { drag = null; }, on);
+    canvas.addEventListener("dblclick", () => toggleFullscreen(), on);
+  }
   function toggleFullscreen() {
     if (document.fullscreenElement) document.exitFullscreen();
     else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});

@@ -7,10 +7,15 @@
                                            503 while the kiosk rests (a full disk, failing films, a long queue)
     GET    /api/status                     visitors total and today, films by state, queue, disk, uptime, last error
     GET    /api/visitors/{id}              {id, state: rendering | done | failed, reason, files: {name: url}}
-    GET    /api/visitors/{id}/qr.svg       a QR code of the visitor's film's address
-    GET    /api/visitors/{id}/{file}       one of the files their state lists
+    GET    /api/visitors/{id}/qr.svg       a QR code of the visitor's film page's address
+    GET    /api/visitors/{id}/{file}       one of the files their state lists (byte ranges, ETag, Last-Modified)
     DELETE /api/visitors/{id}              204: everything kept of the visitor removed (their id is 404 after)
-    GET    /                               the kiosk page (with /kiosk.js and /viewer.js)
+    GET    /api/kiosk                      the pages' words (from the scene) and the eigenface of the attract screen
+    GET    /api/wall                       the wall's films, newest first: visitors who kept their film
+    GET    /                               the kiosk page (with /kiosk.js, /kiosk.css and /viewer.js)
+    GET    /f/{id}                         the visitor's film page, on their phone (where the QR code leads)
+    DELETE /f/{id}                         204: the same as DELETE /api/visitors/{id}, from the film page
+    GET    /wall                           the wall, for a second screen
 
 Bad input gets a 4xx and ``{"error": "one readable sentence"}``; the server goes on serving. A request
 whose Host is not one the kiosk answers to gets Starlette's own 400 (``TrustedHostMiddleware``). With a
@@ -23,14 +28,15 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-from importlib import resources
+import hashlib
+import secrets
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
@@ -38,13 +44,13 @@ from starlette.routing import Route
 from render.ground.formats import link_order, media_type
 from render.errors import InputError, OutputError
 from render.faces.portrait import NoFaceError
+from render.serve.address import Address
 from render.serve.kiosk import CONSENTS, Kiosk, Resting, UnknownVisitor, Visitor
+from render.serve.pages import film_page, kiosk_page, page_config, script, wall_page
+from render.serve.wall import wall_film, wall_films
 from render.serve.upload import FIELD, UploadError, form_fields
 
 __all__ = ["kiosk_app"]
-
-_PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; "
-                "media-src 'self' blob: mediastream:; connect-src 'self'; base-uri 'none'; form-action 'none'")
 
 
 class ApiError(Exception):
@@ -57,13 +63,18 @@ class ApiError(Exception):
 UPLOAD_SECONDS = 30.0
 
 
-def kiosk_app(kiosk: Kiosk, token: str | None = None, hosts: list[str] | None = None) -> Starlette:
+def kiosk_app(kiosk: Kiosk, token: str | None = None, hosts: list[str] | None = None,
+              address: Address | None = None) -> Starlette:
     """The ASGI app of a kiosk. ``hosts``: the Host names it answers to (all, when None), so
-    that a page of another site that rebinds its name to this machine cannot talk to the kiosk."""
+    that a page of another site that rebinds its name to this machine cannot talk to the kiosk;
+    ``address``: where visitors' phones reach it (default: the address each page was opened at)."""
     handlers = {ApiError: failed, UploadError: failed, HTTPException: failed, OutputError: failed}
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
     app = Starlette(routes=ROUTES, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
     app.state.kiosk, app.state.token = kiosk, token
+    app.state.address = address or Address(kiosk.scene.serve.public_url, False, "")
+    app.state.wall = {}  # the wall's keys -> visitors' ids: the wall never shows an id (a key to delete)
+    app.state.secret = secrets.token_bytes(16)  # the wall's keys, this run's own
     app.state.limit = int(kiosk.scene.serve.max_upload_mb * 1_000_000)
     return app
 
@@ -72,14 +83,15 @@ def _kiosk(request: Request) -> Kiosk:
     return request.app.state.kiosk
 
 
-def authorised(request: Request) -> None:
-    """With a token, the request carries it (``Authorization: Bearer`` or ``?token=``); a request
-    that changes something comes from the kiosk's own pages, not another site's."""
-    origin, token = request.headers.get("origin"), request.app.state.token
+def authorised(request: Request, token: bool = True) -> None:
+    """With a token (and ``token``), the request carries it (``Authorization: Bearer`` or ``?token=``);
+    a request that changes something comes from the kiosk's own pages, not another site's."""
+    origin = request.headers.get("origin")
     if request.method in ("POST", "DELETE") and origin and urlsplit(origin).netloc not in _own(request):
         raise ApiError(403, "requests from other sites' pages are refused; use the kiosk's own page")
-    if token is None:
+    if request.app.state.token is None or not token:
         return
+    token = request.app.state.token
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     given = given.strip() if scheme.lower() == "bearer" else request.query_params.get("token", "")
     if not hmac.compare_digest(given.encode(), token.encode()):
@@ -157,36 +169,54 @@ async def state(request: Request) -> Response:
 # A visitor's film and its QR code need no token: the visitor's id (64 random bits) is the key,
 # so the phone that scans the code can fetch the film.
 async def qr(request: Request) -> Response:
-    return Response(_qr_svg(_links(request, await found(request))["film"]), media_type="image/svg+xml")
+    return Response(_qr_svg(_links(request, await found(request))["page"]), media_type="image/svg+xml")
 
 
 async def file(request: Request) -> Response:
     visitor = await found(request)
+    return await served(request, visitor, request.path_params["file"])
+
+
+async def served(request: Request, visitor: Visitor, name: str) -> Response:
+    """One of a visitor's files, as phones' players need it: byte ranges (206), an ETag and
+    Last-Modified (304 when unchanged). Opened before the answer starts: a DELETE meanwhile cannot
+    cut it short (the open file stays readable)."""
     try:
-        path = _kiosk(request).path(visitor, request.path_params["file"])
-        data = await run_in_threadpool(path.read_bytes)  # read whole: a DELETE meanwhile cannot cut it short
+        path = _kiosk(request).path(visitor, name)
+        stat = await run_in_threadpool(path.stat)
     except (UnknownVisitor, OSError):
-        raise ApiError(404, f"visitor {visitor.id} has no file {request.path_params['file']!r} (yet)") from None
-    return Response(data, media_type=media_type(path.name),
-                    headers={"Content-Disposition": f'inline; filename="{path.name}"'})
+        raise ApiError(404, f"visitor {visitor.id} has no file {name!r} (yet)") from None
+    etag = '"' + hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:32] + '"'
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers={"ETag": etag})
+    return FileResponse(path, media_type=media_type(path.name), stat_result=stat, content_disposition_type="inline",
+                        filename=path.name, headers={"ETag": etag, "Cache-Control": "private, max-age=3600"})
+
+
+async def phone(request: Request) -> Response:
+    """The visitor's film page (GET), or their film deleted from it (DELETE): no token, the id is the key."""
+    kiosk, visitor_id = _kiosk(request), request.path_params["id"]
+    if request.method == "DELETE":
+        authorised(request, token=False)
+        with contextlib.suppress(UnknownVisitor):
+            await run_in_threadpool(kiosk.delete, visitor_id)
+        return Response(status_code=204)
+    try:
+        visitor = await run_in_threadpool(kiosk.visitor, visitor_id)
+    except UnknownVisitor:
+        return film_page(kiosk.scene, None, None, status=404)
+    film = _links(request, visitor)["film"] if visitor.state == "done" else None
+    return film_page(kiosk.scene, visitor, film, status=200 if film else 404)
 
 
 def _links(request: Request, visitor: Visitor) -> dict[str, str]:
     scene = _kiosk(request).scene
-    base = (scene.serve.public_url or str(request.base_url)).rstrip("/")
+    base = request.app.state.address.of(str(request.base_url))
     # Playable first; before the film exists, the one the scene will write.
     films = [f"{visitor.name}{f.suffix}" for f in link_order(scene.output.formats)] or [f"{visitor.name}.mp4"]
     film = next((n for n in films if n in visitor.files), films[0])
     return {"self": f"{base}/api/visitors/{visitor.id}", "film": f"{base}/api/visitors/{visitor.id}/{film}",
-            "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}
-
-
-async def page(request: Request) -> Response:
-    return _asset("kiosk.html", "text/html; charset=utf-8", {"Content-Security-Policy": _PAGE_POLICY})
-
-
-async def script(request: Request) -> Response:
-    return _asset(request.path_params["name"] + ".js", "text/javascript; charset=utf-8", {})
+            "page": f"{base}/f/{visitor.id}", "qr": f"{base}/api/visitors/{visitor.id}/qr.svg"}
 
 
 async def failed(request: Request, exc: Exception) -> Response:
@@ -199,8 +229,15 @@ async def failed(request: Request, exc: Exception) -> Response:
 
 
 ROUTES = [
-    Route("/", page),
+    Route("/", kiosk_page),
+    Route("/favicon.ico", lambda request: Response(status_code=204)),
+    Route("/wall", wall_page),
     Route("/{name:str}.js", script),
+    Route("/{name:str}.css", script),
+    Route("/f/{id:str}", phone, methods=["GET", "DELETE"]),
+    Route("/api/kiosk", page_config),
+    Route("/api/wall", wall_films),
+    Route("/wall/films/{key:str}", wall_film),
     Route("/healthz", healthz),
     Route("/api/status", status),
     Route("/api/visitors", create, methods=["POST"]),
@@ -230,16 +267,6 @@ async def _body(request: Request, limit: int) -> bytes:
     except ClientDisconnect:
         raise ApiError(400, "the upload was cut off before its end; send it again") from None
     return b"".join(chunks)
-
-
-_ASSETS = {"kiosk.html": "render.serve", "kiosk.js": "render.serve", "viewer.js": "render.encode"}
-
-
-def _asset(name: str, media_type: str, headers: dict[str, str]) -> Response:
-    if name not in _ASSETS:
-        return JSONResponse({"error": "not found"}, status_code=404)
-    text = resources.files(_ASSETS[name]).joinpath(name).read_text(encoding="utf-8")
-    return Response(text, media_type=media_type, headers={"Cache-Control": "no-cache", **headers})
 
 
 def _qr_svg(url: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import multiprocessing
 import os
 import signal
@@ -21,6 +20,7 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     """Warm the scene's studio and serve it until Ctrl-C; return the exit code (0)."""
     import uvicorn
 
+    from render.serve.address import is_loopback, visitors_address
     from render.serve.http import kiosk_app
     from render.serve.kiosk import Kiosk
     from render.serve.lock import ServeLock
@@ -47,12 +47,14 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
         studio = Studio(scene, cache, None, console)
         kiosk = Kiosk(studio, Registry(scene.scene_dir), pool, workers, console)
         kiosk.start()
-        address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
-        if not _loopback(host):
+        page = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+        if not is_loopback(host):
             console.warn(f"listening on {host}: the kiosk is reachable from other machines"
                 + ("" if token else "; anyone who reaches it can send photos (set --token)"))
-        console.log(f"the kiosk of {scene.name} is ready at {address}{'?token=...' if token else ''} (Ctrl-C stops it)")
-        app = kiosk_app(kiosk, token, _hosts(host, scene.serve.public_url))
+        address = visitors_address(host, port, scene.serve.public_url)
+        console.log(address.said)
+        console.log(f"the kiosk of {scene.name} is ready at {page}{'?token=...' if token else ''} (Ctrl-C stops it)")
+        app = kiosk_app(kiosk, token, _hosts(host, scene.serve.public_url), address)
         # Bounded: connections at once, idle keep-alives, and the wait for slow clients on Ctrl-C.
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                 server_header=False, lifespan="off", limit_concurrency=64, timeout_keep_alive=5,
@@ -124,11 +126,3 @@ def _hosts(host: str, public_url: str | None) -> list[str] | None:
     if public_url:
         named.add(urlsplit(public_url).hostname or "")
     return sorted(named - {""})
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).is_loopback
-    return False

@@ -113,6 +113,21 @@ class Studio:
             "viewer": viewer,
         }
 
+    def attract(self) -> dict[str, Any]:
+        """The attract screen's morph: the happy eigenface moving along its first component, from one and
+        a half typical differences below the mean face to as far above it (the viewer's data)."""
+        basis, scene = self.basis, self.scene
+        reach = 1.5 * float(basis.spread_[0])
+        low = np.clip(basis.mean_ - reach * basis.components_[0], 0, 1).astype(np.float32)
+        high = np.clip(basis.mean_ + reach * basis.components_[0], 0, 1).astype(np.float32)
+        morph = Morph.of(low, basis, scene.morph)
+        coefficients = np.zeros(len(basis.components_))
+        coefficients[0] = reach
+        return viewer_data(face=low, target=high, basis=basis, coefficients=coefficients, weights=morph.weights,
+                           padding=scene.morph.padding, pad_value=scene.morph.pad_value, size=scene.output.size,
+                           interpolation=scene.output.interpolation, emotion=scene.filter.emotion, idle_seconds=0.01,
+                           loop="pingpong", hold_start=1.0, hold_end=1.0)
+
     def clip(self, name: str, morph: Morph, readout: np.ndarray | None, source: str, from_photo: bool = True) -> ClipJob:
         """The clip job of one face's morph, as a batch would plan it."""
         return ClipJob(self.scene, name, morph, self.state, readout, from_photo=from_photo,

@@ -119,6 +119,12 @@ class Registry:
     def pending_count(self) -> int:
         return self._read("SELECT COUNT(*) FROM visitors WHERE state = 'pending'", ())[0][0]
 
+    def newest_done(self, limit: int) -> list[Record]:
+        """The visitors whose film is made, newest first (the wall's)."""
+        rows = self._read("SELECT id, created, state, reason, files, bytes FROM visitors WHERE state = 'done' "
+                          "ORDER BY created DESC LIMIT ?", (limit,))
+        return [_record(row) for row in rows]
+
     def older_than(self, when: float) -> list[Record]:
         rows = self._read("SELECT id, created, state, reason, files, bytes FROM visitors WHERE created < ?", (when,))
         return [_record(row) for row in rows]
