@@ -51,6 +51,16 @@ window.HappyViewer = { start(D, elements) {
   // Cubic and Lanczos overshoot beside the black padding: each pixel is clamped between the 2x2 source
   // pixels around it, as the film's frames are (render.film.compose).
   const antiring = D.interpolation === "cubic" || D.interpolation === "lanczos";
+  // With those kernels the face is scaled on its own border (its edge pixels repeated) and laid on the
+  // padding through the padding's edge scaled linearly, as the film's frames are: no flat blocks
+  // along the edge. The linear edge is separable: inside(y, x) = rows[y] * cols[x].
+  const soft = !same && antiring && D.padding > 0;
+  const edge = soft ? (() => {
+    const L = taps(side, size, "linear"), line = new Float64Array(size);
+    const inside = (i) => (i >= D.padding && i < side - D.padding ? 1 : 0);
+    for (let d = 0; d < size; d++) line[d] = L.index[d].reduce((sum, i, t) => sum + inside(i) * L.weight[d][t], 0);
+    return line;  // the same along both axes: the face is square
+  })() : null;
 
   const canvas = elements.canvas, label = elements.label;
   const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -88,11 +98,21 @@ window.HappyViewer = { start(D, elements) {
   }
   function draw(level) {
     const w = weightAt(level);
-    padded.fill(D.pad_value);
-    for (let y = 0; y < D.height; y++) {
-      for (let x = 0; x < D.width; x++) {
-        const i = y * D.width + x;
-        padded[(y + D.padding) * side + x + D.padding] = Math.fround((1 - w) * face[i] + w * target[i]);
+    if (soft) {  // the padding holds the face's edge pixels repeated
+      for (let y = 0; y < side; y++) {
+        const fy = Math.min(Math.max(y - D.padding, 0), D.height - 1);
+        for (let x = 0; x < side; x++) {
+          const i = fy * D.width + Math.min(Math.max(x - D.padding, 0), D.width - 1);
+          padded[y * side + x] = Math.fround((1 - w) * face[i] + w * target[i]);
+        }
+      }
+    } else {
+      padded.fill(D.pad_value);
+      for (let y = 0; y < D.height; y++) {
+        for (let x = 0; x < D.width; x++) {
+          const i = y * D.width + x;
+          padded[(y + D.padding) * side + x + D.padding] = Math.fround((1 - w) * face[i] + w * target[i]);
+        }
       }
     }
     const pixels = image.data;
@@ -122,6 +142,7 @@ window.HappyViewer = { start(D, elements) {
             const c = padded[y1 * side + x0], d = padded[y1 * side + x1];
             v = Math.min(Math.max(v, Math.min(a, b, c, d)), Math.max(a, b, c, d));
           }
+          if (soft) { const m = edge[y] * edge[x]; v = v * m + D.pad_value * (1 - m); }
           put(y * size + x, v);
         }
       }

@@ -63,10 +63,13 @@ class Canvas:
         if padded.shape != (self.size, self.size):
             import cv2
 
-            resized = cv2.resize(
-                padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
-            )
-            padded = _antiring(resized, padded) if self.interpolation in _RINGING else resized
+            if self.interpolation in _RINGING and self.pad_value is not None and self.padding:
+                padded = self._soft_edged(face)
+            else:
+                resized = cv2.resize(
+                    padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
+                )
+                padded = _antiring(resized, padded) if self.interpolation in _RINGING else resized
         square = to_pixels(padded)
         width, height = self.frame_size
         if (width, height) == (self.size, self.size):
@@ -76,6 +79,25 @@ class Canvas:
         out[top : top + self.size, left : left + self.size] = square
         return out
 
+
+    def _soft_edged(self, face: np.ndarray) -> np.ndarray:
+        """The face scaled on its own border (its edge pixels repeated: nothing for the kernel to
+        overshoot at), then laid on the padding through the padding's own edge scaled linearly.
+
+        Scaled together, the sharp step from the face to a flat padding makes cubic and Lanczos
+        kernels overshoot by up to a tenth of the range for several rows; clamped to the source pixels
+        around them, those rows became flat blocks, one per source pixel, along the edge (a beaded
+        row). Apart, the face keeps its kernel's sharpness up to its edge, and the edge itself is a
+        soft ramp one source pixel wide. The viewer's script composes its frames the same way.
+        """
+        import cv2
+
+        size, kernel = (self.size, self.size), _INTERPOLATION[self.interpolation]
+        inner = np.pad(face, self.padding, mode="edge")
+        sharp = _antiring(cv2.resize(inner, size, interpolation=kernel), inner)
+        inside = np.pad(np.ones_like(face), self.padding, constant_values=0.0)
+        edge = cv2.resize(inside, size, interpolation=cv2.INTER_LINEAR)
+        return sharp * edge + np.float32(self.pad_value) * (np.float32(1.0) - edge)
 
     def mask(self, shape: tuple[int, int]) -> np.ndarray:
         """The alpha channel (uint8) of this canvas's frames for faces of ``shape``: 255 on the face and
