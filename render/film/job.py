@@ -29,7 +29,7 @@ class FilmJob:
     def __call__(self) -> Finished:
         entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
                               fps=self.scene.output.fps)
-        return Finished(self.scene.name, self.name, entry)
+        return Finished(str(self.scene.scene_dir), self.name, entry)
 
     def write(self, staging: Path) -> int:
         """Write the film's files into ``staging``; return its video frame count."""

@@ -16,7 +16,8 @@ __all__ = ["Job", "Finished"]
 
 @dataclass(frozen=True)
 class Finished:
-    """A finished job: the manifest entry of ``name`` in scene ``scene``."""
+    """A finished job: the manifest entry of ``name`` in the scene whose folder is ``scene`` (a scene is
+    its folder: two scenes of one name may write two folders in one run)."""
 
     scene: str
     name: str

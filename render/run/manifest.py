@@ -11,18 +11,26 @@ Every record is appended at once to a journal beside it (``.manifest.journal``, 
 flushed), and the manifest itself is rewritten atomically from time to time and at the end, when the
 journal is folded in and removed. A run killed at any moment (SIGKILL included) therefore loses no
 finished clip or upload: the next load replays the journal (a last line cut short is ignored).
+
+Several processes may write one scene's records at once (a batch beside the live kiosk's hot folder,
+two publishes, two renders): every append and every save takes the scene's records lock
+(``.manifest.lock``, held for milliseconds), and a save merges: it reads the manifest and journal on
+disk, puts in what this process recorded (or forgot), and writes the whole; so no writer ever drops
+another's records. A lock held for more than :data:`LOCK_SECONDS` is said, naming its holder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Iterator
 
 from render.errors import OutputError, shown
 from render.ground.console import Console
@@ -32,6 +40,8 @@ __all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
 
 MANIFEST_FILE = "manifest.json"
 JOURNAL_FILE = ".manifest.journal"
+LOCK_FILE = ".manifest.lock"
+LOCK_SECONDS = 30.0  #: the longest a writer waits for another's append or save
 VERSION = 1
 _STALE_SECONDS = 60.0  #: a temporary manifest older than this was left by a killed save
 
@@ -45,18 +55,30 @@ class Manifest:
     clips: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     _saved: float = field(default_factory=time.monotonic, repr=False)
-    _journal: IO[str] | None = field(default=None, repr=False)
     _pending: bool = field(default=False, repr=False)
+    #: what this process recorded or forgot: a save puts these over what is on disk, and only these
+    _mine: dict[str, dict[str, Any] | None] = field(default_factory=dict, repr=False)
+    _mine_published: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, folder: Path, scene: str, console: Console) -> Manifest:
         manifest = cls(folder, scene)
-        path = folder / MANIFEST_FILE
+        with manifest._locked(create=False):
+            manifest.clips, manifest.published = manifest._on_disk(console)
+            manifest._pending = (folder / JOURNAL_FILE).exists()
+            manifest._sweep()
+        return manifest
+
+    def _on_disk(self, console: Console | None) -> tuple[dict, dict]:
+        """The records on disk: the manifest (set aside when damaged, with a warning) and the journal."""
+        clips: dict[str, dict[str, Any]] = {}
+        published: dict[str, dict[str, dict[str, Any]]] = {}
+        path = self.folder / MANIFEST_FILE
         if path.exists() or path.is_symlink():
             try:
                 if not path.is_file():
                     raise ValueError("not a regular file")
-                manifest.clips, manifest.published = _parse(_read(path))
+                clips, published = _parse(_read(path))
             except (OSError, ValueError, UnicodeDecodeError) as exc:
                 aside = path.with_name(f"{MANIFEST_FILE}.damaged")
                 try:  # kept for a look, out of the way of the rebuilt one
@@ -66,10 +88,10 @@ class Manifest:
                     kept = f"moved to {aside.name}"
                 except OSError:
                     kept = "left as it is"
-                console.warn(f"{shown(path)}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
-        manifest._replay(console)
-        manifest._sweep()
-        return manifest
+                if console is not None:
+                    console.warn(f"{shown(path)}: unreadable ({exc}); {kept}, rebuilt, and every clip of the scene is rendered again")
+        _replay(self.folder / JOURNAL_FILE, clips, published, console)
+        return clips, published
 
     def up_to_date(self, clip: str, settings: str) -> bool:
         """Whether the clip's record has these settings and all its files are there, whole."""
@@ -86,12 +108,19 @@ class Manifest:
     def record(self, clip: str, entry: dict[str, Any], every: float = 10.0) -> None:
         """Add a finished clip, in the journal at once; fold the journal into the manifest when
         ``every`` seconds have passed since the last time (0: now)."""
-        self.clips[clip] = entry
+        self.clips[clip] = self._mine[clip] = entry
         self._append({"clip": clip, "entry": entry}, every)
+
+    def forget(self, clip: str) -> dict[str, Any] | None:
+        """Take a clip out of the records (its next save removes it from the file too); its entry."""
+        self._mine[clip] = None
+        entry = self.clips.pop(clip, None)
+        self._append({"clip": clip, "forget": True}, 10.0)
+        return entry
 
     def record_published(self, target: str, name: str, entry: dict[str, Any], every: float = 10.0) -> None:
         """Add one file published to ``target`` (a URL), in the journal at once."""
-        self.published.setdefault(target, {})[name] = entry
+        self.published.setdefault(target, {})[name] = self._mine_published[(target, name)] = entry
         self._append({"published": target, "file": name, "entry": entry}, every)
 
     def flush(self) -> None:
@@ -108,34 +137,39 @@ class Manifest:
                               "folder's permissions and free space (what finished is in the journal beside it)") from exc  # --debug shows the original
 
     def _save(self) -> None:
-        self._saved, self._pending = time.monotonic(), False
-        document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(self.clips.items()))}
-        if self.published:
-            document["published"] = {url: dict(sorted(files.items())) for url, files in sorted(self.published.items())}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=self.folder)
-        os.chmod(tmp, 0o666 & ~_umask())  # an ordinary file, not mkstemp's private one
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=1)
-                f.write("\n")
-            os.replace(tmp, self.folder / MANIFEST_FILE)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        # Only now is the journal redundant: a save cut short keeps it, and the next load replays it.
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
-        (self.folder / JOURNAL_FILE).unlink(missing_ok=True)
+        with self._locked():
+            # Merged: what is on disk now (another writer's records included), this process's own over it.
+            clips, published = self._on_disk(None)
+            for clip, entry in self._mine.items():
+                if entry is None:
+                    clips.pop(clip, None)
+                else:
+                    clips[clip] = entry
+            for (target, name), entry in self._mine_published.items():
+                published.setdefault(target, {})[name] = entry
+            self.clips, self.published = clips, published
+            self._saved, self._pending = time.monotonic(), False
+            document = {"version": VERSION, "scene": self.scene, "clips": dict(sorted(clips.items()))}
+            if published:
+                document["published"] = {url: dict(sorted(files.items())) for url, files in sorted(published.items())}
+            fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=self.folder)
+            os.chmod(tmp, 0o666 & ~_umask())  # an ordinary file, not mkstemp's private one
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(document, f, indent=1)
+                    f.write("\n")
+                os.replace(tmp, self.folder / MANIFEST_FILE)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            # Only now is the journal redundant (every writer appends under the lock: nothing is in it
+            # that this save did not read); a save cut short keeps it, and the next load replays it.
+            (self.folder / JOURNAL_FILE).unlink(missing_ok=True)
 
     def _append(self, line: dict[str, Any], every: float) -> None:
         try:
-            if self._journal is None:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self._journal = open(self.folder / JOURNAL_FILE, "a", encoding="utf-8")
-            self._journal.write(json.dumps(line, separators=(",", ":")) + "\n")
-            self._journal.flush()  # in the kernel's hands: a killed process loses nothing
+            with self._locked(), open(self.folder / JOURNAL_FILE, "a", encoding="utf-8") as journal:
+                journal.write(json.dumps(line, separators=(",", ":")) + "\n")  # in the kernel's hands at close
         except OSError as exc:
             raise OutputError(f"{shown(self.folder / JOURNAL_FILE)}: cannot be written ({exc.strerror}); check the "
                               "folder's permissions and free space") from exc  # --debug shows the original
@@ -143,28 +177,39 @@ class Manifest:
         if time.monotonic() - self._saved >= every:
             self.save()
 
-    def _replay(self, console: Console) -> None:
-        path = self.folder / JOURNAL_FILE
+    @contextlib.contextmanager
+    def _locked(self, create: bool = True) -> Iterator[None]:
+        """The scene's records lock, for one append or save (none where there is no folder yet and
+        ``create`` is off: nothing to read, nobody else writing)."""
+        import fcntl
+
+        if create:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / LOCK_FILE
         try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except (FileNotFoundError, IsADirectoryError):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666 & ~_umask())
+        except OSError:
+            if create:
+                raise
+            yield  # a folder not there yet, or one this process may only read: nothing to lock for a read
             return
-        except OSError as exc:
-            console.warn(f"{shown(path)}: unreadable ({exc}); what it recorded is rendered or published again")
-            return
-        for line in lines:
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict):
-                    continue
-                if isinstance(item.get("clip"), str) and _clip_record(item.get("entry")):
-                    self.clips[item["clip"]] = item["entry"]
-                elif (isinstance(item.get("published"), str) and isinstance(item.get("file"), str)
-                      and isinstance(item.get("entry"), dict)):
-                    self.published.setdefault(item["published"], {})[item["file"]] = item["entry"]
-            except ValueError:
-                continue  # a line cut short by a kill: what it was about is simply done again
-        self._pending = True
+        try:
+            deadline = time.monotonic() + LOCK_SECONDS
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+                        raise OutputError(f"{shown(self.folder)}: the scene's records are held by {holder} for over "
+                                          f"{LOCK_SECONDS:g} s; try again when it is done") from None
+                    time.sleep(0.02)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} ({' '.join(sys.argv[:3])[:150]})".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # the lock goes with it
 
     def _sweep(self) -> None:
         """Remove temporary manifests that a killed save left behind."""
@@ -175,6 +220,32 @@ class Manifest:
                     stale.unlink()
             except OSError:
                 pass
+
+
+def _replay(path: Path, clips: dict, published: dict, console: Console | None) -> None:
+    """Put the journal's records into ``clips`` and ``published``."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except (FileNotFoundError, IsADirectoryError):
+        return
+    except OSError as exc:
+        if console is not None:
+            console.warn(f"{shown(path)}: unreadable ({exc}); what it recorded is rendered or published again")
+        return
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a kill: what it was about is simply done again
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("clip"), str) and _clip_record(item.get("entry")):
+            clips[item["clip"]] = item["entry"]
+        elif isinstance(item.get("clip"), str) and item.get("forget") is True:
+            clips.pop(item["clip"], None)
+        elif (isinstance(item.get("published"), str) and isinstance(item.get("file"), str)
+              and isinstance(item.get("entry"), dict)):
+            published.setdefault(item["published"], {})[item["file"]] = item["entry"]
 
 
 def _parse(text: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:

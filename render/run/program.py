@@ -103,7 +103,7 @@ class Program:
                 scene = options.scene(path)
                 if options.publish and scene.publish.to is None:  # said before an hour of rendering, not after
                     raise nowhere(scene)
-                other = folders.setdefault(scene.scene_dir.resolve(), path)
+                other = folders.setdefault(scene.scene_dir.resolve(), path)  # a scene is its folder
                 if other != path:
                     raise SceneError(f"{shown(path)}: name: {scene.name!r} is the name of {other} too, and both would write "
                                      f"{scene.scene_dir}; give each scene its own name")
@@ -122,7 +122,7 @@ class Program:
                 for name in plan.skipped:
                     self.report.skip(f"{plan.scene.name}: {name}")
             if jobs:
-                self._run(jobs, {plan.scene.name: plan for plan in plans})
+                self._run(jobs, {str(plan.scene.scene_dir): plan for plan in plans})
         finally:  # Ctrl-C or a failure: the live display goes, the terminal gets its cursor back
             self.report.stop()
         if self.report.total:

@@ -102,7 +102,7 @@ def carry_over(manifest: Manifest, registry: Registry, console: Console) -> None
     folder = registry.folder
     moved = [name for name in list(manifest.clips) if name.startswith(PREFIX) and plausible(name[len(PREFIX):])]
     for name in moved:
-        entry = manifest.clips.pop(name)
+        entry = manifest.forget(name)
         visitor_id = name[len(PREFIX):]
         files = entry.get("files", {}) if isinstance(entry, dict) and isinstance(entry.get("files"), dict) else {}
         kept = sorted(f for f in files if own_file(folder, visitor_id, f) and (folder / f).is_file())
