@@ -1,13 +1,18 @@
 """``render watch``: a photo booth's hot folder, each new or replaced photo rendered once.
 
 The scene's ``{folder: ...}`` inputs are rendered as a batch first (what is up to date is skipped),
-then watched (watchdog): a photo that appears, or is replaced, is rendered as soon as it has stopped
-growing (a file still being copied is waited for); a removed photo's films are left alone; a photo
-without a usable face is named in one line and the watch goes on. Ctrl-C stops it.
+then watched (watchdog): a photo that appears, or is replaced, is rendered once it is whole: it has
+stopped changing and its bytes end as a whole JPEG or PNG ends (a copy that stalls is waited for, up
+to :data:`STALL_SECONDS`); a removed photo's films are left alone. A long-running command never dies
+of one input: a photo without a usable face, a link loop, a link through a file named like a photo,
+even a bug, is named in one line and the watch goes on. A watched folder removed, or renamed away (an
+operator clearing the booth), is said, waited for, and watched again when it is back, its photos
+rendered. Ctrl-C stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +30,11 @@ from render.scene import FolderInput
 
 __all__ = ["watch_scene", "SETTLE_SECONDS"]
 
-#: A photo whose size and modification time have not changed for this long is taken as complete.
+#: A photo whose size and modification time have not changed for this long, and whose bytes end as a
+#: whole photo's do, is taken as complete.
 SETTLE_SECONDS = 1.0
+#: A photo unchanged this long is rendered (or said to be damaged) even when its end is not whole.
+STALL_SECONDS = 60.0
 
 
 def watch_scene(path: Path, options: Options) -> int:
@@ -55,15 +63,14 @@ def watch_scene(path: Path, options: Options) -> int:
 
     cache = Cache(options.cache_dir or default_cache_dir(), console=console)
     observer = Observer()
-    for folder in folders:
-        observer.schedule(Arrivals(), str(folder), recursive=False)
+    watched = _Folders(observer, Arrivals(), folders, arrived, console)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="film") as executor:
         studio = Studio(scene, cache, executor, console, warm=scene.reads_frames, kiosk=False)
         observer.start()
         console.log(f"watching {', '.join(map(str, folders))} for new photos (Ctrl-C stops)")
         try:
             with interrupt.deferred():  # Ctrl-C lands between photos, never inside the queue's wait
-                _loop(arrived, studio, set(folders), options)
+                _loop(arrived, studio, watched, options)
         except KeyboardInterrupt:
             console.log("stopped watching")
         finally:
@@ -72,13 +79,62 @@ def watch_scene(path: Path, options: Options) -> int:
     return 0
 
 
-def _loop(arrived, studio, folders: set[Path], options: Options) -> None:
+class _Folders:
+    """The watched folders, each followed: gone (removed, renamed away) is said once and waited for;
+    back (the same path, a new folder) is watched again and its photos looked at."""
+
+    def __init__(self, observer, handler, folders: list[Path], arrived, console) -> None:  # noqa: ANN001
+        self.observer, self.handler, self.arrived, self.console = observer, handler, arrived, console
+        self.watches: dict[Path, tuple[object, tuple[int, int] | None]] = {}
+        for folder in folders:
+            self._watch(folder)
+        self.paths = set(folders)
+
+    def _identity(self, folder: Path) -> tuple[int, int] | None:
+        try:
+            stat = folder.stat()
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino) if folder.is_dir() else None
+
+    def _watch(self, folder: Path) -> None:
+        self.watches[folder] = (self.observer.schedule(self.handler, str(folder), recursive=False), self._identity(folder))
+
+    def check(self) -> None:
+        for folder, (watch, identity) in list(self.watches.items()):
+            now = self._identity(folder)
+            if now == identity:
+                continue
+            if watch is not None:
+                with contextlib.suppress(KeyError, OSError):  # its watcher may have stopped by itself
+                    self.observer.unschedule(watch)
+            if now is None:
+                self.console.warn(f"{folder}: the watched folder is gone (removed or renamed); waiting for it to "
+                                  "come back")
+                self.watches[folder] = (None, None)
+                continue
+            try:
+                self._watch(folder)
+                entries = sorted(folder.iterdir())
+            except OSError:  # gone again already: the next check says it
+                self.watches[folder] = (None, None)
+                continue
+            self.console.log(f"{folder}: the watched folder is back; watching it again")
+            for entry in entries:  # what was copied in while it was not watched
+                self.arrived.put(entry)
+
+
+def _loop(arrived, studio, folders: _Folders, options: Options) -> None:
     waiting: dict[Path, tuple[tuple[int, int], float]] = {}  # photo -> (size, mtime), since when unchanged
+    checked = time.monotonic()
     while True:
         interrupt.check()
+        if time.monotonic() - checked >= 1.0:
+            folders.check()
+            checked = time.monotonic()
         try:
             photo = arrived.get(timeout=0.2)
-            if photo.parent in folders and photo.suffix.lower() in PHOTO_SUFFIXES:
+            if photo.parent in folders.paths and photo.suffix.lower() in PHOTO_SUFFIXES:
                 waiting[photo] = ((-1, -1), time.monotonic())
             continue
         except queue.Empty:
@@ -87,23 +143,49 @@ def _loop(arrived, studio, folders: set[Path], options: Options) -> None:
         for photo, (seen, since) in list(waiting.items()):
             try:
                 stat = photo.stat()
+                if not photo.is_file():
+                    raise IsADirectoryError(f"{photo.name} is not a file")
             except FileNotFoundError:  # removed before it settled: nothing to do
                 del waiting[photo]
+                continue
+            except (OSError, RuntimeError) as exc:  # a link loop, a link through a file, a folder named .jpg
+                del waiting[photo]
+                options.console.error(f"{shown(photo)}: cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+                                      "copy the photo itself into the folder")
                 continue
             current = (stat.st_size, stat.st_mtime_ns)
             if current != seen:
                 waiting[photo] = (current, now)
-            elif now - since >= SETTLE_SECONDS:
+            elif now - since >= SETTLE_SECONDS and (whole(photo) or now - since >= STALL_SECONDS):
                 del waiting[photo]
                 _render(photo, studio, options)
 
 
-def _render(photo: Path, studio, options: Options) -> None:
-    """Render one settled photo, unless its film is already up to date; a failure is said, not raised."""
-    scene = studio.scene
-    name = _name(photo, studio)
-    label = f"{scene.name}: {name}"
+def whole(photo: Path) -> bool:
+    """Whether a photo's bytes end as a whole JPEG (its end-of-image marker, give or take a few bytes
+    of padding) or PNG (its IEND chunk) does: a copy still under way, or stalled, does not."""
     try:
+        with photo.open("rb") as f:
+            head = f.read(8)
+            f.seek(max(0, photo.stat().st_size - 64))
+            tail = f.read()
+    except OSError:
+        return True  # said by the render that follows
+    if head.startswith(b"\x89PNG"):
+        return tail.endswith(b"IEND\xaeB`\x82")
+    if head.startswith(b"\xff\xd8"):
+        return b"\xff\xd9" in tail[-32:]
+    return True  # not a photo at all: said by the render
+
+
+def _render(photo: Path, studio, options: Options) -> None:
+    """Render one settled photo, unless its film is already up to date; a failure, whatever it is, is
+    said in one line and the watch goes on (``--debug`` raises what is not the tool's own)."""
+    scene = studio.scene
+    label = f"{scene.name}: {clip_name(photo)}"
+    try:
+        name = _name(photo, studio)
+        label = f"{scene.name}: {name}"
         face = match_tone(studio.portraits.framed(photo), *studio.tone)
         morph = Morph.of(face, studio.basis, scene.morph)
         job = studio.clip(name, morph, studio.read(morph) if scene.reads_frames else None,
@@ -119,6 +201,14 @@ def _render(photo: Path, studio, options: Options) -> None:
         if options.debug:
             raise
         options.console.error(f"{label}: {exc}")
+        return
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a long-running command never dies of one input
+        if options.debug:
+            raise
+        options.console.error(f"{label}: failed unexpectedly ({type(exc).__name__}: {exc}); the watch goes on "
+                              "(--debug shows where)")
         return
     options.console.log(f"{label}: done")
 

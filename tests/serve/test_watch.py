@@ -116,3 +116,40 @@ def test_a_hot_folder_names_clips_as_a_batch_does(tmp_path, photos, olivetti_hom
     assert watched == batched, said()
     assert len({name.casefold() for name in watched}) == 3 and "manifest" not in watched
     assert sorted(p.name for p in out.glob("*.gif")) == sorted(f"{name}.gif" for name in watched)
+
+
+def test_the_watch_survives_links_stalls_and_its_folder_going(tmp_path, photos, olivetti_home, isolated_cache):
+    booth = tmp_path / "booth"
+    booth.mkdir()
+    scene = write_scene(tmp_path, "name: booth\ninputs: [{folder: booth}]\nmorph: {levels: 8}\n"
+                                  "output: {dir: out, size: 64, formats: [gif]}\n")
+    out = tmp_path / "out" / "booth"
+    with watching(scene, tmp_path, isolated_cache) as said:
+        # Links that lead nowhere a photo can be read: each said in one line, the watch goes on.
+        (booth / "loop.jpg").symlink_to(booth / "loop.jpg")
+        (tmp_path / "notes.txt").write_text("not a folder")
+        (booth / "through.jpg").symlink_to(tmp_path / "notes.txt" / "inner.jpg")
+        (booth / "folder.jpg").mkdir()
+        wait_for(lambda: "loop.jpg: cannot be read" in said() and "through.jpg: cannot be read" in said(), 30,
+                 "the links to be named")
+
+        # A copy that stalls halfway for longer than the settling second: rendered once it is whole,
+        # never said to be damaged.
+        data = (photos / "biden.jpg").read_bytes()
+        with (booth / "stalled.jpg").open("wb") as f:
+            f.write(data[: len(data) // 2])
+            f.flush()
+            time.sleep(3.0)
+            f.write(data[len(data) // 2 :])
+        wait_for(lambda: (out / "stalled.gif").is_file(), 90, "the stalled photo's film")
+        assert "damaged" not in said() and said().count("booth: stalled: done") == 1, said()
+
+        # The operator clears the booth: the folder renamed away, a new one made, a photo copied in.
+        booth.rename(tmp_path / "booth-day-1")
+        wait_for(lambda: "the watched folder is gone" in said(), 30, "the folder's going to be said")
+        booth.mkdir()
+        (booth / "next.jpg").write_bytes((photos / "obama.jpg").read_bytes())
+        wait_for(lambda: (out / "next.gif").is_file(), 90, "the new folder's photo to be rendered")
+        assert "the watched folder is back" in said()
+        (booth / "later.png").write_bytes((photos / "speaker_rgba.png").read_bytes())  # and watched again
+        wait_for(lambda: (out / "later.gif").is_file(), 90, "a photo copied into the new folder")
