@@ -118,10 +118,12 @@ class Cache:
         for meta_path in sorted(self.root.glob("*-*.json")) if self.root.is_dir() else []:
             try:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                if not _entry_meta(meta):
+                    continue  # damaged, or another program's: neither listed nor counted, and pruned
                 stat = meta_path.stat()
                 size = stat.st_size + meta_path.with_suffix(".npz").stat().st_size
-                found.append(CacheEntry(meta["kind"], meta["key"], meta["parts"], meta["created"], size, stat.st_mtime))
-            except (OSError, ValueError, KeyError, TypeError):
+                found.append(CacheEntry(meta["kind"], meta["key"], meta["parts"], float(meta["created"]), size, stat.st_mtime))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 continue
         return sorted(found, key=lambda e: e.created)
 
@@ -195,6 +197,14 @@ class Cache:
                 f"{self.root}: cannot write the cache ({exc.strerror}); choose another folder with "
                 f"--cache-dir or ${CACHE_ENV}"
             ) from None
+
+
+def _entry_meta(meta: Any) -> bool:
+    """Whether an entry's metadata has the shape this version writes."""
+    created = meta.get("created") if isinstance(meta, dict) else None
+    return (isinstance(meta, dict) and isinstance(meta.get("kind"), str) and isinstance(meta.get("key"), str)
+            and isinstance(meta.get("parts"), dict) and isinstance(created, (int, float))
+            and not isinstance(created, bool) and created == created)  # not NaN
 
 
 def _describe(array: np.ndarray) -> dict[str, Any]:

@@ -95,6 +95,7 @@ class Program:
         return the exit code of the whole run."""
         options = self.options
         cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, console=self.console)
+        cap = max_bytes()  # a cap that is not a size is said now, not after an hour of rendering
         files = scene_files(paths)
         plans, failed_scenes = [], []
         folders: dict[Path, Path] = {}  # scene folder -> the scene file that writes it
@@ -127,7 +128,7 @@ class Program:
             self.report.stop()
         if self.report.total:
             self.report.end(sorted({str(plan.scene.scene_dir) for plan in plans}))
-        cache.prune(max_size=max_bytes())  # least recently used entries first: what this run used stays
+        cache.prune(max_size=cap)  # least recently used entries first: what this run used stays
         if then is not None:  # publishing, when asked: a later stage's step, handed in
             for plan in plans:
                 then(plan.scene, plan.manifest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from render.errors import OutputError
@@ -37,17 +38,32 @@ output:
 
 
 def write_starter(folder: Path) -> list[Path]:
-    """Write ``scene.yaml``, ``scene.schema.json`` and ``photos/`` into ``folder``; never overwrite."""
+    """Write ``scene.yaml``, ``scene.schema.json`` and ``photos/`` into ``folder``; never overwrite and
+    never write through a link: an existing schema is left as it is (``render schema`` refreshes it).
+    Returns what it wrote."""
     from render.scene.load import scene_schema
 
     scene, schema, photos = folder / "scene.yaml", folder / "scene.schema.json", folder / "photos"
+    for path in (scene, schema, photos):
+        if path.is_symlink():
+            raise OutputError(f"{path}: is a symbolic link, which render init does not write through; remove it, "
+                              "or choose another folder")
     if scene.exists():
         raise OutputError(f"{scene}: already exists; render it, or choose another folder for render init")
+    written = []
     try:
         photos.mkdir(parents=True, exist_ok=True)
-        schema.write_text(json.dumps(scene_schema(), indent=2) + "\n", encoding="utf-8")
-        with scene.open("x", encoding="utf-8") as f:
-            f.write(STARTER)
+        if not schema.exists():
+            _create(schema, json.dumps(scene_schema(), indent=2) + "\n")
+            written.append(schema)
+        _create(scene, STARTER)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the starter scene ({exc.strerror}); choose another folder") from None
-    return [scene, schema, photos]
+    return [scene, *written, photos]
+
+
+def _create(path: Path, text: str) -> None:
+    """A new file: refused when anything is at ``path`` (a link included), never followed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)

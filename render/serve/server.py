@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import os
 import signal
+import socket
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from render.cache import Cache, default_cache_dir
+from render.errors import UsageError
 from render.run.program import Options
 
 __all__ = ["serve_scene"]
@@ -29,6 +32,10 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     from render.serve.visitors import Registry
 
     console = options.console
+    if token is not None and not (token and token.isascii() and token.isprintable() and " " not in token):
+        raise UsageError("--token (or $HAPPY_FACES_TOKEN) must be printable ASCII without spaces: browsers send "
+                         "it in a header, which holds nothing else; choose another token")
+    listening = _listening(host, port)  # a busy port said now, before the studio warms and says it is ready
     _one_core_a_visitor()
     scene = options.scene(path)
     check_folder(scene.scene_dir)  # no link takes the lock or a visitor's data out of the folder
@@ -63,7 +70,7 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
         # hand, then raises the signal again: both end here, as KeyboardInterrupt, for the tidy stop below.
         signal.signal(signal.SIGTERM, _interrupted)
         try:
-            uvicorn.Server(config).run()
+            uvicorn.Server(config).run(sockets=[listening])
         except KeyboardInterrupt:
             pass
         # A second Ctrl-C or SIGTERM while stopping would cut the tidy stop short and leave it hanging.
@@ -75,7 +82,31 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
         if kiosk is not None:
             kiosk.stop()
         lock.release()
+        listening.close()
     return 0
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` and listening, for uvicorn to serve on."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UsageError(f"--host {host}: not an address of this machine ({exc}); use 127.0.0.1, 0.0.0.0 or one of "
+                         "its addresses") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} on {host} is in use (another kiosk, or another server); stop it, or "
+                             "choose another with --port") from None
+        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --host or --port "
+                         "(ports under 1024 need root)") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _one_core_a_visitor() -> None:
