@@ -13,7 +13,7 @@ import numpy as np
 
 from render.errors import InputError, RenderWarning, shown
 
-__all__ = ["MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
+__all__ = ["without_location", "MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
 
 #: Largest photo accepted (width x height): 50 megapixels, beyond any camera a visitor carries and
 #: far below what would exhaust memory (a decompression bomb is refused before it is decoded).
@@ -102,3 +102,83 @@ def _to_gray(image) -> np.ndarray:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def without_location(data: bytes) -> bytes:
+    """A JPEG's or PNG's bytes with where it was taken removed, and nothing else changed: the GPS block
+    of its EXIF (the orientation and the rest kept), its XMP and IPTC blocks (which may name the place)
+    dropped; the image data untouched. Bytes it cannot walk are returned re-encoded without any of it."""
+    try:
+        if data.startswith(b"\xff\xd8"):
+            return _jpeg_without_location(data)
+        if data.startswith(b"\x89PNG\r\n\x1a\n"):
+            return _png_without_location(data)
+    except (ValueError, IndexError, SyntaxError, OSError):
+        pass
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.save(out, "PNG" if data.startswith(b"\x89PNG") else "JPEG", quality=95)
+        return out.getvalue()
+
+
+def _no_gps(exif_bytes: bytes) -> bytes:
+    """EXIF (``Exif\\0\\0`` and its TIFF block) without its GPS block."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif.load(exif_bytes)
+    if 0x8825 not in exif:
+        return exif_bytes
+    del exif[0x8825]
+    return exif.tobytes()
+
+
+def _jpeg_without_location(data: bytes) -> bytes:
+    out, i = bytearray(data[:2]), 2
+    while True:
+        if data[i] != 0xFF:
+            raise ValueError("not a marker")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xDA, 0xD9):  # the image data begins (or ends): the rest as it is
+            return bytes(out + data[i:])
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            out += data[i:i + 2]
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if length < 2 or i + 2 + length > len(data):
+            raise ValueError("a segment longer than the file")
+        payload = data[i + 4:i + 2 + length]
+        if marker == 0xE1 and payload.startswith(b"Exif\x00\x00"):
+            exif = _no_gps(payload)
+            out += b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+        elif not (marker == 0xE1 or marker == 0xED):  # APP1 XMP (and extended XMP), APP13 IPTC: dropped
+            out += data[i:i + 2 + length]
+        i += 2 + length
+
+
+def _png_without_location(data: bytes) -> bytes:
+    import zlib
+
+    out, i = bytearray(data[:8]), 8
+    while i < len(data):
+        length = int.from_bytes(data[i:i + 4], "big")
+        kind, body = data[i + 4:i + 8], data[i + 8:i + 8 + length]
+        if len(body) != length:
+            raise ValueError("a chunk longer than the file")
+        if kind == b"eXIf":
+            body = _no_gps(b"Exif\x00\x00" + body)[6:]
+            out += len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        elif not (kind in (b"iTXt", b"tEXt", b"zTXt") and body.startswith(b"XML:com.adobe.xmp")):
+            out += data[i:i + 12 + length]
+        i += 12 + length
+        if kind == b"IEND":
+            break
+    return bytes(out)

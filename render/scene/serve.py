@@ -49,8 +49,9 @@ class ServeSpec(_Spec):
     keep: Literal["none", "crops", "photos"] = Field(
         "crops",
         description="What is written of a visitor beyond their film: 'none', 'crops' (the framed 64x64 face, "
-        "beside the film) or 'photos' (the crop and the original photo). A visitor's photo is personal data: "
-        "with 'none' or 'crops' it is never written to disk.",
+        "beside the film) or 'photos' (the crop and the original photo, without where it was taken: its GPS, "
+        "XMP and IPTC blocks removed). A visitor's photo is personal data: with 'none' or 'crops' it is never "
+        "written to disk.",
     )
     max_upload_mb: StrictFloat = Field(
         15.0, gt=0.0, le=200.0, description="Largest photo upload accepted, in megabytes (above: HTTP 413)."

@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from render.errors import InputError, OutputError, RenderError
+from render.faces.photo import without_location
 from render.ground.console import Console
 from render.ground.staging import staged, sweep
 from render.serve.films import FilmMaker
@@ -150,7 +151,8 @@ class Kiosk(FilmMaker):
                 suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
                 with staged(self.folder, sweep=False) as staging:
                     (staging / "photos").mkdir()
-                    (staging / "photos" / f"{PREFIX}{visitor_id}{suffix}").write_bytes(photo)
+                    # Kept as sent, but for where it was taken (a phone's GPS, XMP, IPTC).
+                    (staging / "photos" / f"{PREFIX}{visitor_id}{suffix}").write_bytes(without_location(photo))
             self.registry.add(visitor_id)
         except (OSError, OutputError) as exc:
             remove_visitor(self.folder, visitor_id)

@@ -191,7 +191,22 @@ def test_a_token_guards_the_api_and_keep_photos_keeps_them(tmp_path, olivetti_ho
         assert httpx.get(state["links"]["film"]).status_code == 200
         assert httpx.get(f"{base}/api/visitors/{reply['id']}/qr.svg").status_code == 200
         kept = tmp_path / "out" / "booth" / "photos" / f"visitor-{reply['id']}.jpg"
-        assert kept.read_bytes() == data
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as sent, Image.open(kept) as stored:
+            assert np.array_equal(np.asarray(sent), np.asarray(stored))  # the photo itself, untouched
+            assert "xmp" in sent.info and "photoshop" in sent.info and not {"xmp", "photoshop"} & set(stored.info)
+            assert dict(stored.getexif()) == dict(sent.getexif())  # its EXIF kept (it has no GPS block)
+        # A phone's photo with where it was taken: kept without the GPS block, its orientation kept.
+        exif = Image.open(io.BytesIO(data)).getexif()
+        exif[0x0112] = 1
+        exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, 29.5), 3: "E", 4: (2.0, 17.0, 40.0)})
+        located = io.BytesIO()
+        Image.open(io.BytesIO(data)).save(located, "JPEG", exif=exif, quality=90)
+        second = post(base, located.getvalue(), headers=auth).json()
+        with Image.open(tmp_path / "out" / "booth" / "photos" / f"visitor-{second['id']}.jpg") as stored:
+            assert stored.getexif().get_ifd(0x8825) == {} and stored.getexif()[0x0112] == 1
+            assert np.array_equal(np.asarray(stored), np.asarray(Image.open(located)))
         assert httpx.get(f"{base}/healthz").status_code == 200  # the health check needs no token
     log = scene.with_suffix(".log").read_text()
     assert "http://127.0.0.1:" in log and "reachable from other machines" not in log
