@@ -27,6 +27,7 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
     from render.serve.http import kiosk_app
     from render.serve.kiosk import Kiosk
     from render.serve.lock import ServeLock
+    from render.serve.protocol import BoundedH11Protocol
     from render.serve.season import check_folder
     from render.serve.studio import Studio
     from render.serve.visitors import Registry
@@ -63,7 +64,7 @@ def serve_scene(path: Path, options: Options, host: str, port: int, token: str |
         console.log(f"the kiosk of {scene.name} is ready at {page}{'?token=...' if token else ''} (Ctrl-C stops it)")
         app = kiosk_app(kiosk, token, _hosts(host, scene.serve.public_url), address)
         # Bounded: connections at once, idle keep-alives, and the wait for slow clients on Ctrl-C.
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, http=BoundedH11Protocol,
                                 server_header=False, lifespan="off", limit_concurrency=64, timeout_keep_alive=5,
                                 timeout_graceful_shutdown=10)
         # Ctrl-C and SIGTERM (systemctl stop): uvicorn takes no new visitors, finishes the requests in
