@@ -45,6 +45,12 @@ def fault(exc: BaseException, store: str, host: str | None) -> tuple[bool, Publi
             or any(word in text for word in _FULL_WORDS):
         return False, PublishError(f"{store}: the store is full (no space left or quota exceeded); free some and "
                                    "publish again", ExitCode.FULL)
+    if any(isinstance(e, OSError) and e.errno == errno.EROFS for e in chain) or "read-only file system" in text:
+        return False, PublishError(f"{store}: the folder is on a read-only file system; publish to a writable one",
+                                   ExitCode.DENIED)
+    if any(isinstance(e, OSError) and e.errno == errno.ELOOP for e in chain) or "too many levels of symbolic links" in text:
+        return False, PublishError(f"{store}: the folder's path goes round a loop of links; point publish.to at the "
+                                   "folder itself", ExitCode.DENIED)
     if "PermissionDenied" in names or (_status(chain) == 401) or (
             any(isinstance(e, PermissionError) for e in chain) and any(w in text for w in _DENIED_WORDS)):
         return False, PublishError(f"{store}: the credentials were refused; check them where the README's "

@@ -107,7 +107,8 @@ class PublishSpec(_Spec):
         description="The address the store's files are public at (a public bucket, a CDN, a web server's "
         "folder): share links are this plus the key. Default for S3: presigned links.")
     expires_days: StrictFloat = Field(
-        7.0, gt=0.0, le=7.0, description="S3 presigned links stay valid this many days (S3 allows at most 7).")
+        7.0, ge=1 / 24, le=7.0, description="S3 presigned links stay valid this many days: at least an hour "
+        "(1/24, 0.0417: a shorter link may be dead before anyone opens it), at most 7 (S3's limit).")
     jobs: StrictInt = Field(16, ge=1, le=64, description="Files uploaded at once.")
 
     @field_validator("to")

@@ -98,3 +98,39 @@ def test_two_scenes_whose_keys_meet_on_one_store_never_overwrite_each_other(tmp_
     assert result.exit_code == ExitCode.SCENE, result.stderr
     assert "b: publish.key '{file}' puts 'face-0.json' at 'face-0.json', where scene 'a' published" in result.stderr
     assert (share / "face-0.mp4").read_bytes() == (tmp_path / "out" / "a" / "face-0.mp4").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_read_only_or_looping_folder_is_refused_at_once(tmp_path, olivetti_home, isolated_cache):
+    import subprocess
+    import time
+
+    from conftest import invoke, write_scene
+
+    scene = write_scene(tmp_path, "name: shelf\nmorph: {levels: 4}\noutput: {dir: out, size: 64, formats: [gif]}\n"
+                               "publish: {files: [gif]}\n")
+    assert invoke(str(scene), "--cache-dir", str(isolated_cache)).exit_code == 0
+    shelf = tmp_path / "read-only"
+    shelf.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(shelf)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    try:
+        started = time.monotonic()
+        result = invoke("publish", str(scene), "--to", f"file://{shelf}")
+        assert result.exit_code == ExitCode.DENIED, result.output
+        assert "the folder is on a read-only file system; publish to a writable one" in result.output
+        assert time.monotonic() - started < 5  # refused, not retried as if the store were away
+    finally:
+        subprocess.run(["umount", "-l", str(shelf)], check=False)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    looped = invoke("publish", str(scene), "--to", f"file://{tmp_path / 'loop' / 'films'}")
+    assert looped.exit_code == ExitCode.DENIED and "goes round a loop of links" in looped.output, looped.output
+
+
+def test_a_link_lifetime_under_an_hour_is_refused(tmp_path):
+    from conftest import invoke, write_scene
+
+    scene = write_scene(tmp_path, "name: brief\npublish: {to: 's3://films/x', expires_days: 0.0001}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == ExitCode.SCENE and "publish.expires_days" in result.output, result.output
+    assert "at least an hour" in result.output
