@@ -14,7 +14,7 @@ finished clip or upload: the next load replays the journal (a last line cut shor
 
 Several processes may write one scene's records at once (a batch beside the live kiosk's hot folder,
 two publishes, two renders): every append and every save takes the scene's records lock
-(``.manifest.lock``, held for milliseconds), and a save merges: it reads the manifest and journal on
+(a ``flock`` on the scene's folder, held for milliseconds), and a save merges: it reads the manifest and journal on
 disk, puts in what this process recorded (or forgot), and writes the whole; so no writer ever drops
 another's records. A lock held for more than :data:`LOCK_SECONDS` is said, naming its holder.
 """
@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -40,7 +39,6 @@ __all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
 
 MANIFEST_FILE = "manifest.json"
 JOURNAL_FILE = ".manifest.journal"
-LOCK_FILE = ".manifest.lock"
 LOCK_SECONDS = 30.0  #: the longest a writer waits for another's append or save
 VERSION = 1
 _STALE_SECONDS = 60.0  #: a temporary manifest older than this was left by a killed save
@@ -179,19 +177,19 @@ class Manifest:
 
     @contextlib.contextmanager
     def _locked(self, create: bool = True) -> Iterator[None]:
-        """The scene's records lock, for one append or save (none where there is no folder yet and
-        ``create`` is off: nothing to read, nobody else writing)."""
+        """The scene's records lock, for one append or save: an exclusive ``flock`` on the scene's folder
+        itself (no lock file is left in it). None where there is no folder yet and ``create`` is off,
+        or where the file system has no such locks (then the merge alone keeps most records)."""
         import fcntl
 
         if create:
             self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / LOCK_FILE
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666 & ~_umask())
+            fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
             if create:
                 raise
-            yield  # a folder not there yet, or one this process may only read: nothing to lock for a read
+            yield  # a folder not there yet: nothing to read, nobody else writing
             return
         try:
             deadline = time.monotonic() + LOCK_SECONDS
@@ -201,12 +199,11 @@ class Manifest:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-                        raise OutputError(f"{shown(self.folder)}: the scene's records are held by {holder} for over "
-                                          f"{LOCK_SECONDS:g} s; try again when it is done") from None
+                        raise OutputError(f"{shown(self.folder)}: the scene's records are held by {_holder(fd)} for "
+                                          f"over {LOCK_SECONDS:g} s; try again when it is done") from None
                     time.sleep(0.02)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} ({' '.join(sys.argv[:3])[:150]})".encode(), 0)
+                except OSError:  # a file system without flock (some network ones)
+                    break
             yield
         finally:
             os.close(fd)  # the lock goes with it
@@ -220,6 +217,24 @@ class Manifest:
                     stale.unlink()
             except OSError:
                 pass
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock on the folder ``fd`` is open on: its pid and command line, as /proc/locks and
+    /proc/<pid>/cmdline say (Linux), else "another process"."""
+    try:
+        stat = os.fstat(fd)
+        wanted = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            for line in locks:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == wanted:
+                    pid = fields[4]
+                    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+                    return f"pid {pid} ({command.strip()[:150]})"
+    except (OSError, ValueError):
+        pass
+    return "another process"
 
 
 def _replay(path: Path, clips: dict, published: dict, console: Console | None) -> None:

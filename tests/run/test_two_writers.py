@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from conftest import invoke, write_scene
-from render.run.manifest import JOURNAL_FILE, LOCK_FILE, MANIFEST_FILE, Manifest
+from render.run.manifest import JOURNAL_FILE, MANIFEST_FILE, Manifest
 from render.ground.console import Console
 
 WRITER = textwrap.dedent("""
@@ -51,20 +51,23 @@ def test_a_clip_forgotten_by_one_writer_stays_forgotten(tmp_path):
 
 
 def test_a_held_lock_is_said_with_its_holder(tmp_path, monkeypatch):
-    import fcntl
-
     from render.errors import OutputError
     from render.run import manifest as module
 
     monkeypatch.setattr(module, "LOCK_SECONDS", 0.3)
     manifest = Manifest.load(tmp_path, "scene", Console())
-    holder = open(tmp_path / LOCK_FILE, "w")
-    holder.write("pid 4242 (render publish scene.yaml)")
-    holder.flush()
-    fcntl.flock(holder, fcntl.LOCK_EX)
-    with pytest.raises(OutputError, match=r"records are held by pid 4242 \(render publish scene.yaml\) for over 0.3 s"):
-        manifest.record("a", {"input": "x", "settings": "s", "files": {}})
-    holder.close()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(OutputError, match=rf"records are held by pid {holder.pid} \(.*python.* -c import fcntl.*\) "
+                                              r"for over 0.3 s; try again when it is done"):
+            manifest.record("a", {"input": "x", "settings": "s", "files": {}})
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [p.name for p in tmp_path.iterdir()] == [JOURNAL_FILE] or not list(tmp_path.iterdir())  # no lock file
 
 
 @pytest.mark.slow
