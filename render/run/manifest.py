@@ -29,10 +29,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from render.errors import OutputError, shown
 from render.ground.console import Console
+from render.ground.folderlock import folder_lock
 from render.hashing import describe_files
 
 __all__ = ["Manifest", "MANIFEST_FILE", "JOURNAL_FILE"]
@@ -175,38 +176,9 @@ class Manifest:
         if time.monotonic() - self._saved >= every:
             self.save()
 
-    @contextlib.contextmanager
-    def _locked(self, create: bool = True) -> Iterator[None]:
-        """The scene's records lock, for one append or save: an exclusive ``flock`` on the scene's folder
-        itself (no lock file is left in it). None where there is no folder yet and ``create`` is off,
-        or where the file system has no such locks (then the merge alone keeps most records)."""
-        import fcntl
-
-        if create:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError:
-            if create:
-                raise
-            yield  # a folder not there yet: nothing to read, nobody else writing
-            return
-        try:
-            deadline = time.monotonic() + LOCK_SECONDS
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise OutputError(f"{shown(self.folder)}: the scene's records are held by {_holder(fd)} for "
-                                          f"over {LOCK_SECONDS:g} s; try again when it is done") from None
-                    time.sleep(0.02)
-                except OSError:  # a file system without flock (some network ones)
-                    break
-            yield
-        finally:
-            os.close(fd)  # the lock goes with it
+    def _locked(self, create: bool = True) -> contextlib.AbstractContextManager[None]:
+        """The scene's records lock, for one append or save (see :func:`render.ground.folderlock.folder_lock`)."""
+        return folder_lock(self.folder, LOCK_SECONDS, "the scene's records", create=create)
 
     def _sweep(self) -> None:
         """Remove temporary manifests that a killed save left behind."""
@@ -217,24 +189,6 @@ class Manifest:
                     stale.unlink()
             except OSError:
                 pass
-
-
-def _holder(fd: int) -> str:
-    """Who holds the lock on the folder ``fd`` is open on: its pid and command line, as /proc/locks and
-    /proc/<pid>/cmdline say (Linux), else "another process"."""
-    try:
-        stat = os.fstat(fd)
-        wanted = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
-        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
-            for line in locks:
-                fields = line.split()
-                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == wanted:
-                    pid = fields[4]
-                    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-                    return f"pid {pid} ({command.strip()[:150]})"
-    except (OSError, ValueError):
-        pass
-    return "another process"
 
 
 def _replay(path: Path, clips: dict, published: dict, console: Console | None) -> None:
