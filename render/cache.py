@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -132,7 +133,7 @@ class Cache:
         removed = 0
         if self.root.is_dir():
             for path in self.root.iterdir():
-                if path.is_file() and path.suffix in {".npz", ".json", ".tmp"}:
+                if ours(path.name) and path.is_file() and not path.is_symlink():
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
@@ -151,8 +152,8 @@ class Cache:
             for path in self._paths(entry.kind, entry.key):
                 path.unlink(missing_ok=True)
             removed, freed, total = removed + 1, freed + entry.bytes, total - entry.bytes
-        for leftover in self.root.glob("*.tmp") if self.root.is_dir() else []:
-            if now - leftover.stat().st_mtime > 3600:  # not a write in progress
+        for leftover in self.root.glob(".*.tmp") if self.root.is_dir() else []:
+            if ours(leftover.name) and now - leftover.stat().st_mtime > 3600:  # not a write in progress
                 leftover.unlink(missing_ok=True)
         return removed, freed
 
@@ -197,6 +198,15 @@ class Cache:
                 f"{self.root}: cannot write the cache ({exc.strerror}); choose another folder with "
                 f"--cache-dir or ${CACHE_ENV}"
             ) from None
+
+
+#: The names this cache writes: ``<kind>-<sha256>.npz|.json``, and a write's temporary ``.<that>.<random>.tmp``.
+_NAME = re.compile(r"^\.?(?:" + "|".join(FORMAT_VERSIONS) + r")-[0-9a-f]{64}\.(?:npz|json)(?:\.[A-Za-z0-9_]+\.tmp)?$")
+
+
+def ours(name: str) -> bool:
+    """Whether a file name is one this cache writes: nothing else in the folder is ever removed."""
+    return bool(_NAME.match(name))
 
 
 def _entry_meta(meta: Any) -> bool:

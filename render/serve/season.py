@@ -7,7 +7,10 @@ Nothing outside the scene's folder is ever removed, whatever a record names.
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,31 @@ def own_file(folder: Path, visitor_id: str, name: object) -> bool:
         (name.startswith(f"frames/{stem}/") and name.count("/") == 2)
     path = folder / name
     return ours and inside(folder, path.parent) and not path.is_symlink()
+
+
+def open_inside(folder: Path, name: str) -> int:
+    """A descriptor of the plain file ``name`` (a relative path) inside ``folder``, walked component by
+    component with no link followed: a link swapped in at any moment is refused (OSError), never
+    followed out of the folder."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    parts = name.split("/")
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for part in parts[:-1]:
+            if part in ("", ".", ".."):
+                raise OSError(errno.EACCES, f"{name}: not a plain path")
+            inner = os.open(part, flags | getattr(os, "O_DIRECTORY", 0), dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        if parts[-1] in ("", ".", ".."):
+            raise OSError(errno.EACCES, f"{name}: not a plain path")
+        found = os.open(parts[-1], flags, dir_fd=fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(os.fstat(found).st_mode):
+        os.close(found)
+        raise OSError(errno.EACCES, f"{name}: not a plain file")
+    return found
 
 
 def remove_visitor(folder: Path, visitor_id: str) -> None:

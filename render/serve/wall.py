@@ -65,4 +65,4 @@ async def wall_film(request: Request) -> Response:
     name = _playable(kiosk.scene, visitor.id, visitor.files)
     if name is None:
         raise ApiError(404, gone)
-    return await served(request, visitor, name)
+    return await served(request, visitor, name, as_name=f"film{name[name.rindex('.'):]}", gone=gone)
