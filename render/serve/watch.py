@@ -60,6 +60,8 @@ def watch_scene(path: Path, options: Options) -> int:
         def on_any_event(self, event) -> None:  # created, modified, moved in: the path it ends at
             if event.event_type in ("created", "modified", "moved", "closed"):
                 arrived.put(Path(getattr(event, "dest_path", "") or event.src_path))
+            if event.event_type in ("deleted", "moved") and Path(event.src_path) in watched.paths:
+                watched.lost(Path(event.src_path))  # the watched folder itself: gone, or replaced at once
 
     cache = Cache(options.cache_dir or default_cache_dir(), console=console)
     observer = Observer()
@@ -86,9 +88,13 @@ class _Folders:
     def __init__(self, observer, handler, folders: list[Path], arrived, console) -> None:  # noqa: ANN001
         self.observer, self.handler, self.arrived, self.console = observer, handler, arrived, console
         self.watches: dict[Path, tuple[object, tuple[int, int] | None]] = {}
+        self.paths = set(folders)
+        self._lost: set[Path] = set()  # told by the watcher itself that the folder went (thread-safe enough: a set's add)
         for folder in folders:
             self._watch(folder)
-        self.paths = set(folders)
+
+    def lost(self, folder: Path) -> None:
+        self._lost.add(folder)
 
     def _identity(self, folder: Path) -> tuple[int, int] | None:
         try:
@@ -103,6 +109,9 @@ class _Folders:
     def check(self) -> None:
         for folder, (watch, identity) in list(self.watches.items()):
             now = self._identity(folder)
+            if folder in self._lost:  # removed and made again at once can give the same inode: the event says it
+                self._lost.discard(folder)
+                identity = None if now is not None else identity
             if now == identity:
                 continue
             if watch is not None:
@@ -132,11 +141,14 @@ def _loop(arrived, studio, folders: _Folders, options: Options) -> None:
         if time.monotonic() - checked >= 1.0:
             folders.check()
             checked = time.monotonic()
+        # Every event there is now, then the photos waiting: a file written without pause beside them
+        # (a log) never keeps them waiting.
         try:
             photo = arrived.get(timeout=0.2)
-            if photo.parent in folders.paths and photo.suffix.lower() in PHOTO_SUFFIXES:
-                waiting[photo] = ((-1, -1), time.monotonic())
-            continue
+            while True:
+                if photo.parent in folders.paths and photo.suffix.lower() in PHOTO_SUFFIXES:
+                    waiting[photo] = ((-1, -1), time.monotonic())
+                photo = arrived.get_nowait()
         except queue.Empty:
             pass
         now = time.monotonic()
@@ -145,8 +157,10 @@ def _loop(arrived, studio, folders: _Folders, options: Options) -> None:
                 stat = photo.stat()
                 if not photo.is_file():
                     raise IsADirectoryError(f"{photo.name} is not a file")
-            except FileNotFoundError:  # removed before it settled: nothing to do
+            except FileNotFoundError:  # removed before it settled (or a link to nothing)
                 del waiting[photo]
+                if photo.is_symlink():
+                    options.console.error(f"{shown(photo)}: a link to nothing; copy the photo itself into the folder")
                 continue
             except (OSError, RuntimeError) as exc:  # a link loop, a link through a file, a folder named .jpg
                 del waiting[photo]

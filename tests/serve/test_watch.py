@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -153,3 +155,30 @@ def test_the_watch_survives_links_stalls_and_its_folder_going(tmp_path, photos, 
         assert "the watched folder is back" in said()
         (booth / "later.png").write_bytes((photos / "speaker_rgba.png").read_bytes())  # and watched again
         wait_for(lambda: (out / "later.gif").is_file(), 90, "a photo copied into the new folder")
+
+        # Removed and made again at once (the new folder may even get the old one's inode): followed.
+        shutil.rmtree(booth)
+        booth.mkdir()
+        time.sleep(2.5)
+        (booth / "again.jpg").write_bytes((photos / "biden.jpg").read_bytes())
+        wait_for(lambda: (out / "again.gif").is_file(), 90, "a photo in the folder made again at once")
+
+        # A log written without pause beside the photos never keeps a photo waiting.
+        stop = threading.Event()
+
+        def scribble() -> None:
+            with (booth / "booth.log").open("a") as log:
+                while not stop.is_set():
+                    log.write("a line\n")
+                    log.flush()
+                    time.sleep(0.05)
+
+        writer = threading.Thread(target=scribble)
+        writer.start()
+        try:
+            time.sleep(1.0)
+            (booth / "busy.jpg").write_bytes((photos / "obama.jpg").read_bytes())
+            wait_for(lambda: (out / "busy.gif").is_file(), 30, "a photo beside a log being written")
+        finally:
+            stop.set()
+            writer.join()
