@@ -85,7 +85,7 @@ def invoke(*args: str):
     from render.cli import cli
 
     command = list(args)
-    if command and command[0] not in ("schema", "cache", "init", "publish") and not command[0].startswith("-") and "--jobs" not in command:
+    if command and command[0] not in ("schema", "cache", "init", "publish", "visitors") and not command[0].startswith("-") and "--jobs" not in command:
         command += ["--jobs", "1"]
     return CliRunner().invoke(cli, command, catch_exceptions=False)
 

@@ -70,3 +70,15 @@ def test_render_init_never_writes_through_a_link_nor_replaces_a_schema(tmp_path)
     (other / "scene.schema.json").write_text("{}")
     assert invoke("init", str(other)).exit_code == 0
     assert (other / "scene.schema.json").read_text() == "{}" and (other / "scene.yaml").is_file()
+
+
+def test_render_cache_clear_removes_only_the_caches_own_files(tmp_path):
+    project = tmp_path / "project"
+    (project / "out").mkdir(parents=True)
+    (project / "out" / "manifest.json").write_text("{}")
+    (project / "scene.schema.json").write_text("{}")
+    (project / "notes.tmp").write_text("mine")
+    for folder in (project, project / "out"):
+        result = invoke("cache", "clear", "--cache-dir", str(folder))
+        assert result.exit_code == 0 and "removed 0 files" in result.output, result.output
+    assert sorted(p.name for p in project.rglob("*")) == ["manifest.json", "notes.tmp", "out", "scene.schema.json"]

@@ -108,6 +108,29 @@ class ServeSpec(_Spec):
                              "s, m, h, d or w)")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _reachable(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an address ({exc}); write e.g. http://kiosk.local:8000") from None
+        if not parts.hostname or any(c in value for c in "\"'<>`{}|\\^") or port == 0:
+            raise ValueError(f"{value!r} is not an address a phone can open; write e.g. http://kiosk.local:8000")
+        return value
+
+    @field_validator("notice")
+    @classmethod
+    def _one_paragraph(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+            raise ValueError("notice must be words on one line, with no control characters")
+        return value
+
     @field_validator("texts")
     @classmethod
     def _known_texts(cls, value: dict[str, str]) -> dict[str, str]:

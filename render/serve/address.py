@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 
-__all__ = ["Address", "visitors_address", "is_loopback"]
+__all__ = ["Address", "visitors_address", "is_loopback", "machine_names"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,32 @@ def _network_address(ipv6: bool) -> str | None:
 
 def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def machine_names() -> set[str]:
+    """This machine's names and addresses, as a phone or a browser may call it: loopback's, its host
+    name (with ``.local``, as mDNS gives it), its fully qualified name, every address of its network
+    interfaces (IPv4 and IPv6, bracketed too)."""
+    names = {"127.0.0.1", "localhost", "::1", "[::1]"}
+    with contextlib.suppress(OSError):
+        host = socket.gethostname()
+        names |= {host, f"{host}.local", socket.getfqdn()}
+        for *_, address in socket.getaddrinfo(host, None):
+            names.add(str(address[0]))
+    with contextlib.suppress(OSError, AttributeError):
+        import fcntl
+        import struct
+
+        for _, interface in socket.if_nameindex():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                with contextlib.suppress(OSError):
+                    packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", interface[:15].encode()))  # SIOCGIFADDR
+                    names.add(socket.inet_ntoa(packed[20:24]))
+    with contextlib.suppress(OSError, ValueError):
+        for line in open("/proc/net/if_inet6", encoding="ascii"):
+            raw = line.split()[0]
+            names.add(str(ipaddress.IPv6Address(int(raw, 16))))
+    for found in (_network_address(False), _network_address(True)):
+        if found:
+            names.add(found)
+    return names | {f"[{n}]" for n in names if ":" in n and not n.startswith("[")}

@@ -19,7 +19,7 @@ from render.ground.console import Console
 from render.ground.morph import Morph
 from render.run.batch import submit
 from render.scene import Scene
-from render.serve.season import PREFIX, remove_visitor
+from render.serve.season import PREFIX, inside, remove_visitor
 from render.serve.studio import Studio
 from render.serve.visitors import PENDING, Record, Registry
 
@@ -81,7 +81,9 @@ class FilmMaker:
             job = self.studio.clip(PREFIX + record.id, morph, readout if self.scene.reads_frames else None,
                                    f"visitor {record.id}", from_photo=self.scene.serve.keep != "none")
         except (OSError, ValueError, KeyError) as exc:
-            self.registry.fail(record.id, f"the face kept for the film was lost or damaged ({type(exc).__name__})")
+            reason = f"the face kept for the film was lost or damaged ({type(exc).__name__})"
+            self.registry.fail(record.id, reason)
+            self._note_error(f"visitor {record.id}: {reason}")
             remove_visitor(self.folder, record.id)
             return
         try:
@@ -124,7 +126,9 @@ class FilmMaker:
                 self.registry.fail(visitor_id, reason)
                 self._note_error(reason)
                 self._failed()
-            (self.folder / PENDING / f"{visitor_id}.npz").unlink(missing_ok=True)
+            pending = self.folder / PENDING / f"{visitor_id}.npz"
+            if inside(self.folder, pending.parent):  # never through a link swapped in while serving
+                pending.unlink(missing_ok=True)
             answered = self._answered.pop(visitor_id, None)
             times = (f"answered in {answered[1]} ms, film in {time.monotonic() - answered[0]:.1f} s" if answered
                      else "film made after a restart")

@@ -164,7 +164,9 @@ async def state(request: Request) -> Response:
         with contextlib.suppress(UnknownVisitor):  # removed meanwhile: gone either way
             await run_in_threadpool(_kiosk(request).delete, visitor.id)
         return Response(status_code=204)
-    return JSONResponse({"id": visitor.id, "state": visitor.state, "reason": visitor.reason,
+    # Why a film failed is the technician's (the log, /api/status); a visitor is told it failed, no path.
+    reason = "the film could not be made" if visitor.state == "failed" else None
+    return JSONResponse({"id": visitor.id, "state": visitor.state, "reason": reason,
                          "files": {name: f"/api/visitors/{visitor.id}/{name}" for name in visitor.files},
                          "links": _links(request, visitor)})
 
@@ -219,7 +221,8 @@ async def phone(request: Request) -> Response:
         visitor = await run_in_threadpool(kiosk.visitor, visitor_id)
     except UnknownVisitor:
         return film_page(kiosk.scene, None, None, status=404)
-    film = _links(request, visitor)["film"] if visitor.state == "done" else None
+    link = _links(request, visitor)["film"]
+    film = link if visitor.state == "done" and link.rsplit("/", 1)[-1] in visitor.files else None
     return film_page(kiosk.scene, visitor, film, status=200 if film else 404)
 
 

@@ -27,7 +27,7 @@ from render.faces.photo import without_location
 from render.ground.console import Console
 from render.ground.staging import staged, sweep
 from render.serve.films import FilmMaker
-from render.serve.season import (PREFIX, carry_over, midnight, own_file, plausible, purge,
+from render.serve.season import (PREFIX, carry_over, inside, midnight, own_file, plausible, purge,
                                  remove_visitor, sweep_orphans)
 from render.serve.studio import Studio
 from render.serve.visitors import PENDING, Registry, durable_write
@@ -144,6 +144,8 @@ class Kiosk(FilmMaker):
             return None, page
         visitor_id = secrets.token_hex(8)
         try:  # all of it written and durable, or nothing of it left and no promise made
+            if not inside(self.folder, self.folder / PENDING) or (self.folder / PENDING).is_symlink():
+                raise OutputError("the pending folder is a link out of the scene's folder")  # swapped in while serving
             kept = io.BytesIO()
             np.savez(kept, face=face, readout=readout)
             durable_write(self.folder / PENDING / f"{visitor_id}.npz", kept.getvalue())
@@ -156,7 +158,7 @@ class Kiosk(FilmMaker):
             self.registry.add(visitor_id)
         except (OSError, OutputError) as exc:
             remove_visitor(self.folder, visitor_id)
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             self._note_error(f"a visitor's film could not be promised: {reason}")
             raise Resting(f"the kiosk is resting: its disk refused a visitor's film ({reason})") from exc
         with self._lock:

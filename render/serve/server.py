@@ -146,15 +146,17 @@ def _film_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _hosts(host: str, public_url: str | None) -> list[str] | None:
-    """The Host names the kiosk answers to (so that a page of another site, through DNS rebinding,
-    cannot talk to it): loopback's, the address it listens on, the public one; any when it listens
-    on every address."""
-    if host in ("0.0.0.0", "::", ""):
-        return None
+def _hosts(host: str, public_url: str | None) -> list[str]:
+    """The Host names the kiosk answers to, so that a page of another site cannot talk to it through
+    DNS rebinding (its name made to point here): loopback's, the address it listens on, the public
+    one's; on every address, every name and address of this machine (:func:`machine_names`)."""
     from urllib.parse import urlsplit
 
+    from render.serve.address import machine_names
+
     named = {"127.0.0.1", "localhost", "::1", "[::1]", host, f"[{host}]" if ":" in host else host}
+    if host in ("0.0.0.0", "::", ""):
+        named |= machine_names()
     if public_url:
         named.add(urlsplit(public_url).hostname or "")
-    return sorted(named - {""})
+    return sorted(named - {"", "0.0.0.0", "::"})

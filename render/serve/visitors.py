@@ -172,8 +172,16 @@ class _Transaction:
 
 
 def _record(row: tuple) -> Record:
+    """A row as a record; a row damaged by hand (files not a JSON list of names, odd types) reads as
+    one with no files, never as a failure of every page that lists it."""
     visitor_id, created, state, reason, files, size = row
-    return Record(visitor_id, created, state, reason, tuple(json.loads(files)), size)
+    try:
+        names = json.loads(files) if isinstance(files, (str, bytes)) else None
+    except ValueError:
+        names = None
+    kept = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
+    return Record(str(visitor_id), float(created) if isinstance(created, (int, float)) else 0.0, str(state),
+                  reason if isinstance(reason, str) else None, kept, size if isinstance(size, int) else 0)
 
 
 def durable_write(path: Path, data: bytes) -> None:

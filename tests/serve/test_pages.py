@@ -107,11 +107,14 @@ def test_the_wall_lists_only_kept_films_and_never_an_id(booth, photos):
     films = answer.json()["films"]
     assert len(films) == 2 and all(f["type"] == "video/mp4" for f in films)
     assert not any(visitor in answer.text for visitor in (first, second, third))
+    shown = httpx.get(f"{base}{films[0]['film']}")
+    assert shown.headers["content-disposition"] == 'inline; filename="film.mp4"'  # no id in its name either
     newest, older = (httpx.get(f"{base}{f['film']}").content for f in films)
     assert newest == httpx.get(f"{base}/api/visitors/{third}/visitor-{third}.mp4").content  # newest first
     assert older == httpx.get(f"{base}/api/visitors/{first}/visitor-{first}.mp4").content
     assert httpx.delete(f"{base}/api/visitors/{third}").status_code == 204
-    assert httpx.get(f"{base}{films[0]['film']}").status_code == 404  # deleted: gone from the wall at once
+    gone = httpx.get(f"{base}{films[0]['film']}")
+    assert gone.status_code == 404 and third not in gone.text  # deleted: gone from the wall at once
     assert httpx.get(f"{base}/wall").headers["content-security-policy"].startswith("default-src 'none'")
 
 
@@ -132,6 +135,11 @@ def test_the_qr_codes_lead_to_the_public_url(tmp_path, olivetti_home, isolated_c
 def test_on_every_address_the_qr_codes_hold_the_machines_own(tmp_path, olivetti_home, isolated_cache, photos):
     scene = write_scene(tmp_path, SCENE)
     with kiosk(scene, isolated_cache, "--host", "0.0.0.0", "--token", "t") as (base, _):
+        # A page of another site whose name was made to point here (DNS rebinding) is not answered.
+        port = urlsplit(base).port
+        rebound = httpx.get(f"{base}/api/kiosk", headers={"Host": f"evil.example:{port}"})
+        assert rebound.status_code == 400
+        assert httpx.get(f"{base}/api/kiosk", headers={"Host": f"{socket.gethostname()}:{port}"}).status_code == 200
         reply = post(base, (photos / "obama.jpg").read_bytes(), headers={"Authorization": "Bearer t"}).json()
         host = urlsplit(reply["links"]["page"]).hostname
         log = scene.with_suffix(".log").read_text()
@@ -150,9 +158,31 @@ def test_on_every_address_the_qr_codes_hold_the_machines_own(tmp_path, olivetti_
     ("{texts: {begin: ''}}", "texts.begin must be words, 1 to 300 characters"),
     ("{public_url: 'http://k.example/" + "a" * 300 + "'}", "serve.public_url: string should have at most 200 characters"),
     ("{notice: " + "x" * 401 + "}", "serve.notice: string should have at most 400 characters"),
+    ('{notice: "a\\x1b[31mred"}', "notice must be words on one line, with no control characters"),
+    ("{public_url: 'http://[::1'}", "is not an address (Invalid IPv6 URL)"),
+    ("{public_url: 'http://:8000'}", "is not an address a phone can open"),
+    ("{public_url: 'http://k.example:99999'}", "is not an address (Port out of range 0-65535)"),
+    ("{public_url: 'http://a\"b.example/'}", "is not an address a phone can open"),
 ])
 def test_bad_page_settings_are_one_line(tmp_path, serve, said):
     scene = write_scene(tmp_path, f"name: bad\nserve: {serve}\n")
     result = invoke(str(scene))
     assert result.exit_code == ExitCode.SCENE, result.output
     assert said in result.output and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_a_record_damaged_by_hand_breaks_no_page_and_no_purge(booth, photos):
+    import sqlite3
+
+    base, scene = booth
+    visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
+    wait_done(base, visitor)
+    with sqlite3.connect(scene.parent / "out" / "booth" / "visitors.db") as db:
+        db.execute("UPDATE visitors SET files = 'not json' WHERE id = ?", (visitor,))
+    assert httpx.get(f"{base}/api/wall").status_code == 200
+    assert httpx.get(f"{base}/api/visitors/{visitor}").json()["files"] == {}
+    assert httpx.get(f"{base}/f/{visitor}").status_code == 404  # its film is not listed: not shown
+    purged = invoke("visitors", "purge", str(scene), "--all")
+    assert purged.exit_code == 0, purged.output
+    assert httpx.get(f"{base}/api/visitors/{visitor}").status_code == 404
+    assert not list((scene.parent / "out" / "booth").glob(f"visitor-{visitor}*"))  # its files went by their names

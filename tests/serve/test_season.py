@@ -270,7 +270,8 @@ def test_a_start_sweeps_what_a_kill_left_and_survives_bogus_records(tmp_path, ph
         for name in ("visitors.db", "visitor-fedcba9876543210.mp4", "crops"):
             assert httpx.get(f"{base}/api/visitors/0123456789abcdef/{name}").status_code == 404, name
         damaged = wait_done(base, "00000000000000bb")
-        assert damaged["state"] == "failed" and "damaged" in damaged["reason"]
+        assert damaged["state"] == "failed" and damaged["reason"] == "the film could not be made"  # no more to a visitor
+        assert "damaged" in httpx.get(f"{base}/api/status").json()["last_error"]  # the technician's
         visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
         assert wait_done(base, visitor)["state"] == "done"  # the films' thread lives on
         assert httpx.delete(f"{base}/api/visitors/0123456789abcdef").status_code == 204
