@@ -82,3 +82,19 @@ def test_render_cache_clear_removes_only_the_caches_own_files(tmp_path):
         result = invoke("cache", "clear", "--cache-dir", str(folder))
         assert result.exit_code == 0 and "removed 0 files" in result.output, result.output
     assert sorted(p.name for p in project.rglob("*")) == ["manifest.json", "notes.tmp", "out", "scene.schema.json"]
+
+
+def test_render_init_names_what_stands_in_its_way(tmp_path):
+    schema_folder = tmp_path / "a"
+    (schema_folder / "scene.schema.json").mkdir(parents=True)
+    result = invoke("init", str(schema_folder))
+    assert result.exit_code == ExitCode.OUTPUT and "scene.schema.json: is not a file" in result.output
+    photos_file = tmp_path / "b"
+    photos_file.mkdir()
+    (photos_file / "photos").write_text("a file")
+    result = invoke("init", str(photos_file))
+    assert result.exit_code == ExitCode.OUTPUT and "photos: is a file where render init makes the photos folder" in result.output
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    result = invoke("init", str(tmp_path / "link"))
+    assert result.exit_code == ExitCode.OUTPUT and "is a symbolic link" in result.output
+    assert not (tmp_path / "elsewhere").exists()

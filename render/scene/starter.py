@@ -44,10 +44,15 @@ def write_starter(folder: Path) -> list[Path]:
     from render.scene.load import scene_schema
 
     scene, schema, photos = folder / "scene.yaml", folder / "scene.schema.json", folder / "photos"
-    for path in (scene, schema, photos):
+    for path in (folder, scene, schema, photos):
         if path.is_symlink():
             raise OutputError(f"{path}: is a symbolic link, which render init does not write through; remove it, "
                               "or choose another folder")
+    if schema.exists() and not schema.is_file():
+        raise OutputError(f"{schema}: is not a file; remove it, or choose another folder for render init")
+    if photos.exists() and not photos.is_dir():
+        raise OutputError(f"{photos}: is a file where render init makes the photos folder; move it, or choose "
+                          "another folder")
     if scene.exists():
         raise OutputError(f"{scene}: already exists; render it, or choose another folder for render init")
     written = []

@@ -28,38 +28,29 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import hashlib
-import os
 import secrets
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
 
-from render.ground.formats import link_order, media_type
+from render.ground.formats import link_order
 from render.errors import InputError, OutputError
 from render.faces.portrait import NoFaceError
 from render.serve.address import Address
 from render.serve.kiosk import CONSENTS, Kiosk, Resting, UnknownVisitor, Visitor
-from render.serve.season import open_inside
+from render.serve.replies import ApiError, served
 from render.serve.pages import film_page, kiosk_page, page_config, script, wall_page
 from render.serve.wall import wall_film, wall_films
 from render.serve.upload import FIELD, UploadError, form_fields
 
 __all__ = ["kiosk_app"]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 #: Seconds an upload may take to arrive whole.
@@ -180,33 +171,6 @@ async def qr(request: Request) -> Response:
 async def file(request: Request) -> Response:
     visitor = await found(request)
     return await served(request, visitor, request.path_params["file"])
-
-
-async def served(request: Request, visitor: Visitor, name: str, as_name: str | None = None,
-                 gone: str | None = None) -> Response:
-    """One of a visitor's files, as phones' players need it: byte ranges (206), an ETag and
-    Last-Modified (304 when unchanged). Opened, link by link refused, before the answer starts: what is
-    sent is the file inside the scene's folder that was opened, whatever is swapped in meanwhile, and a
-    DELETE meanwhile cannot cut it short. ``as_name`` and ``gone`` (the wall's) name nothing of the
-    visitor."""
-    missing = gone or f"visitor {visitor.id} has no file {name!r} (yet)"
-    try:
-        _kiosk(request).path(visitor, name)  # a name their record lists, of their own film's files
-        fd = await run_in_threadpool(open_inside, _kiosk(request).folder, name)
-    except (UnknownVisitor, OSError):
-        raise ApiError(404, missing) from None
-    stat = os.fstat(fd)
-    shown_name = as_name or name.rsplit("/", 1)[-1]
-    etag = '"' + hashlib.sha256(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:32] + '"'
-    asked = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
-    if etag in asked or "*" in asked:
-        os.close(fd)
-        return Response(status_code=304, headers={"ETag": etag})
-    # /proc/self/fd/N opens the very file this descriptor holds, not whatever the path names now.
-    return FileResponse(f"/proc/self/fd/{fd}", media_type=media_type(name), stat_result=stat,
-                        content_disposition_type="inline", filename=shown_name,
-                        headers={"ETag": etag, "Cache-Control": "private, max-age=3600"},
-                        background=BackgroundTask(os.close, fd))
 
 
 async def phone(request: Request) -> Response:

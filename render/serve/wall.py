@@ -49,7 +49,8 @@ async def wall_films(request: Request) -> Response:
 
 
 async def wall_film(request: Request) -> Response:
-    from render.serve.http import ApiError, authorised, served
+    from render.serve.http import authorised
+    from render.serve.replies import ApiError, served
     from render.serve.kiosk import UnknownVisitor
 
     authorised(request)

@@ -83,7 +83,13 @@ def test_a_visitors_film_page_plays_their_film_as_phones_need_it(booth, photos):
     tail = httpx.get(links["film"], headers={"Range": "bytes=-50"})
     assert tail.status_code == 206 and tail.content == whole.content[-50:]
     assert httpx.get(links["film"], headers={"If-None-Match": etag}).status_code == 304
-    assert httpx.get(links["film"], headers={"Range": f"bytes={len(whole.content) + 10}-"}).status_code == 416
+    past = httpx.get(links["film"], headers={"Range": f"bytes={len(whole.content) + 10}-"})
+    assert past.status_code == 416 and "starts past the file's" in past.json()["error"]
+    for odd in ("bytes=abc", "items=0-5", "bytes=10-5", "bytes=", "bytes=1-2,,"):  # not byte ranges: the whole film
+        answer = httpx.get(links["film"], headers={"Range": odd})
+        assert answer.status_code == 200 and answer.content == whole.content, odd
+    assert httpx.get(links["film"], headers={"If-None-Match": "*"}).status_code == 304
+    assert httpx.get(links["film"], headers={"If-None-Match": f"W/{etag}"}).status_code == 304
     assert modified.endswith("GMT")
 
     assert httpx.delete(links["page"]).status_code == 204  # "delete my film", from the phone
