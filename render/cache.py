@@ -128,6 +128,24 @@ class Cache:
                 continue
         return sorted(found, key=lambda e: e.created)
 
+    def damaged(self, older_than: float = 0.0) -> list[Path]:
+        """The files of entries that cannot be read (metadata of another shape, a half without the
+        other), last changed at least ``older_than`` seconds ago (a write in progress is younger)."""
+        if not self.root.is_dir():
+            return []
+        good = {e.key for e in self.entries()}
+        now, found = time.time(), []
+        for path in self.root.iterdir():
+            if not ours(path.name) or path.name.startswith(".") or not path.is_file() or path.is_symlink():
+                continue
+            key = path.stem.split("-", 1)[1]
+            try:
+                if key not in good and now - path.stat().st_mtime >= older_than:
+                    found.append(path)
+            except OSError:
+                continue
+        return sorted(found)
+
     def clear(self) -> int:
         """Remove every entry (and leftovers of interrupted writes); return how many files went."""
         removed = 0
@@ -152,6 +170,9 @@ class Cache:
             for path in self._paths(entry.kind, entry.key):
                 path.unlink(missing_ok=True)
             removed, freed, total = removed + 1, freed + entry.bytes, total - entry.bytes
+        for broken in self.damaged(older_than=3600):  # not a write in progress: removed, said by the count
+            broken.unlink(missing_ok=True)
+            removed += broken.suffix == ".json"
         for leftover in self.root.glob(".*.tmp") if self.root.is_dir() else []:
             if ours(leftover.name) and now - leftover.stat().st_mtime > 3600:  # not a write in progress
                 leftover.unlink(missing_ok=True)

@@ -98,3 +98,26 @@ def test_render_init_names_what_stands_in_its_way(tmp_path):
     result = invoke("init", str(tmp_path / "link"))
     assert result.exit_code == ExitCode.OUTPUT and "is a symbolic link" in result.output
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_cache_commands_say_a_folder_that_is_not_one_and_prune_damaged_entries(tmp_path):
+    import os
+    import time
+
+    (tmp_path / "file").write_text("not a folder")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    for command in ("list", "prune", "clear"):
+        for where, said in (("file", "is not a folder, so not a cache"), ("loop", "is a link to nothing (or a loop")):
+            result = invoke("cache", command, "--cache-dir", str(tmp_path / where))
+            assert result.exit_code == ExitCode.USAGE and said in result.output, (command, result.output)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    key = "b" * 64
+    (cache / f"basis-{key}.json").write_text(json.dumps({"kind": "basis", "key": key, "parts": {}, "created": "x"}))
+    (cache / f"basis-{key}.npz").write_bytes(b"x")
+    hour_ago = time.time() - 7200
+    for path in cache.iterdir():
+        os.utime(path, (hour_ago, hour_ago))
+    assert "(1 damaged, not listed: render cache prune removes them)" in invoke("cache", "list", "--cache-dir", str(cache)).output
+    assert "removed 1 entries" in invoke("cache", "prune", "--cache-dir", str(cache), "--max-size", "10GB").output
+    assert not list(cache.iterdir())

@@ -21,11 +21,13 @@ def cache_list(cache_dir: CacheDir = None) -> None:
     def work() -> int:
         import time
 
-        from render.cache import Cache, default_cache_dir
+        from render.cache import default_cache_dir
 
-        cache = Cache(cache_dir or default_cache_dir())
+        cache = _opened(cache_dir or default_cache_dir())
         entries = sorted(cache.entries(), key=lambda e: e.used)
-        typer.echo(f"{len(entries)} entries, {sum(e.bytes for e in entries) / 1e6:.1f} MB in {cache.root}")
+        broken = len({p.stem for p in cache.damaged()})
+        typer.echo(f"{len(entries)} entries, {sum(e.bytes for e in entries) / 1e6:.1f} MB in {cache.root}"
+                   + (f" ({broken} damaged, not listed: render cache prune removes them)" if broken else ""))
         for e in entries:
             made = ", ".join(f"{k}={_short(v)}" for k, v in e.parts.items())
             used = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.used))
@@ -33,6 +35,24 @@ def cache_list(cache_dir: CacheDir = None) -> None:
         return 0
 
     raise typer.Exit(main(work))
+
+
+def _opened(root):  # noqa: ANN001, ANN202
+    """The cache at ``root``: a folder (or nothing yet); a file, or a loop of links, is one line."""
+    from render.cache import Cache
+    from render.errors import UsageError
+
+    if root.is_symlink() and not root.exists():
+        raise UsageError(f"{root}: is a link to nothing (or a loop of links); point --cache-dir (or "
+                         "$HAPPY_FACES_CACHE) at the cache's folder")
+    try:
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"{root}: is not a folder, so not a cache; point --cache-dir (or $HAPPY_FACES_CACHE) "
+                             "at the cache's folder")
+    except OSError as exc:  # a loop of links
+        raise UsageError(f"{root}: cannot be read ({exc.strerror}); point --cache-dir (or $HAPPY_FACES_CACHE) at "
+                         "the cache's folder") from None
+    return Cache(root)
 
 
 def _short(value: object, most: int = 16) -> str:
@@ -49,7 +69,7 @@ def cache_prune(
                                                     help="Then keep at most SIZE: 500MB, 2GB... (default: "
                                                          "$HAPPY_FACES_CACHE_MAX, else 2GB)")] = None,
 ) -> None:
-    from render.cache import Cache, default_cache_dir, max_bytes, parse_age, parse_size
+    from render.cache import default_cache_dir, max_bytes, parse_age, parse_size
 
     try:
         age = parse_age(older_than) if older_than else None
@@ -58,7 +78,7 @@ def cache_prune(
         raise typer.BadParameter(str(exc)) from None
 
     def work() -> int:
-        cache = Cache(cache_dir or default_cache_dir())
+        cache = _opened(cache_dir or default_cache_dir())
         removed, freed = cache.prune(age, size if size is not None else (None if age else max_bytes()))
         typer.echo(f"removed {removed} entries ({freed / 1e6:.1f} MB) from {cache.root}")
         return 0
@@ -69,9 +89,9 @@ def cache_prune(
 @cache_cli.command("clear", help="Remove every cached entry.")
 def cache_clear(cache_dir: CacheDir = None) -> None:
     def work() -> int:
-        from render.cache import Cache, default_cache_dir
+        from render.cache import default_cache_dir
 
-        cache = Cache(cache_dir or default_cache_dir())
+        cache = _opened(cache_dir or default_cache_dir())
         typer.echo(f"removed {cache.clear()} files from {cache.root}")
         return 0
 
