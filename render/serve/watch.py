@@ -176,20 +176,38 @@ def _loop(arrived, studio, folders: _Folders, options: Options) -> None:
 
 
 def whole(photo: Path) -> bool:
-    """Whether a photo's bytes end as a whole JPEG (its end-of-image marker, give or take a few bytes
-    of padding) or PNG (its IEND chunk) does: a copy still under way, or stalled, does not."""
+    """Whether a photo's bytes end as a whole JPEG (its segments up to the image data, then its
+    end-of-image marker, give or take a few bytes of padding) or PNG (its IEND chunk) does: a copy
+    still under way, or stalled (even just after a segment that happens to end as an image does), does
+    not."""
     try:
-        with photo.open("rb") as f:
-            head = f.read(8)
-            f.seek(max(0, photo.stat().st_size - 64))
-            tail = f.read()
+        data = photo.read_bytes()
     except OSError:
         return True  # said by the render that follows
-    if head.startswith(b"\x89PNG"):
-        return tail.endswith(b"IEND\xaeB`\x82")
-    if head.startswith(b"\xff\xd8"):
-        return b"\xff\xd9" in tail[-32:]
+    if data.startswith(b"\x89PNG"):
+        return data.endswith(b"IEND\xaeB`\x82")
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_scan_starts(data) and b"\xff\xd9" in data.rstrip(b"\x00")[-64:]
     return True  # not a photo at all: said by the render
+
+
+def _jpeg_scan_starts(data: bytes) -> bool:
+    """Whether a JPEG's segments are there whole up to the start of its image data (SOS)."""
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker == 0xDA:
+            return True
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            i += 2
+            continue
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return False
 
 
 def _render(photo: Path, studio, options: Options) -> None:

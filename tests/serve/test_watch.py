@@ -182,3 +182,17 @@ def test_the_watch_survives_links_stalls_and_its_folder_going(tmp_path, photos, 
         finally:
             stop.set()
             writer.join()
+
+
+def test_a_photo_is_whole_only_when_its_bytes_end_as_a_photo_ends(tmp_path, photos):
+    from render.serve.watch import whole
+
+    jpeg, png = (photos / "obama.jpg").read_bytes(), (photos / "speaker_rgba.png").read_bytes()
+    comment = b"\xff\xfe\x00\x08ab\xff\xd9xx"  # a comment segment whose bytes happen to end as an image ends
+    with_comment = jpeg[:2] + comment + jpeg[2:]
+    cases = {"half.jpg": (jpeg[: len(jpeg) // 2], False), "whole.jpg": (jpeg, True),
+             "padded.jpg": (jpeg + b"\x00" * 40, True), "paused.jpg": (with_comment[: 2 + len(comment) - 2], False),
+             "commented.jpg": (with_comment, True), "half.png": (png[:-5], False), "whole.png": (png, True)}
+    for name, (data, expected) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert whole(tmp_path / name) is expected, name
