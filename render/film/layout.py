@@ -17,6 +17,7 @@ import numpy as np
 
 from render.film.compose import Canvas, to_pixels
 from render.film.reel import Film, write_film
+from render.ground.easing import curve
 from render.ground.morph import Morph
 from render.film.job import FilmJob
 from render.errors import SceneError, shown
@@ -112,6 +113,7 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
 def _playlist(morphs: list[Morph], scene: Scene) -> Film:
     playlist, output, spec = scene.layout.playlist, scene.output, scene.morph  # type: ignore[union-attr]
     levels, fade = len(morphs[0]), playlist.crossfade
+    shape = curve(spec.easing)
     per_person = levels + fade
     safe = safe_zone(output.preset, output.frame) if output.frame is not None else None
     video = Canvas(spec.padding, None if output.transparent else spec.pad_value, output.size, output.interpolation,
@@ -125,7 +127,7 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
             return morphs[person].frame(step)
         # From this person's projection (once), or back at their own face (pingpong), to the next person
         # (the first, after the last).
-        t = (step - levels + 1) / (fade + 1)
+        t = float(shape(np.array((step - levels + 1) / (fade + 1))))  # eased as the morph is
         nxt = morphs[(person + 1) % len(morphs)]
         leaving = morphs[person].frame(levels - 1 if output.loop == "once" else 0)
         return ((1 - t) * leaving + t * nxt.frame(0)).astype(np.float32)

@@ -147,6 +147,11 @@ class OutputSpec(_Spec):
     def _dir(cls, path: Path, info: ValidationInfo) -> Path:
         return _resolve(path, info)
 
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value  # formats: mp4, as a list of one
+
     @field_validator("formats")
     @classmethod
     def _once_each(cls, formats: tuple[str, ...]) -> tuple[str, ...]:

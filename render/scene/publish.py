@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
@@ -110,6 +110,11 @@ class PublishSpec(_Spec):
         7.0, ge=1 / 24, le=7.0, description="S3 presigned links stay valid this many days: at least an hour "
         "(1/24, 0.0417: a shorter link may be dead before anyone opens it), at most 7 (S3's limit).")
     jobs: StrictInt = Field(16, ge=1, le=64, description="Files uploaded at once.")
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _one_kind_or_more(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value  # files: gif, as a list of one
 
     @field_validator("to")
     @classmethod

@@ -9,7 +9,8 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from render.ground.plugins import DETECTORS, model_suffixes
-from render.scene.base import EMOTIONS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
+from render.ground.easing import bezier_points
+from render.scene.base import EASINGS, EMOTIONS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
 
 __all__ = ["FilterSpec", "BasisSpec", "MorphSpec", "OVERLAY_MIN_SIDE", "OverlaySpec", "PhotosSpec"]
 
@@ -100,11 +101,29 @@ class MorphSpec(_Spec):
     pad_value: StrictFloat = Field(
         0.0, ge=0.0, le=1.0, description="Gray level of the padding, 0 (black) to 1 (white)."
     )
-    easing: Easing = Field("linear", description="How the weight moves from 0 to 1 across the levels.")
+    easing: Union[Easing, str] = Field(
+        "linear", description="How the weight moves from 0 to 1 across the levels (and across a playlist's "
+        "crossfades): linear, ease-in-sine, ease-out-sine, ease-in-out-sine, ease-in-cubic, ease-out-cubic, "
+        "ease-in-out-cubic, smoothstep, or CSS's cubic-bezier(x1, y1, x2, y2) with x1 and x2 from 0 to 1 "
+        "and y1 and y2 from -1 to 2.")
     target: Literal["projection", "mean"] = Field(
         "projection",
         description="'projection': the input's reconstruction on the basis; 'mean': the mean face.",
     )
+
+    @field_validator("easing", mode="before")
+    @classmethod
+    def _known_easing(cls, value: Any) -> Any:
+        if not isinstance(value, str) or value in EASINGS:
+            return value
+        points = bezier_points(value)
+        if points is None:
+            raise ValueError(f"{value!r} is not an easing: use one of {', '.join(EASINGS)}, or "
+                             "cubic-bezier(x1, y1, x2, y2), e.g. cubic-bezier(0.42, 0, 0.58, 1)")
+        x1, y1, x2, y2 = points
+        if not (0 <= x1 <= 1 and 0 <= x2 <= 1 and -1 <= y1 <= 2 and -1 <= y2 <= 2):
+            raise ValueError(f"{value}: x1 and x2 must be from 0 to 1 (time runs forward), y1 and y2 from -1 to 2")
+        return value
 
 
 #: The smallest face each overlay is legible on, in pixels (the video's and the GIF's), measured with
