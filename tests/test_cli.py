@@ -193,8 +193,16 @@ def test_verbose_and_open(tmp_path, olivetti_home, isolated_cache):
     while not (tmp_path / "opened.txt").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (tmp_path / "opened.txt").read_text().strip() == str(tmp_path / "out" / "opened" / "face-0.mp4")
+    assert f"opened {tmp_path / 'out' / 'opened' / 'face-0.mp4'}" in done.stderr
     nothing = _run(scene, "--open", "--force", path=str(tmp_path / "empty"), cache=isolated_cache)
     assert nothing.returncode == 0 and "--open: no program here opens files" in nothing.stderr, nothing.stderr
+    # An opener that fails (as xdg-open does with no program for the file: exit 3) is said, not "opened".
+    opener.write_text("#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n")
+    failing = _run(scene, "--open", "--force", path=f"{bin_dir}:/usr/bin:/bin", cache=isolated_cache)
+    assert failing.returncode == 0, failing.stderr
+    assert ("--open: nothing opened face-0.mp4 (xdg-open ended with 3: xdg-open: no method available for opening); "
+            f"the files are in {tmp_path / 'out' / 'opened'}") in failing.stderr, failing.stderr
+    assert "render: opened /" not in failing.stderr
 
 
 @pytest.mark.parametrize("text", [None, "name: broken\nmorph: {levls: 3}\n"], ids=["missing-scene", "bad-key"])

@@ -176,9 +176,24 @@ class Program:
         if opener is None:
             self.console.say(f"--open: no program here opens files (xdg-open); the files are in {target.parent if films else target}")
             return
-        subprocess.Popen([opener, str(target)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-        self.console.log(f"opened {target}")
+        where = target.parent if films else target
+        try:
+            opening = subprocess.Popen([opener, str(target)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, start_new_session=True)
+            code = opening.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # the viewer itself, still running in the opener's place: it opened
+            self.console.log(f"opened {target}")
+            return
+        except OSError as exc:
+            self.console.say(f"--open: {opener} could not be started ({exc.strerror}); the files are in {where}")
+            return
+        said = (opening.stderr.read().decode("utf-8", "replace").strip().splitlines() or [""])[0][:200] \
+            if opening.stderr else ""
+        if code == 0:
+            self.console.log(f"opened {target}")
+        else:
+            self.console.say(f"--open: nothing opened {target.name} ({Path(opener).name} ended with {code}"
+                             + (f": {said}" if said else "") + f"); the files are in {where}")
 
     def failed(self, error: Exception) -> str:
         """Say and count one failure (of a scene, an input or a job) and return its message; with
