@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from render.cli import RENDER, _Render, cli
-from render.cli.options import (CacheDir, Debug, DeviceOption, Jobs, OutputDir, Quiet, Refresh, Sets, To, Verbose,
+from render.cli.options import (CacheDir, frame_numbers, Debug, DeviceOption, Jobs, OutputDir, Quiet, Refresh, Sets, To, Verbose,
                                 executor_url, run_options)
 
 
@@ -35,6 +35,9 @@ def render_scenes(
     sets: Sets = None,
     preview: Annotated[bool, typer.Option("--preview", metavar="", help="A quick look: 128 px, at most 25 levels, MP4 only, "
                                           "into <output.dir>/previews/.")] = False,
+    frame: Annotated[Optional[str], typer.Option("--frame", metavar="N", callback=lambda v: frame_numbers(v),
+                                                 help="Write only frame N (or N-M, or N,M,...) of each film, as PNG, "
+                                                      "into <output.dir>/previews/<name>/frames/; fast, for stills and checks.")] = None,
     open_: Annotated[bool, typer.Option("--open", metavar="", help="Open the first film made with the system's "
                                         "viewer (xdg-open, or open on macOS).")] = False,
     publish: Annotated[bool, typer.Option("--publish", metavar="", help="Then publish each scene (see "
@@ -47,7 +50,7 @@ def render_scenes(
     from render.app import main
 
     options = run_options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview,
-                       verbose, open_, publish or to is not None, to)
+                       verbose, open_, publish or to is not None, to, frame or ())
     if options.publish:
         from render.publish.step import render_and_publish
 

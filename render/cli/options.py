@@ -93,13 +93,32 @@ def parse_sets(values: list[str]) -> tuple:
 def run_options(output_dir: Optional[Path], device: Optional[Device], cache_dir: Optional[Path], refresh: bool,
              quiet: bool, debug: bool, jobs: Optional[int], executor: Optional[str] = None, force: bool = False,
              sets: tuple = (), preview: bool = False, verbose: bool = False, open_: bool = False,
-             publish: bool = False, to: Optional[str] = None):
+             publish: bool = False, to: Optional[str] = None, frames: tuple = ()):
     from render.run.batch import cores
     from render.run.program import Options
 
     return Options(output_dir, device.value if device else None, cache_dir, refresh, quiet, debug,
                    jobs or cores(), executor if executor != "local" else None, force, sets or (), preview,
-                   verbose, open_, publish, to)
+                   verbose, open_, publish, to, tuple(frames))
+
+
+def frame_numbers(value: Optional[str]) -> tuple[int, ...] | None:
+    """``--frame``: N, N-M or N,M,... (frame numbers from 0) as a tuple; anything else refused (exit 2)."""
+    if value is None:
+        return None
+    import re
+
+    numbers: list[int] = []
+    for part in value.split(","):
+        found = re.fullmatch(r"\s*(\d{1,7})\s*(?:-\s*(\d{1,7})\s*)?", part)
+        if not found or (found.group(2) and int(found.group(2)) < int(found.group(1))):
+            raise typer.BadParameter(f"{value!r}: write a frame number (0 is the first), a range N-M, or numbers "
+                                     "separated by commas, e.g. --frame 24 or --frame 0-9,49")
+        first, last = int(found.group(1)), int(found.group(2) or found.group(1))
+        numbers.extend(range(first, last + 1))
+    if len(set(numbers)) > 1000:
+        raise typer.BadParameter(f"{value!r}: at most 1000 frames at once; render the frames format for all of them")
+    return tuple(sorted(set(numbers)))
 
 
 def store_url(value: Optional[str]) -> Optional[str]:

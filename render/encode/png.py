@@ -33,9 +33,11 @@ class FramesSink:
         self.alpha = alpha
         self.count = 0
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, index: int | None = None) -> None:
+        """Frame number ``index`` (default: the next one)."""
         if self.alpha is not None:
             frame = np.stack((frame, self.alpha), axis=-1)
+        self.count = self.count if index is None else index
         write_png(self.folder / f"{self.count:04d}.png", frame)
         self.count += 1
 

@@ -73,7 +73,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
         sinks: list[FrameSink] = [*videos.values(), *(s for s in (gif, pngs) if s is not None)]
         gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
         try:
-            main = order if videos else gif_order if gif else np.arange(film.length)
+            main = order if videos else gif_order if gif else _asked(film, name, scene)
             _play(film, main, list(videos.values()), None if gif_apart else gif, pngs)
             if gif_apart:
                 _play(film, gif_order, [], gif, None)
@@ -90,6 +90,18 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
     if films:
         _sidecar(films, [*videos.values(), *([gif] if gif else [])], scene, title, len(order), film.video_size, track)
     return len(order) if videos else len(gif_order) if gif else film.length
+
+
+def _asked(film: Film, name: str, scene: Scene) -> np.ndarray:
+    """The film's frames the PNG frames hold: every one, or those ``output.frames_at`` names."""
+    asked = scene.output.frames_at
+    if asked is None:
+        return np.arange(film.length)
+    past = [k for k in asked if k >= film.length]
+    if past:
+        raise SceneError(f"{shown(scene.source or scene.name)}: output.frames_at: frame {past[0]} is past the last "
+                         f"frame of {name!r} ({film.length - 1}); ask for 0 to {film.length - 1}")
+    return np.array(sorted(set(asked)))
 
 
 def _check_limits(film: Film, name: str, scene: Scene, order: np.ndarray, gif_order: np.ndarray) -> None:
@@ -163,5 +175,5 @@ def _play(film: Film, order: np.ndarray, videos: list[FrameSink], gif: FrameSink
             gif.write(small)
         if first:
             if pngs is not None:
-                pngs.write(bare)
+                pngs.write(bare, int(index))
             seen = index

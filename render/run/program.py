@@ -51,6 +51,7 @@ class Options:
     open: bool = False
     publish: bool = False  #: publish each scene once it is rendered
     to: str | None = None  #: ``--to``: the store, in place of the scene's publish.to
+    frames: tuple[int, ...] = ()  #: ``--frame``: only these frames, as PNG, into <output.dir>/previews/
 
     @property
     def console(self) -> Console:
@@ -64,6 +65,13 @@ class Options:
     def scene(self, path: Path) -> Scene:
         """The scene file as the command line changes it (``--set``, ``--output-dir``, ``--preview``)."""
         scene = load_scene(path, self.overrides())
+        if self.frames:  # single frames: the film's own frames, as PNG only, beside the real outputs
+            only = {("output", "formats"): ["frames"], ("output", "frames_at"): list(self.frames),
+                    ("output", "min_duration"): DROP, ("output", "gif"): DROP, ("output", "extend"): DROP,
+                    ("output", "max_kbps"): DROP, ("output", "audio"): DROP,
+                    **{("output", key): DROP for f in FORMATS.values() if f.name != "frames" for key in f.keys},
+                    ("output", "dir"): scene.output.dir / "previews"}
+            return load_scene(path, {**self.overrides(), **only})
         if not self.preview:
             return scene
         # A quick look: small, fewer levels, MP4 only, no platform frame, beside the real outputs; the

@@ -47,6 +47,11 @@ class OutputSpec(_Spec):
         min_length=1,
         description="Files to write, each once: " + "; ".join(f"{f.name}: {f.says}" for f in FORMATS.values()) + ".",
     )
+    frames_at: Optional[tuple[Annotated[int, Field(strict=True, ge=0, le=1_000_000)], ...]] = Field(
+        None, min_length=1, max_length=1000,
+        description="The PNG frames to write, by number (0 is the first; a playlist's frames count on through "
+        "its people and crossfades); default: every frame. What render --frame N sets.",
+    )
     preset: Optional[Preset] = Field(
         None,
         description="Upload preset: youtube, instagram, instagram-reels, x or web. It fills the output "
