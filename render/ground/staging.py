@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 from render.errors import WRITE_ERRNOS, OutputError
 from render.hashing import describe_files
 
-__all__ = ["staged", "render_staged", "sweep"]
+__all__ = ["staged", "render_staged", "sweep", "remove_stale"]
 
 _OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 
@@ -146,3 +146,28 @@ def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, se
         files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
     return {"input": source, "settings": settings, "frames": count, "duration_s": round(count / fps, 6),
             "files": files}
+
+
+def remove_stale(folder: Path, names: set[str]) -> list[str]:
+    """Remove the files ``names`` (paths in ``folder``, as a manifest lists them) that are plain files
+    inside it, never through a link, and the folders they leave empty; return those removed."""
+    removed = []
+    root = folder.resolve()
+    for name in sorted(names):
+        path = folder / name
+        try:
+            if ".." in Path(name).parts or Path(name).is_absolute() or path.is_symlink() or not path.is_file() \
+                    or not path.parent.resolve().is_relative_to(root):
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(name)
+        parent = path.parent
+        while parent != folder and parent.resolve().is_relative_to(root):
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+            parent = parent.parent
+    return removed

@@ -23,6 +23,7 @@ from render.ground.job import Finished, Job
 from render.run.plan import Plan, plan_scene
 from render.run.manifest import Manifest
 from render.run.progress import Report
+from render.ground.staging import remove_stale
 from render.scene import Scene, load_scene
 from render.scene.load import DROP
 
@@ -149,7 +150,10 @@ class Program:
     def _run(self, jobs: list[Job], plans: dict[str, Plan]) -> None:
         def finished(job: Job, result: Finished | None, error: Exception | None) -> None:
             if result is not None:
-                plans[result.scene].manifest.record(result.name, result.entry)
+                manifest = plans[result.scene].manifest
+                before = set((manifest.clips.get(result.name) or {}).get("files", {}))
+                manifest.record(result.name, result.entry)
+                self._tidy(plans[result.scene].scene, manifest, result.name, before - set(result.entry["files"]))
                 self.report.finish(job.label, None)
                 folder = plans[result.scene].scene.scene_dir
                 self.made.extend(folder / name for name in result.entry["files"])
@@ -170,6 +174,15 @@ class Program:
         finally:  # what finished is recorded, even when the batch is interrupted
             for plan in plans.values():
                 plan.manifest.flush()
+
+    def _tidy(self, scene: Scene, manifest: Manifest, name: str, gone: set[str]) -> None:
+        """A film's files its new render no longer writes (formats changed): removed, said with -v; a
+        file another film of the scene still lists stays."""
+        listed = {f for clip, entry in manifest.clips.items() if clip != name for f in entry.get("files", {})}
+        removed = remove_stale(scene.scene_dir, gone - listed)
+        if removed:
+            self.console.note(f"{scene.name}: {name}: removed {len(removed)} files its new render no longer writes: "
+                              f"{', '.join(removed[:8])}{', ...' if len(removed) > 8 else ''}")
 
     def _open(self, plans: list[Plan]) -> None:
         """``--open``: the first film made (else the first scene's folder) in the system's viewer."""

@@ -31,3 +31,20 @@ def test_single_frames_are_the_films_own(tmp_path, olivetti_home, isolated_cache
     assert past.exit_code != 0 and "output.frames_at: frame 30 is past the last frame of 'face-0' (29)" in past.output
     bad = invoke(str(scene), "--frame", "7-3")
     assert bad.exit_code == ExitCode.USAGE and "Invalid value for '--frame'" in bad.output
+
+
+def test_files_a_new_render_no_longer_writes_are_removed(tmp_path, olivetti_home, isolated_cache):
+    import json
+
+    scene = write_scene(tmp_path, "name: change\nmorph: {levels: 6}\noutput: {dir: out, size: 64, formats: [mp4, gif, frames]}\n")
+    assert invoke(str(scene), "--cache-dir", str(isolated_cache)).exit_code == 0
+    folder = tmp_path / "out" / "change"
+    (folder / "mine.txt").write_text("the artist's own notes")  # never listed: never touched
+    assert (folder / "face-0.mp4").is_file() and (folder / "frames" / "face-0" / "0005.png").is_file()
+    again = invoke(str(scene), "--cache-dir", str(isolated_cache), "-v", "--set", "output.formats=[webm]")
+    assert again.exit_code == 0, again.output
+    assert "change: face-0: removed 8 files its new render no longer writes: face-0.gif, face-0.mp4, frames/face-0/0000.png" in again.output
+    assert sorted(p.name for p in folder.iterdir()) == ["emotions.csv", "face-0.json", "face-0.webm", "manifest.json",
+                                                        "mine.txt"], sorted(p.name for p in folder.iterdir())
+    listed = json.loads((folder / "manifest.json").read_text())["clips"]["face-0"]["files"]
+    assert sorted(listed) == ["face-0.json", "face-0.webm"]
