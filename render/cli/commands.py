@@ -40,6 +40,9 @@ def render_scenes(
                                                       "into <output.dir>/previews/<name>/frames/; fast, for stills and checks.")] = None,
     open_: Annotated[bool, typer.Option("--open", metavar="", help="Open the first film made with the system's "
                                         "viewer (xdg-open, or open on macOS).")] = False,
+    watch: Annotated[bool, typer.Option("--watch", "-w", metavar="", help="Then render again whenever the scene, "
+                                        "its photos or its soundtrack change, until Ctrl-C (with --open: open the "
+                                        "film again each time).")] = False,
     publish: Annotated[bool, typer.Option("--publish", metavar="", help="Then publish each scene (see "
                                           "'render publish --help').")] = False,
     to: To = None,
@@ -51,6 +54,13 @@ def render_scenes(
 
     options = run_options(output_dir, device, cache_dir, refresh, quiet, debug, jobs, executor, force, sets, preview,
                        verbose, open_, publish or to is not None, to, frame or ())
+    if watch:
+        if options.publish:
+            raise typer.BadParameter("--watch renders on every change: publish once the scene is done, without --watch",
+                                     param_hint="'--watch'")
+        from render.run.live import live
+
+        raise typer.Exit(main(lambda: live(scenes, options), debug))
     if options.publish:
         from render.publish.step import render_and_publish
 
