@@ -92,7 +92,8 @@ def render_clip(job: ClipJob, staging: Path) -> int:
                 small_pixels = mark_gif(small_pixels, readout[level])
         return pixels, small_pixels, bare
 
-    film = Film(len(morph), frames, video.frame_size, small.frame_size, alpha=alphas[0], bare_alpha=alphas[1])
+    film = Film(len(morph), frames, video.frame_size, small.frame_size, alpha=alphas[0], bare_alpha=alphas[1],
+                gif_alpha=small.mask(morph.face.shape) if output.transparent else None)
     count = write_film(film, name, staging, scene, title)
 
     if "html" in output.formats:

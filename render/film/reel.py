@@ -23,7 +23,7 @@ from render.encode.ffmpeg import FfmpegSink
 from render.errors import SceneError, shown
 from render.scene import OutputSpec, Scene
 from render.scene.presets import film_problem, gif_problem
-from render.ground.formats import film_formats, formats_with
+from render.ground.formats import FORMATS, film_formats, formats_with
 from render.ground.timeline import timeline
 
 __all__ = ["Film", "write_film", "VIDEOS"]
@@ -47,6 +47,7 @@ class Film:
     fade: int = 0
     alpha: Optional[np.ndarray] = None  #: the video frames' alpha channel (a transparent background)
     bare_alpha: Optional[np.ndarray] = None  #: the PNG frames' alpha channel
+    gif_alpha: Optional[np.ndarray] = None  #: the GIF frames' alpha, to lay them on the matte
 
     @property
     def length(self) -> int:
@@ -74,9 +75,10 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
         gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
         try:
             main = order if videos else gif_order if gif else _asked(film, name, scene)
-            _play(film, main, list(videos.values()), None if gif_apart else gif, pngs)
+            matte = _Matte(film, output.matte, [fmt for fmt in videos if not FORMATS[fmt].alpha])
+            _play(film, main, list(videos.items()), None if gif_apart else gif, pngs, matte)
             if gif_apart:
-                _play(film, gif_order, [], gif, None)
+                _play(film, gif_order, [], gif, None, matte)
             for sink in sinks:
                 sink.close()
             heavy = gif_problem(output.preset, len(gif_order), film.gif_size, gif.path.stat().st_size) if gif else None
@@ -124,8 +126,9 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
     gif = pngs = None
     try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
         for fmt in film_formats(formats):
-            if fmt.role == "timeline":
-                videos[fmt.name] = fmt.open_sink(staging / f"{name}{fmt.suffix}", size, fps, output, alpha, sound)
+            if fmt.role == "timeline":  # a format without alpha gets the film laid on the matte (see _Matte)
+                videos[fmt.name] = fmt.open_sink(staging / f"{name}{fmt.suffix}", size, fps, output,
+                                                 alpha if fmt.alpha else None, sound)
         if "gif" in formats:
             gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors,
                           output.gif.tolerance, output.gif.dither == "ordered")
@@ -157,20 +160,46 @@ def _facts(sink: FfmpegSink | GifSink, preset: str | None, track: Track | None) 
     return {"file": sink.path.name, **sink.facts, **heard}
 
 
-def _play(film: Film, order: np.ndarray, videos: list[FrameSink], gif: FrameSink | None,
-          pngs: FrameSink | None) -> None:
-    """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF,
-    each frame once (the first time it comes) to the PNG frames."""
+class _Matte:
+    """A transparent film laid on ``output.matte`` for the formats without alpha (MP4, GIF): one run
+    gives the see-through deliverable and the opaque one; ``flat`` names the videos that need it."""
+
+    def __init__(self, film: Film, gray: float, flat: list[str]) -> None:
+        self.flat = set(flat) if film.alpha is not None else set()
+        self.video = self._weights(film.alpha, gray) if self.flat else None
+        self.gif = self._weights(film.gif_alpha, gray) if film.gif_alpha is not None else None
+
+    @staticmethod
+    def _weights(alpha: np.ndarray, gray: float) -> tuple[np.ndarray, np.ndarray]:
+        opaque = alpha.astype(np.float32) / 255.0
+        return opaque, (1.0 - opaque) * np.float32(round(gray * 255))
+
+    @staticmethod
+    def lay(pixels: np.ndarray, weights: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        if weights is None:
+            return pixels
+        opaque, under = weights
+        return np.rint(pixels * opaque + under).astype(np.uint8)
+
+
+def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gif: FrameSink | None,
+          pngs: FrameSink | None, matte: _Matte) -> None:
+    """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF
+    (on the matte where a format has no alpha), each frame once (the first time it comes) to the PNG
+    frames."""
     seen, current = -1, -1
-    pixels = small = bare = None
+    pixels = small = bare = flat = None
     for index in order:
         interrupt.check()  # Ctrl-C stops a film here, between frames, never inside an encoder's queue
         first = index > seen  # a timeline only moves on to new frames: one seen again is a repeat
         if index != current:
             pixels, small, bare = film.frames(int(index), gif is not None, first and pngs is not None)
+            flat = _Matte.lay(pixels, matte.video) if matte.flat else None
+            if gif is not None:
+                small = _Matte.lay(small, matte.gif)
             current = index
-        for video in videos:
-            video.write(pixels)
+        for fmt, video in videos:
+            video.write(flat if fmt in matte.flat else pixels)
         if gif is not None:
             gif.write(small)
         if first:

@@ -73,7 +73,12 @@ class OutputSpec(_Spec):
         0.0,
         description="Gray level around the face when the frame is larger (0 to 1), or 'transparent': the "
         "padding and the frame around the face are see-through in the formats with alpha (webm with vp9, "
-        "mov, webp, frames), for compositing; mp4 and gif have no alpha and are refused with it.",
+        "mov, webp, frames), for compositing; mp4 and gif, which have no alpha, are laid on `matte`.",
+    )
+    matte: StrictFloat = Field(
+        0.0, ge=0.0, le=1.0,
+        description="With background: transparent, the gray (0 to 1) that mp4 and gif, which have no alpha, "
+        "show where the others are see-through: one run gives both deliverables. Default 0 (black).",
     )
     fps: StrictFloat = Field(25.0, ge=0.1, le=120.0, description="Frames per second, 0.1 (a frame every 10 s) to 120.")
     crf: Optional[StrictInt] = Field(
@@ -171,7 +176,8 @@ class OutputSpec(_Spec):
         problems = [(f"output.{key}", problem) for key, problem in
                     (("frame", self._frame_problem()), ("size", self._size_problem()), ("fps", self._fps_problem()),
                      ("extend", self._extend_problem()), ("max_kbps", self._cap_problem()),
-                     ("background", self._alpha_problem()), ("webm.codec", self._webm_problem()))
+                     ("background", self._alpha_problem()), ("webm.codec", self._webm_problem()),
+                     ("matte", self._matte_problem()))
                     if problem]
         problems += self._unused_keys()
         if problems:
@@ -188,13 +194,14 @@ class OutputSpec(_Spec):
     def _alpha_problem(self) -> str | None:
         if not self.transparent:
             return None
-        flat = [f for f in self.formats if not FORMATS[f].alpha and FORMATS[f].role != "extra"]
-        if flat:
-            return (f"transparent: {flat[0]} has no alpha channel; write webm, mov, webp or frames for "
-                    f"compositing, or give a gray (0 to 1) for {flat[0]}")
         if not set(self.formats) & set(ALPHA_FORMATS):
             return "transparent does nothing without webm, mov, webp or frames in formats; add one, or leave it out"
         return None
+
+    def _matte_problem(self) -> str | None:
+        if "matte" not in self.model_fields_set or self.transparent:
+            return None
+        return "matte does nothing without background: transparent; leave it out, or set background"
 
     def _webm_problem(self) -> str | None:
         if "webm" in self.formats and self.webm.codec == "av1" and self.transparent:

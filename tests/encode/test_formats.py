@@ -259,8 +259,8 @@ def test_a_preset_keeps_its_platforms_sound_limits(tmp_path, olivetti_home):
     ("formats: [gif, frames], audio: tone.wav", "tone", "output.audio: audio does nothing without mov or mp4 or webm"),
     ("formats: [webp], webp: {lossless: true, quality: 80}", None, "output.webp: .*quality sets the lossy coder"),
     ("formats: [mp4], webm: {codec: av1}", None, "output.webm: webm does nothing without webm in formats"),
-    ("formats: [webm, mp4], background: transparent", None, "output.background: transparent: mp4 has no alpha"),
-    ("formats: [gif], background: transparent", None, "output.background: transparent: gif has no alpha"),
+    ("formats: [gif], background: transparent", None, "output.background: transparent does nothing without webm, mov"),
+    ("formats: [mp4], matte: 0.5", None, "output.matte: matte does nothing without background: transparent"),
     ("formats: [webm], background: transparent, webm: {codec: av1}", None, "output.webm.codec: av1 .*codes no alpha"),
 ])  # fmt: skip
 def test_bad_format_and_sound_settings_are_one_line_each(tmp_path, olivetti_home, output, made, said):
