@@ -114,12 +114,16 @@ class MorphSpec(_Spec):
     @field_validator("easing", mode="before")
     @classmethod
     def _known_easing(cls, value: Any) -> Any:
-        if not isinstance(value, str) or value in EASINGS:
+        if isinstance(value, str) and value in EASINGS:
             return value
-        points = bezier_points(value)
+        points = bezier_points(value) if isinstance(value, str) else None
         if points is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(value), EASINGS, n=2, cutoff=0.6)
+            guess = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise ValueError(f"{value!r} is not an easing: use one of {', '.join(EASINGS)}, or "
-                             "cubic-bezier(x1, y1, x2, y2), e.g. cubic-bezier(0.42, 0, 0.58, 1)")
+                             f"cubic-bezier(x1, y1, x2, y2), e.g. cubic-bezier(0.42, 0, 0.58, 1){guess}")
         x1, y1, x2, y2 = points
         if not (0 <= x1 <= 1 and 0 <= x2 <= 1 and -1 <= y1 <= 2 and -1 <= y2 <= 2):
             raise ValueError(f"{value}: x1 and x2 must be from 0 to 1 (time runs forward), y1 and y2 from -1 to 2")
