@@ -5,6 +5,7 @@ pending is made the same way at the next start."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from concurrent.futures import CancelledError, Executor, Future
@@ -19,9 +20,9 @@ from render.ground.console import Console
 from render.ground.morph import Morph
 from render.run.batch import submit
 from render.scene import Scene
-from render.serve.season import PREFIX, inside, remove_visitor
+from render.serve.season import PREFIX, drop_pending, read_pending, remove_visitor
 from render.serve.studio import Studio
-from render.serve.visitors import PENDING, Record, Registry
+from render.serve.visitors import Record, Registry
 
 __all__ = ["FilmMaker"]
 
@@ -73,7 +74,7 @@ class FilmMaker:
     def _start(self, record: Record) -> None:
         size = self.studio.basis.mean_.shape
         try:
-            with np.load(self.folder / PENDING / f"{record.id}.npz", allow_pickle=False) as kept:
+            with np.load(io.BytesIO(read_pending(self.folder, record.id)), allow_pickle=False) as kept:
                 face, readout = kept["face"], kept["readout"]
             if face.shape != size or face.dtype != np.float32 or not np.isfinite(face).all():
                 raise ValueError(f"a face of {face.shape} {face.dtype}, not {size} float32")
@@ -126,9 +127,7 @@ class FilmMaker:
                 self.registry.fail(visitor_id, reason)
                 self._note_error(reason)
                 self._failed()
-            pending = self.folder / PENDING / f"{visitor_id}.npz"
-            if inside(self.folder, pending.parent):  # never through a link swapped in while serving
-                pending.unlink(missing_ok=True)
+            drop_pending(self.folder, visitor_id)  # never through a link swapped in while serving
             answered = self._answered.pop(visitor_id, None)
             times = (f"answered in {answered[1]} ms, film in {time.monotonic() - answered[0]:.1f} s" if answered
                      else "film made after a restart")

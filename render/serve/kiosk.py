@@ -11,6 +11,8 @@ consents to nothing gets the live morph and nothing of them is written anywhere.
 from __future__ import annotations
 
 import io
+import os
+import contextlib
 import secrets
 import shutil
 import threading
@@ -27,10 +29,10 @@ from render.faces.photo import without_location
 from render.ground.console import Console
 from render.ground.staging import staged, sweep
 from render.serve.films import FilmMaker
-from render.serve.season import (PREFIX, carry_over, inside, midnight, own_file, plausible, purge,
-                                 remove_visitor, sweep_orphans)
+from render.serve.season import (PREFIX, carry_over, drop_pending, midnight, own_file, pending_folder, plausible,
+                                 purge, remove_visitor, sweep_orphans, write_pending)
 from render.serve.studio import Studio
-from render.serve.visitors import PENDING, Registry, durable_write
+from render.serve.visitors import PENDING, Registry
 
 __all__ = ["Kiosk", "Resting", "UnknownVisitor", "CONSENTS"]
 
@@ -144,11 +146,9 @@ class Kiosk(FilmMaker):
             return None, page
         visitor_id = secrets.token_hex(8)
         try:  # all of it written and durable, or nothing of it left and no promise made
-            if not inside(self.folder, self.folder / PENDING) or (self.folder / PENDING).is_symlink():
-                raise OutputError("the pending folder is a link out of the scene's folder")  # swapped in while serving
             kept = io.BytesIO()
             np.savez(kept, face=face, readout=readout)
-            durable_write(self.folder / PENDING / f"{visitor_id}.npz", kept.getvalue())
+            write_pending(self.folder, visitor_id, kept.getvalue())  # never through a link swapped in meanwhile
             if self.scene.serve.keep == "photos":
                 suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
                 with staged(self.folder, sweep=False) as staging:
@@ -214,6 +214,7 @@ class Kiosk(FilmMaker):
 
     def retain(self) -> None:
         """Remove the visitors older than the scene's retention (none without one)."""
+        self._forget_faces()
         keep = self.scene.serve.retention_s
         if keep is None:
             return
@@ -221,6 +222,17 @@ class Kiosk(FilmMaker):
         if done.visitors:
             self.console.log(f"retention: removed {done.visitors} visitor{'s' if done.visitors != 1 else ''} older "
                              f"than {self.scene.serve.retention} ({done.bytes / 1e6:.1f} MB)")
+
+    def _forget_faces(self) -> None:
+        """Kept faces whose film is no longer to be made (done, failed, deleted): removed, whatever left
+        them (a removal refused while the folder was tampered with)."""
+        names: list[str] = []
+        with contextlib.suppress(OSError), pending_folder(self.folder) as fd:
+            names = [n for n in os.listdir(fd) if n.endswith(".npz") and plausible(n[:-4])]
+        for name in names:
+            record = self.registry.get(name[:-4])
+            if record is None or record.state != "pending":
+                drop_pending(self.folder, name[:-4])
 
     # --- films ----------------------------------------------------------------------------------------
     def _failed(self) -> None:

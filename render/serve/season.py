@@ -7,6 +7,7 @@ Nothing outside the scene's folder is ever removed, whatever a record names.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -14,6 +15,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from render.errors import InputError
 from render.ground.console import Console
@@ -73,13 +75,61 @@ def open_inside(folder: Path, name: str) -> int:
     return found
 
 
+@contextlib.contextmanager
+def pending_folder(folder: Path) -> Iterator[int]:
+    """A descriptor of the scene's ``pending/`` folder, opened with no link followed: every write, read
+    and removal of a kept face goes through it, so a link swapped in for the folder at any moment is
+    refused (OSError), never written, read or removed through."""
+    outer = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        inner = os.open(PENDING, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0), dir_fd=outer)
+    finally:
+        os.close(outer)
+    try:
+        yield inner
+    finally:
+        os.close(inner)
+
+
+def write_pending(folder: Path, visitor_id: str, data: bytes) -> None:
+    """A visitor's kept face, written whole and durably into ``pending/`` (see :func:`pending_folder`)."""
+    name, temporary = f"{visitor_id}.npz", f".{visitor_id}.npz.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with pending_folder(folder) as fd:
+        try:
+            with os.fdopen(os.open(temporary, flags, 0o600, dir_fd=fd), "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.rename(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
+        except BaseException:  # a full disk, say: nothing half-written stays
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=fd)
+            raise
+        os.fsync(fd)
+
+
+def read_pending(folder: Path, visitor_id: str) -> bytes:
+    """A visitor's kept face, read from ``pending/`` (never through a link)."""
+    with pending_folder(folder) as fd:
+        handle = os.open(f"{visitor_id}.npz", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=fd)
+    with os.fdopen(handle, "rb") as file:
+        return file.read()
+
+
+def drop_pending(folder: Path, visitor_id: str) -> None:
+    """A visitor's kept face removed from ``pending/`` (never through a link; gone already is fine)."""
+    with contextlib.suppress(OSError), pending_folder(folder) as fd:
+        os.unlink(f"{visitor_id}.npz", dir_fd=fd)
+
+
 def remove_visitor(folder: Path, visitor_id: str) -> None:
     """Remove every file kept of a visitor, by the names their film writes (whatever a record lists,
     and whatever was published after it was read): the film's files, its frames, the crop, the kept
     photo, the pending face. Only inside ``folder``, never through a link."""
     stem = PREFIX + visitor_id
-    places = [*folder.glob(f"{stem}.*"), *folder.glob(f"{stem}-*"), folder / "crops" / f"{stem}.png",
-              folder / PENDING / f"{visitor_id}.npz"]
+    drop_pending(folder, visitor_id)
+    places = [*folder.glob(f"{stem}.*"), *folder.glob(f"{stem}-*"), folder / "crops" / f"{stem}.png"]
     if (folder / "photos").is_dir() and not (folder / "photos").is_symlink():
         places += list((folder / "photos").glob(f"{stem}.*"))
     for path in places:

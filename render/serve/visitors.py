@@ -12,7 +12,6 @@ A database that cannot be opened or written is said as one line (an :class:`Outp
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import Any, Iterator
 
 from render.errors import OutputError
 
-__all__ = ["Registry", "Record", "DATABASE", "PENDING", "durable_write"]
+__all__ = ["Registry", "Record", "DATABASE", "PENDING"]
 
 DATABASE = "visitors.db"
 PENDING = "pending"  #: the folder of framed faces whose films are not made yet
@@ -182,22 +181,3 @@ def _record(row: tuple) -> Record:
     kept = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
     return Record(str(visitor_id), float(created) if isinstance(created, (int, float)) else 0.0, str(state),
                   reason if isinstance(reason, str) else None, kept, size if isinstance(size, int) else 0)
-
-
-def durable_write(path: Path, data: bytes) -> None:
-    """Write ``path`` whole and durably: a temporary name, fsync, rename, fsync of the folder."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:  # a full disk, say: nothing half-written stays
-        temporary.unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

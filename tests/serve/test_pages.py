@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import socket
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -192,3 +193,33 @@ def test_a_record_damaged_by_hand_breaks_no_page_and_no_purge(booth, photos):
     assert purged.exit_code == 0, purged.output
     assert httpx.get(f"{base}/api/visitors/{visitor}").status_code == 404
     assert not list((scene.parent / "out" / "booth").glob(f"visitor-{visitor}*"))  # its files went by their names
+
+
+def test_a_pending_folder_swapped_for_a_link_while_serving_is_never_written_through(booth, photos, tmp_path):
+    import threading
+
+    base, scene = booth
+    folder = scene.parent / "out" / "booth"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    stop = threading.Event()
+
+    def swap() -> None:  # the folder and a link out of it, back and forth, every few milliseconds
+        while not stop.is_set():
+            (folder / "pending").rename(folder / "pending.real")
+            (folder / "pending").symlink_to(outside, target_is_directory=True)
+            time.sleep(0.005)
+            (folder / "pending").unlink()
+            (folder / "pending.real").rename(folder / "pending")
+            time.sleep(0.005)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        answers = [post(base, (photos / "biden.jpg").read_bytes()).status_code for _ in range(15)]
+    finally:
+        stop.set()
+        swapper.join()
+    assert set(answers) <= {201, 503} and 201 in answers, answers
+    time.sleep(2.0)
+    assert list(outside.iterdir()) == []  # nothing written, or left, outside the scene's folder
