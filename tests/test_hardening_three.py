@@ -107,7 +107,8 @@ def test_cache_commands_say_a_folder_that_is_not_one_and_prune_damaged_entries(t
     (tmp_path / "file").write_text("not a folder")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     for command in ("list", "prune", "clear"):
-        for where, said in (("file", "is not a folder, so not a cache"), ("loop", "is a link to nothing (or a loop")):
+        for where, said in (("file", "is not a folder, so not a cache"), ("loop", "is a link to nothing (or a loop"),
+                            ("file/sub", "is a file, so there is no folder there")):
             result = invoke("cache", command, "--cache-dir", str(tmp_path / where))
             assert result.exit_code == ExitCode.USAGE and said in result.output, (command, result.output)
     cache = tmp_path / "cache"

@@ -45,6 +45,10 @@ def _opened(root):  # noqa: ANN001, ANN202
     if root.is_symlink() and not root.exists():
         raise UsageError(f"{root}: is a link to nothing (or a loop of links); point --cache-dir (or "
                          "$HAPPY_FACES_CACHE) at the cache's folder")
+    standing = next((place for place in (root, *root.parents) if place.exists() or place.is_symlink()), None)
+    if standing is not None and standing != root and not standing.is_dir():
+        raise UsageError(f"{root}: {standing} is a file, so there is no folder there; point --cache-dir (or "
+                         "$HAPPY_FACES_CACHE) at the cache's folder")
     try:
         if root.exists() and not root.is_dir():
             raise UsageError(f"{root}: is not a folder, so not a cache; point --cache-dir (or $HAPPY_FACES_CACHE) "

@@ -12,6 +12,10 @@ from render.scene.base import StrictFloat, StrictInt, _Spec
 
 __all__ = ["ServeSpec", "PAGE_TEXTS"]
 
+#: Unicode's bidirectional embeddings and overrides (U+202A-202E): a text that turns itself around is refused
+#: like a control character. The marks and isolates right-to-left languages need (U+200E, U+200F, U+2066-2069) are not.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e")
+
 #: Every word the kiosk's pages say, in English; a scene's ``serve.texts`` replaces any of them (a
 #: curator's own wording, or a translation). ``{seconds}`` in ``resting`` is filled in by the page.
 PAGE_TEXTS: Mapping[str, str] = MappingProxyType({
@@ -122,12 +126,15 @@ class ServeSpec(_Spec):
             raise ValueError(f"{value!r} is not an address ({exc}); write e.g. http://kiosk.local:8000") from None
         if not parts.hostname or any(c in value for c in "\"'<>`{}|\\^") or port == 0:
             raise ValueError(f"{value!r} is not an address a phone can open; write e.g. http://kiosk.local:8000")
+        if parts.query or parts.fragment or "?" in value or "#" in value or parts.username or parts.password:
+            raise ValueError(f"{value!r}: the films' addresses are built on it, so it holds no query, fragment or "
+                             "user:password; write e.g. http://kiosk.local:8000 or https://example.org/kiosk")
         return value
 
     @field_validator("notice")
     @classmethod
     def _one_paragraph(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+        if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 or c in _BIDI for c in value)):
             raise ValueError("notice must be words on one line, with no control characters")
         return value
 
@@ -139,7 +146,7 @@ class ServeSpec(_Spec):
                 raise ValueError(f"{key!r} is not one of the kiosk's texts; use {', '.join(PAGE_TEXTS)}")
             if not isinstance(text, str) or not text.strip() or len(text) > 300:
                 raise ValueError(f"texts.{key} must be words, 1 to 300 characters")
-            if any(ord(c) < 32 for c in text):
+            if any(ord(c) < 32 or ord(c) == 127 or c in _BIDI for c in text):
                 raise ValueError(f"texts.{key} holds a control character (a line break?); write it on one line")
         return value
 

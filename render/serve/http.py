@@ -64,6 +64,7 @@ def kiosk_app(kiosk: Kiosk, token: str | None = None, hosts: list[str] | None = 
     ``address``: where visitors' phones reach it (default: the address each page was opened at)."""
     handlers = {ApiError: failed, UploadError: failed, HTTPException: failed, OutputError: failed}
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
+    middleware.append(Middleware(_Guarded))
     app = Starlette(routes=ROUTES, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
     app.state.kiosk, app.state.token = kiosk, token
     app.state.address = address or Address(kiosk.scene.serve.public_url, False, "")
@@ -71,6 +72,23 @@ def kiosk_app(kiosk: Kiosk, token: str | None = None, hosts: list[str] | None = 
     app.state.secret = secrets.token_bytes(16)  # the wall's keys, this run's own
     app.state.limit = int(kiosk.scene.serve.max_upload_mb * 1_000_000)
     return app
+
+
+class _Guarded:
+    """Every answer says what it is and that no other site may frame it: ``nosniff``, ``DENY`` (a
+    page of another site cannot put the film page's delete button under a visitor's finger)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        async def guarded(message) -> None:  # noqa: ANN001
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff"),
+                                      (b"x-frame-options", b"DENY")]
+            await send(message)
+
+        await self.app(scope, receive, guarded if scope["type"] == "http" else send)
 
 
 def _kiosk(request: Request) -> Kiosk:

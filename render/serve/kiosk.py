@@ -242,8 +242,12 @@ class Kiosk(FilmMaker):
             self._resting_until = time.monotonic() + REST_SECONDS
 
     def _note_error(self, message: str) -> None:
-        self.last_error = message
+        """Said in full in the log; kept for /api/status without the machine's paths (the scene's folder
+        named as such)."""
         self.console.error(message)
+        for place in sorted({str(self.folder.resolve()), str(self.folder)}, key=len, reverse=True):
+            message = message.replace(place, "the scene's folder")
+        self.last_error = message
 
     def _retain_hourly(self) -> None:
         while not self._stop.wait(RETAIN_EVERY):

@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 __all__ = ["kiosk_page", "script", "page_config", "film_page", "PAGE_POLICY"]
 
-PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+PAGE_POLICY = ("default-src 'none'; frame-ancestors 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data: blob:; "
                "media-src 'self' blob: mediastream:; connect-src 'self'; base-uri 'none'; form-action 'none'")
 
 _ASSETS = {"kiosk.html": "render.serve", "kiosk.js": "render.serve", "kiosk.css": "render.serve",

@@ -50,10 +50,11 @@ async def served(request: Request, visitor: Visitor, name: str, as_name: str | N
     asked_range = request.headers.get("range")
     if asked_range is not None and not _readable(asked_range.strip()):
         asked_range = None  # not a byte range this server reads (another unit, malformed): the whole file, as RFC 9110 says
-    elif asked_range is not None and all(start.isdigit() and int(start) >= stat.st_size
-                                         for start, _ in (r.strip().split("-", 1) for r in asked_range[6:].split(","))):
+    elif asked_range is not None and all((start.isdigit() and int(start) >= stat.st_size) or (not start and int(end) == 0)
+                                         for start, end in (r.strip().split("-", 1) for r in asked_range[6:].split(","))):
         os.close(fd)
-        return JSONResponse({"error": f"the range {asked_range[:60]!r} starts past the file's {stat.st_size} bytes"},
+        return JSONResponse({"error": f"the range {asked_range[:60]!r} asks for nothing within the file's "
+                                      f"{stat.st_size} bytes"},
                             status_code=416, headers={"Content-Range": f"bytes */{stat.st_size}"})
     # /proc/self/fd/N opens the very file this descriptor holds, not whatever the path names now.
     return _FileAnswer(asked_range is not None, f"/proc/self/fd/{fd}", media_type=media_type(name), stat_result=stat,

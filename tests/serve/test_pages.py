@@ -85,7 +85,10 @@ def test_a_visitors_film_page_plays_their_film_as_phones_need_it(booth, photos):
     assert tail.status_code == 206 and tail.content == whole.content[-50:]
     assert httpx.get(links["film"], headers={"If-None-Match": etag}).status_code == 304
     past = httpx.get(links["film"], headers={"Range": f"bytes={len(whole.content) + 10}-"})
-    assert past.status_code == 416 and "starts past the file's" in past.json()["error"]
+    assert past.status_code == 416 and "asks for nothing within the file's" in past.json()["error"]
+    assert httpx.get(links["film"], headers={"Range": "bytes=-0"}).status_code == 416
+    assert whole.headers["x-content-type-options"] == "nosniff" and page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     for odd in ("bytes=abc", "items=0-5", "bytes=10-5", "bytes=", "bytes=1-2,,"):  # not byte ranges: the whole film
         answer = httpx.get(links["film"], headers={"Range": odd})
         assert answer.status_code == 200 and answer.content == whole.content, odd
@@ -170,6 +173,9 @@ def test_on_every_address_the_qr_codes_hold_the_machines_own(tmp_path, olivetti_
     ("{public_url: 'http://:8000'}", "is not an address a phone can open"),
     ("{public_url: 'http://k.example:99999'}", "is not an address (Port out of range 0-65535)"),
     ("{public_url: 'http://a\"b.example/'}", "is not an address a phone can open"),
+    ("{public_url: 'http://k.example/x?q=1'}", "holds no query, fragment or user:password"),
+    ("{public_url: 'http://user:pw@k.example/'}", "holds no query, fragment or user:password"),
+    ('{notice: "backwards \\u202e text"}', "notice must be words on one line, with no control characters"),
 ])
 def test_bad_page_settings_are_one_line(tmp_path, serve, said):
     scene = write_scene(tmp_path, f"name: bad\nserve: {serve}\n")
@@ -223,3 +229,20 @@ def test_a_pending_folder_swapped_for_a_link_while_serving_is_never_written_thro
     assert set(answers) <= {201, 503} and 201 in answers, answers
     time.sleep(2.0)
     assert list(outside.iterdir()) == []  # nothing written, or left, outside the scene's folder
+
+
+def test_the_technicians_status_says_why_a_film_failed_without_the_machines_paths(booth, photos):
+    base, scene = booth
+    crops = scene.parent / "out" / "booth" / "crops"
+    if crops.is_dir():
+        crops.rename(crops.with_name("crops.aside"))
+    crops.write_text("a file where the crops go")  # every film now fails to be written
+    try:
+        visitor = post(base, (photos / "obama.jpg").read_bytes()).json()["id"]
+        assert wait_done(base, visitor)["reason"] == "the film could not be made"
+        said = httpx.get(f"{base}/api/status").json()["last_error"]
+        assert "the scene's folder" in said and str(scene.parent) not in said, said
+    finally:
+        crops.unlink()
+        if crops.with_name("crops.aside").is_dir():
+            crops.with_name("crops.aside").rename(crops)
