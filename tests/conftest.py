@@ -90,6 +90,18 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, command, catch_exceptions=False)
 
 
+def wait_for(check, timeout: float, what: str) -> None:
+    """Wait until ``check()`` is true, at most ``timeout`` seconds (then fail, saying ``what``)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")

@@ -33,6 +33,8 @@ __all__ = ["watch_scene", "SETTLE_SECONDS"]
 #: A photo whose size and modification time have not changed for this long, and whose bytes end as a
 #: whole photo's do, is taken as complete.
 SETTLE_SECONDS = 1.0
+#: How much of a JPEG's start is read for its segments (EXIF, thumbnails and all come before the image data).
+HEAD_BYTES = 1 << 20
 #: A photo unchanged this long is rendered (or said to be damaged) even when its end is not whole.
 STALL_SECONDS = 60.0
 
@@ -181,13 +183,16 @@ def whole(photo: Path) -> bool:
     still under way, or stalled (even just after a segment that happens to end as an image does), does
     not."""
     try:
-        data = photo.read_bytes()
+        with photo.open("rb") as f:
+            head = f.read(HEAD_BYTES)  # a JPEG's segments before its image data: its EXIF, thumbnails
+            f.seek(max(0, photo.stat().st_size - 1024))
+            tail = f.read().rstrip(b"\x00")
     except OSError:
         return True  # said by the render that follows
-    if data.startswith(b"\x89PNG"):
-        return data.endswith(b"IEND\xaeB`\x82")
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_scan_starts(data) and b"\xff\xd9" in data.rstrip(b"\x00")[-64:]
+    if head.startswith(b"\x89PNG"):
+        return tail.endswith(b"IEND\xaeB`\x82")
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_scan_starts(head) and b"\xff\xd9" in tail[-64:]
     return True  # not a photo at all: said by the render
 
 

@@ -7,22 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import REPO, write_scene
+from conftest import REPO, wait_for, write_scene
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_scene_renders_again_on_every_save(tmp_path, photos, olivetti_home, isolated_cache):

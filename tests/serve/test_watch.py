@@ -16,19 +16,10 @@ import time
 import numpy as np
 import pytest
 
-from conftest import REPO, write_scene
+from conftest import REPO, wait_for, write_scene
 from mediafiles import mp4_frames, paced
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @contextlib.contextmanager
