@@ -27,34 +27,42 @@ SETTLE_SECONDS = 0.3  #: a change is rendered once the files have stayed the sam
 def live(paths: list[Path], options: Options) -> int:
     """Render ``paths``, then again on every change, until Ctrl-C; return the last render's code."""
     console = options.console
-    code = _render(paths, options)
-    watched = _watched(paths, options)
-    seen = _state(watched)
-    console.log(f"watching {len(watched)} files for changes (Ctrl-C stops)")
+    told, code = False, 0
     try:
         while True:
-            with interrupt.deferred():  # Ctrl-C lands between looks, never inside a render's own handling
-                time.sleep(LOOK_SECONDS)
-                interrupt.check()
-            now = _state(watched)
-            if now == seen:
-                continue
-            while True:  # wait for the saves to settle
-                time.sleep(SETTLE_SECONDS)
-                later = _state(watched)
-                if later == now:
-                    break
-                now = later
-            changed = sorted(str(p) for p in set(now) | set(seen) if now.get(p) != seen.get(p))
-            console.log(f"changed: {', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''}; rendering again")
+            # What the render reads, as it is before the render starts: a save during the render is a
+            # change seen after it, never taken for the state it rendered.
+            watched = _watched(paths, options)
+            seen = _state(watched)
             code = _render(paths, options)
             if code == ExitCode.INTERRUPTED:  # Ctrl-C during a render: the watch ends with it
                 break
-            watched = _watched(paths, options)
-            seen = _state(watched)
+            if not told:
+                console.log(f"watching {len(watched)} files for changes (Ctrl-C stops)")
+                told = True
+            now = _changed(watched, seen)
+            changed = sorted(str(p) for p in set(now) | set(seen) if now.get(p) != seen.get(p))
+            console.log(f"changed: {', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''}; rendering again")
     except KeyboardInterrupt:
         console.log("stopped watching")
     return code
+
+
+def _changed(watched: list[Path], seen: dict[Path, tuple]) -> dict[Path, tuple]:
+    """Wait until the files differ from ``seen`` and have stayed the same a moment (an editor's saves)."""
+    while True:
+        with interrupt.deferred():  # Ctrl-C lands between looks
+            time.sleep(LOOK_SECONDS)
+            interrupt.check()
+        now = _state(watched)
+        if now == seen:
+            continue
+        while True:
+            time.sleep(SETTLE_SECONDS)
+            later = _state(watched)
+            if later == now:
+                return now
+            now = later
 
 
 def _render(paths: list[Path], options: Options) -> int:

@@ -47,5 +47,6 @@ def test_a_scene_renders_again_on_every_save(tmp_path, photos, olivetti_home, is
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         log.close()
+        print((tmp_path / "live.log").read_text())  # shown when a step above fails
     ended = (tmp_path / "live.log").read_text()
     assert process.returncode == 0 and "stopped watching" in ended, ended
