@@ -25,16 +25,19 @@ SETTLE_SECONDS = 0.3  #: a change is rendered once the files have stayed the sam
 
 
 def live(paths: list[Path], options: Options) -> int:
-    """Render ``paths``, then again on every change, until Ctrl-C; return the last render's code."""
+    """Render ``paths``, then again on every change, until Ctrl-C; return the last render's code (the
+    interrupt's when Ctrl-C cut a render short)."""
     console = options.console
-    told, code = False, 0
+    told, code, rendering = False, 0, False
     try:
         while True:
             # What the render reads, as it is before the render starts: a save during the render is a
             # change seen after it, never taken for the state it rendered.
             watched = _watched(paths, options)
             seen = _state(watched)
+            rendering = True
             code = _render(paths, options)
+            rendering = False
             if code == ExitCode.INTERRUPTED:  # Ctrl-C during a render: the watch ends with it
                 break
             if not told:
@@ -44,8 +47,10 @@ def live(paths: list[Path], options: Options) -> int:
             changed = sorted(str(p) for p in set(now) | set(seen) if now.get(p) != seen.get(p))
             console.log(f"changed: {', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''}; rendering again")
     except KeyboardInterrupt:
-        console.log("stopped watching")
-    return code
+        if rendering:  # the render under way was cut short: its code is the interrupt's, not the last one's
+            code = ExitCode.INTERRUPTED
+        console.log("stopped watching" + ("; the render under way was cut short" if rendering else ""))
+    return int(code)
 
 
 def _changed(watched: list[Path], seen: dict[Path, tuple]) -> dict[Path, tuple]:

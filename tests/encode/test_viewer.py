@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import chromium, invoke, write_scene
+from conftest import canvas_red, chromium, invoke, write_scene
 from mediafiles import png
 from render.film.compose import Canvas
 
@@ -71,14 +71,8 @@ def settle(page, level):
     page.wait_for_function(f"document.body.dataset.level === '{level}' && document.body.dataset.settled === 'yes'")
 
 
-def canvas(page) -> np.ndarray:
-    size = page.evaluate("document.getElementById('face').width")
-    data = page.evaluate(f"Array.from(document.getElementById('face').getContext('2d').getImageData(0, 0, {size}, {size}).data)")
-    return np.array(data, np.uint8).reshape(size, size, 4)[..., 0]
-
-
 def assert_frame(page, viewers, level):
-    drawn = canvas(page)
+    drawn = canvas_red(page)
     rendered = png(viewers / "view" / "frames" / "face-0" / f"{level:04d}.png")
     difference = np.abs(drawn.astype(int) - rendered)
     assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (difference.max(), (difference > 0).sum())
@@ -157,7 +151,7 @@ def test_component_keys_move_the_target_along_the_eigenface_axes(page, viewers):
     for c, component in zip(coefficients, data["components"]):
         target = target + c * floats(component)
     expected = Canvas(2, 0.0, 512, "cubic")(target.astype(np.float32))
-    drawn = canvas(page)
+    drawn = canvas_red(page)
     assert np.abs(drawn.astype(int) - expected).max() <= 1
     assert np.abs(drawn.astype(int) - png(viewers / "view" / "frames" / "face-0" / "0049.png")).mean() > 1
     assert "axis 2, how happy faces differ second most: +1.00× typical" in page.inner_text("#label")
@@ -280,7 +274,7 @@ def test_lanczos_is_drawn_as_the_frames_are_clamped_at_the_padding(page, viewers
     open_viewer(page, viewers / "sharp" / "face-0.html")
     page.keyboard.press("End")
     settle(page, 5)
-    drawn = canvas(page)
+    drawn = canvas_red(page)
     rendered = png(viewers / "sharp" / "frames" / "face-0" / "0005.png")
     difference = np.abs(drawn.astype(int) - rendered)
     assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (difference.max(), (difference > 0).sum())

@@ -20,7 +20,9 @@ from render.run.manifest import Manifest
 
 pytestmark = pytest.mark.slow
 
-TRIALS = 20
+# Six trials here, their moments spread over the batch's whole run; bench/interrupts.py soaks it with
+# many more (INTERRUPT_TRIALS), at moments drawn at random.
+TRIALS = int(os.environ.get("INTERRUPT_TRIALS", "6"))
 CLIPS = 40  # about 2.5 s of a batch here, after about 0.6 s of start-up
 SCENE = (f"name: stop\ninputs: [{', '.join(f'{{face: {k}}}' for k in range(CLIPS))}]\n"
          "morph: {levels: 60}\noutput: {dir: out, size: 128, formats: [mp4, gif]}\n")
@@ -51,7 +53,8 @@ def test_interrupts_at_random_moments_never_hang_and_lose_nothing(tmp_path, oliv
         command = [sys.executable, "-m", "render", str(scene), "--jobs", "2"]
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                    start_new_session=True)  # its own process group, as a terminal's job is
-        time.sleep(chance.uniform(0.3, 2.5))
+        # Trial t falls in the t-th of TRIALS equal stretches of 0.3-2.5 s: start-up, mid-batch, the end.
+        time.sleep(0.3 + 2.2 * (trial + chance.random()) / TRIALS)
         to_group = trial % 2 == 1
         if to_group:
             os.killpg(process.pid, signal.SIGINT)  # Ctrl-C at a terminal: every process of the job

@@ -42,7 +42,8 @@ def test_a_scene_renders_again_on_every_save(tmp_path, photos, olivetti_home, is
         scene.write_text(text)
         wait_for(lambda: said().count("summary:") == 3, 60, "a render after the fix")
         (tmp_path / "booth" / "me.jpg").write_bytes((photos / "obama.jpg").read_bytes())  # a photo it reads
-        wait_for(lambda: (tmp_path / "out" / "live" / "me.gif").is_file(), 60, "the new photo's film")
+        wait_for(lambda: said().count("summary:") == 4, 60, "a render of the new photo")
+        assert (tmp_path / "out" / "live" / "me.gif").is_file()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import chromium, write_scene
+from conftest import canvas_red, chromium, write_scene
 from render.film.compose import Canvas
 
 from servers import kiosk
@@ -107,9 +107,7 @@ def test_a_visitor_is_drawn_in_at_once_and_takes_their_film_home(booth):
 
     face = np.frombuffer(base64.b64decode(data["face"]), "<f4").reshape(64, 64)
     expected = Canvas(2, 0.0, 256)(face)  # level 0: the visitor's own framed face
-    size = page.evaluate("document.getElementById('face').width")
-    drawn = np.array(page.evaluate(f"Array.from(document.getElementById('face').getContext('2d')"
-                                   f".getImageData(0, 0, {size}, {size}).data)"), np.uint8).reshape(size, size, 4)[..., 0]
+    drawn = canvas_red(page)
     off = np.abs(drawn.astype(int) - expected.astype(int))
     assert page.evaluate("Number(document.body.dataset.level || 0)") > 0 or (off.max() <= 1 and (off > 0).mean() <= 0.001)
     # It plays by itself: the face changes within a few seconds, with no input.
