@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,23 +57,26 @@ class Canvas:
         return x, y + self.size, x + self.size, y + self.size + self.band
 
     def __call__(self, face: np.ndarray) -> np.ndarray:
-        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``."""
-        face = face.astype(np.float32)
-        if self.pad_value is None:
-            padded = np.pad(face, self.padding, mode="edge")
-        else:
-            padded = np.pad(face, self.padding, constant_values=self.pad_value)
-        if padded.shape != (self.size, self.size):
-            import cv2
+        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``.
 
+        Every step but the last works in this thread's scratch arrays (a film's frames are all the same
+        size): no frame-sized array is allocated, filled with zero pages and given back per frame."""
+        import cv2
+
+        face = face.astype(np.float32, copy=False)
+        side = face.shape[0] + 2 * self.padding, face.shape[1] + 2 * self.padding
+        if side == (self.size, self.size):
+            square = to_pixels(self._padded(face, self.pad_value))
+        else:
+            scaled = _scratch("scaled", (self.size, self.size))
             if self.interpolation in _RINGING and self.pad_value is not None and self.padding:
-                padded = self._soft_edged(face)
+                self._soft_edged(face, scaled)
             else:
-                resized = cv2.resize(
-                    padded, (self.size, self.size), interpolation=_INTERPOLATION[self.interpolation]
-                )
-                padded = _antiring(resized, padded) if self.interpolation in _RINGING else resized
-        square = to_pixels(padded)
+                padded = self._padded(face, self.pad_value)
+                cv2.resize(padded, (self.size, self.size), dst=scaled, interpolation=_INTERPOLATION[self.interpolation])
+                if self.interpolation in _RINGING:
+                    _antiring(scaled, padded)
+            square = _to_pixels_in_place(scaled)
         width, height = self.frame_size
         if (width, height) == (self.size, self.size):
             return square
@@ -79,10 +85,19 @@ class Canvas:
         out[top : top + self.size, left : left + self.size] = square
         return out
 
+    def _padded(self, face: np.ndarray, value: float | None) -> np.ndarray:
+        """The face with ``padding`` pixels of ``value`` around it (None: its border pixels repeated)."""
+        import cv2
 
-    def _soft_edged(self, face: np.ndarray) -> np.ndarray:
+        pad = self.padding
+        if value is None:
+            return cv2.copyMakeBorder(face, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        return cv2.copyMakeBorder(face, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=float(np.float32(value)))
+
+    def _soft_edged(self, face: np.ndarray, scaled: np.ndarray) -> None:
         """The face scaled on its own border (its edge pixels repeated: nothing for the kernel to
-        overshoot at), then laid on the padding through the padding's own edge scaled linearly.
+        overshoot at), then laid on the padding through the padding's own edge scaled linearly, into
+        ``scaled``.
 
         Scaled together, the sharp step from the face to a flat padding makes cubic and Lanczos
         kernels overshoot by up to a tenth of the range for several rows; clamped to the source pixels
@@ -92,12 +107,12 @@ class Canvas:
         """
         import cv2
 
-        size, kernel = (self.size, self.size), _INTERPOLATION[self.interpolation]
-        inner = np.pad(face, self.padding, mode="edge")
-        sharp = _antiring(cv2.resize(inner, size, interpolation=kernel), inner)
-        inside = np.pad(np.ones_like(face), self.padding, constant_values=0.0)
-        edge = cv2.resize(inside, size, interpolation=cv2.INTER_LINEAR)
-        return sharp * edge + np.float32(self.pad_value) * (np.float32(1.0) - edge)
+        inner = self._padded(face, None)
+        cv2.resize(inner, (self.size, self.size), dst=scaled, interpolation=_INTERPOLATION[self.interpolation])
+        _antiring(scaled, inner)
+        edge, under = _edge(face.shape, self.padding, self.size, float(self.pad_value))
+        scaled *= edge
+        scaled += under
 
     def mask(self, shape: tuple[int, int]) -> np.ndarray:
         """The alpha channel (uint8) of this canvas's frames for faces of ``shape``: 255 on the face and
@@ -111,26 +126,79 @@ class Canvas:
 
 def _antiring(resized: np.ndarray, source: np.ndarray) -> np.ndarray:
     """Clamp each upscaled pixel between the least and the greatest of the 2x2 source pixels around
-    it (OpenCV's coordinate mapping: source x = (x + 0.5) * scale - 0.5).
+    it (OpenCV's coordinate mapping: source x = (x + 0.5) * scale - 0.5), in place.
 
     Cubic and Lanczos kernels overshoot next to a sharp edge: beside the black padding they would
     draw a light line just inside the face's border. Away from edges nothing changes (a smooth face
     stays within its neighbours); the viewer's script clamps the same way.
+
+    The bounds are taken on the source grid first (each 2x2 block's least and greatest, a few
+    thousand values), then spread to the output's pixels: across a row, then row by row.
     """
-    rows = _neighbours(source.shape[0], resized.shape[0])
-    cols = _neighbours(source.shape[1], resized.shape[1])
-    corners = [source[r][:, c] for r in rows for c in cols]
-    low = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3]))
-    high = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
-    return np.minimum(np.maximum(resized, low), high)
+    rows, cols = _neighbours(source.shape[0], resized.shape[0]), _neighbours(source.shape[1], resized.shape[1])
+    (top, bottom), (left, right) = rows.pairs, cols.pairs
+    for name, pick in (("low", np.minimum), ("high", np.maximum)):
+        across = pick(np.take(source, left, axis=1), np.take(source, right, axis=1))  # source rows x pairs
+        block = pick(np.take(across, top, axis=0), np.take(across, bottom, axis=0))  # pairs x pairs: small
+        bound = _scratch(name, resized.shape)
+        np.take(np.take(block, cols.index, axis=1), rows.index, axis=0, out=bound, mode="clip")  # rows copied whole
+        (np.maximum if name == "low" else np.minimum)(resized, bound, out=resized)
+    return resized
 
 
-def _neighbours(source: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+class _Pairs(NamedTuple):
+    """The distinct (before, after) source positions around ``size`` output positions, and the pair of
+    each output position (an index into them)."""
+
+    pairs: tuple[np.ndarray, np.ndarray]
+    index: np.ndarray
+
+
+@functools.lru_cache(maxsize=32)
+def _neighbours(source: int, size: int) -> _Pairs:
     """For each of ``size`` output positions, the source positions just before and after it."""
-    before = np.floor((np.arange(size) + 0.5) * (source / size) - 0.5).astype(np.intp)
-    return np.clip(before, 0, source - 1), np.clip(before + 1, 0, source - 1)
+    before = np.clip(np.floor((np.arange(size) + 0.5) * (source / size) - 0.5).astype(np.intp), 0, source - 1)
+    distinct, index = np.unique(before, return_inverse=True)
+    return _Pairs((distinct, np.minimum(distinct + 1, source - 1)), index)
+
+
+@functools.lru_cache(maxsize=32)
+def _edge(shape: tuple[int, int], padding: int, size: int, pad_value: float) -> tuple[np.ndarray, np.ndarray]:
+    """The soft edge of a face of ``shape`` padded and scaled to ``size`` (1 on the face, 0 on the
+    padding, a linear ramp between) and what the padding lays under it: the same for every frame."""
+    import cv2
+
+    inside = np.pad(np.ones(shape, np.float32), padding, constant_values=0.0)
+    edge = cv2.resize(inside, (size, size), interpolation=cv2.INTER_LINEAR)
+    under = np.float32(pad_value) * (np.float32(1.0) - edge)
+    edge.flags.writeable = under.flags.writeable = False
+    return edge, under
 
 
 def to_pixels(image: np.ndarray) -> np.ndarray:
     """Float image to uint8: the only place values are clipped to [0, 1]."""
-    return np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    if image.ndim == 0 or image.dtype != np.float32:
+        return np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return _to_pixels_in_place(image.copy())
+
+
+def _to_pixels_in_place(image: np.ndarray) -> np.ndarray:
+    """:func:`to_pixels` of a float32 image, worked out in the image itself (the same operations, in
+    the same order: the same pixels)."""
+    np.clip(image, 0.0, 1.0, out=image)
+    image *= np.float32(255.0)
+    return np.rint(image, out=image).astype(np.uint8)
+
+
+_scratches = threading.local()
+
+
+def _scratch(name: str, shape: tuple[int, int]) -> np.ndarray:
+    """This thread's float32 scratch array ``name`` of ``shape``, made once and reused frame after frame."""
+    kept = getattr(_scratches, "arrays", None)
+    if kept is None:
+        kept = _scratches.arrays = {}
+    array = kept.get(name)
+    if array is None or array.shape != shape:
+        array = kept[name] = np.empty(shape, np.float32)
+    return array

@@ -10,6 +10,7 @@ dropped, together.
 from __future__ import annotations
 
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -29,6 +30,7 @@ from render.ground.timeline import timeline
 __all__ = ["Film", "write_film", "VIDEOS"]
 
 VIDEOS = formats_with(video=True)  #: the formats that are videos (with a sidecar, and sound when asked)
+KEPT_BYTES = 96 << 20  #: frames composed and kept to be sent again (a 512 px film's 50 levels: 13 MB)
 
 #: film frame, GIF frame wanted, PNG frame wanted -> (video frame, GIF frame or None, PNG frame or None)
 Frames = Callable[[int, bool, bool], tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]]
@@ -186,23 +188,32 @@ def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gi
           pngs: FrameSink | None, matte: _Matte) -> None:
     """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF
     (on the matte where a format has no alpha), each frame once (the first time it comes) to the PNG
-    frames."""
-    seen, current = -1, -1
-    pixels = small = bare = flat = None
+    frames. Each frame is composed once: a hold or a ping-pong's way back sends the frame composed
+    before (the most recent ones are kept, up to :data:`KEPT_BYTES`)."""
+    seen = -1
+    kept: OrderedDict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = OrderedDict()
+    held = 0
     for index in order:
         interrupt.check()  # Ctrl-C stops a film here, between frames, never inside an encoder's queue
         first = index > seen  # a timeline only moves on to new frames: one seen again is a repeat
-        if index != current:
-            pixels, small, bare = film.frames(int(index), gif is not None, first and pngs is not None)
+        index = int(index)
+        if index in kept:
+            kept.move_to_end(index)
+            pixels, small, flat = kept[index]
+        else:
+            pixels, small, bare = film.frames(index, gif is not None, first and pngs is not None)
             flat = _Matte.lay(pixels, matte.video) if matte.flat else None
             if gif is not None:
                 small = _Matte.lay(small, matte.gif)
-            current = index
+            if first and pngs is not None:
+                pngs.write(bare, index)
+            kept[index] = (pixels, small, flat)
+            held += sum(a.nbytes for a in kept[index] if a is not None)
+            while held > KEPT_BYTES and len(kept) > 1:
+                held -= sum(a.nbytes for a in kept.popitem(last=False)[1] if a is not None)
         for fmt, video in videos:
             video.write(flat if fmt in matte.flat else pixels)
         if gif is not None:
             gif.write(small)
         if first:
-            if pngs is not None:
-                pngs.write(bare, int(index))
             seen = index
