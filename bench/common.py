@@ -46,10 +46,14 @@ def paced_raw(pngs: list[Path], scene: Path) -> bytes:
     return b"".join(frames[k] for k in timeline(len(frames), output.fps, output.pacing))
 
 
-def scene_variant(folder: Path, **output: object) -> Path:
-    """scenes/happy.yaml with its output section changed, written into ``folder``."""
-    scene = yaml.safe_load((REPO / "scenes" / "happy.yaml").read_text())
+def scene_variant(folder: Path, source: str = "happy", **output: object) -> Path:
+    """scenes/<source>.yaml with its output section changed, written into ``folder`` (its photos'
+    paths made absolute)."""
+    scene = yaml.safe_load((REPO / "scenes" / f"{source}.yaml").read_text())
     scene["output"] = {**scene["output"], **output}
-    path = folder / "happy.yaml"
+    for spec in scene.get("inputs", []):
+        if "image" in spec:
+            spec["image"] = str(REPO / "scenes" / spec["image"])
+    path = folder / f"{source}.yaml"
     path.write_text(yaml.safe_dump(scene))
     return path

@@ -45,11 +45,18 @@ def bayer(side: int = 8) -> np.ndarray:
     return matrix
 
 
-def _thresholds(size: tuple[int, int]) -> np.ndarray:
-    """255 (2r + 1) for the 8x8 Bayer rank r of every pixel of a frame of ``size`` (w, h)."""
+def _ranks(size: tuple[int, int]) -> np.ndarray:
+    """The 8x8 Bayer rank (0..63) of every pixel of a frame of ``size`` (w, h)."""
     width, height = size
-    ranks = np.tile(bayer(8), (height // 8 + 1, width // 8 + 1))[:height, :width]
-    return 255 * (2 * ranks + 1)
+    return np.tile(bayer(8), (height // 8 + 1, width // 8 + 1))[:height, :width]
+
+
+def _dither_table(colors: int) -> np.ndarray:
+    """The palette index of gray v at Bayer rank r, at [r * 256 + v]: floor(v (c-1) / 255 + t) with the
+    threshold t = (2r + 1) / 128, in integers, so every platform draws the same pixels."""
+    value, rank = np.arange(256), np.arange(64)[:, None]
+    scaled = value * (128 * (colors - 1)) + 255 * (2 * rank + 1)
+    return np.minimum(scaled // (255 * 128), colors - 1).astype(np.uint8).ravel()
 
 
 class GifSink:
@@ -67,9 +74,11 @@ class GifSink:
         self.frames = 0
         self._ramp = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)
         self._index = np.rint(np.arange(256) * ((colors - 1) / 255.0)).astype(np.uint8)  # gray -> palette
-        self._threshold = _thresholds(size) if dither else None
+        self._table = _dither_table(colors) if dither else None
+        self._offset = (_ranks(size) * 256).astype(np.uint16) if dither else None  #: each pixel's row of the table
         self._transparent = colors
         self._shown: np.ndarray | None = None  # palette indices on screen
+        self._last: np.ndarray | None = None  # the frame encoded last (held to know it when it comes again)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._file: BinaryIO | None = path.open("wb")
@@ -89,6 +98,23 @@ class GifSink:
         """On the pump's thread: one frame, as the pixels that moved, appended to the file."""
         from PIL import GifImagePlugin, Image
 
+        if frame is self._last:  # the same frame again (a hold): nothing moves
+            patch, offset = np.full((1, 1), self._transparent, np.uint8), (0, 0)
+        else:
+            patch, offset = self._changes(frame)
+        self._last = frame
+        image = Image.fromarray(patch, mode="P")
+        image.putpalette(self._palette())
+        delay_ms = self._delay_cs(self.frames) * 10
+        chunks = GifImagePlugin.getdata(
+            image, offset, duration=delay_ms, disposal=1, transparency=self._transparent
+        )
+        self._write(b"".join(chunks))
+        self.frames += 1
+
+    def _changes(self, frame: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+        """The rectangle of ``frame`` that moved away from what is on screen, what did not transparent,
+        and its offset; what is on screen updated."""
         levels = self._levels(frame)
         if self._shown is None:
             self._shown, patch, offset = levels, levels, (0, 0)
@@ -107,25 +133,15 @@ class GifSink:
                 offset = (int(cols[0]), int(rows[0]))
             else:
                 patch, offset = np.full((1, 1), self._transparent, np.uint8), (0, 0)
-        image = Image.fromarray(patch, mode="P")
-        image.putpalette(self._palette())
-        delay_ms = self._delay_cs(self.frames) * 10
-        chunks = GifImagePlugin.getdata(
-            image, offset, duration=delay_ms, disposal=1, transparency=self._transparent
-        )
-        self._write(b"".join(chunks))
-        self.frames += 1
+        return patch, offset
 
     def _levels(self, frame: np.ndarray) -> np.ndarray:
-        """Palette indices of a frame: the nearest level, or the ordered dither between the two nearest.
-
-        In integers, so every platform draws the same pixels: index = floor(v (c-1) / 255 + t), with
-        the threshold t = (2r + 1) / 128 for the pixel's Bayer rank r (0..63). Black and white stay pure.
-        """
-        if self._threshold is None:
+        """Palette indices of a frame: the nearest level, or the ordered dither between the two nearest
+        (looked up by the pixel's Bayer rank and gray: see :func:`_dither_table`). Black and white stay
+        pure."""
+        if self._table is None:
             return np.take(self._index, frame)
-        scaled = frame.astype(np.int32) * (128 * (self.colors - 1)) + self._threshold
-        return np.minimum(scaled // (255 * 128), self.colors - 1).astype(np.uint8)
+        return np.take(self._table, self._offset + frame)
 
     def close(self) -> None:
         if self._file is not None:

@@ -11,14 +11,21 @@ from render.errors import WRITE_ERRNOS, EncodeError
 __all__ = ["FramesSink", "write_png"]
 
 
-def write_png(path: Path, image: np.ndarray) -> None:
-    """Write a uint8 image, gray (h, w), gray and alpha (h, w, 2) or RGB (h, w, 3), as a PNG."""
+#: zlib's level for a clip's frames: measured on the default scene's 512 px frames (bench/identical.py
+#: checks the pixels stay the same), level 3 writes a frame in 8.5 ms where Pillow's default (6) takes
+#: 21, for files 18% larger (54 KB against 46); level 1 is 5.2 ms but 34% larger.
+FRAME_LEVEL = 3
+
+
+def write_png(path: Path, image: np.ndarray, level: int = 6) -> None:
+    """Write a uint8 image, gray (h, w), gray and alpha (h, w, 2) or RGB (h, w, 3), as a PNG at zlib's
+    ``level`` (the stills: the default, 6)."""
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "L" if image.ndim == 2 else {2: "LA", 3: "RGB"}[image.shape[2]]
     try:
-        Image.fromarray(image, mode=mode).save(path, format="PNG")
+        Image.fromarray(image, mode=mode).save(path, format="PNG", compress_level=level)
     except OSError as exc:
         if exc.errno in WRITE_ERRNOS:
             raise  # the disk's doing: said by the staging folder, naming the real destination
@@ -38,7 +45,7 @@ class FramesSink:
         if self.alpha is not None:
             frame = np.stack((frame, self.alpha), axis=-1)
         self.count = self.count if index is None else index
-        write_png(self.folder / f"{self.count:04d}.png", frame)
+        write_png(self.folder / f"{self.count:04d}.png", frame, FRAME_LEVEL)
         self.count += 1
 
     def close(self) -> None:
