@@ -21,7 +21,7 @@ from render import interrupt
 from render.encode.pump import Pump
 from render.errors import EncodeError
 
-__all__ = ["FfmpegSink", "ffmpeg_command", "disk_full"]
+__all__ = ["FfmpegSink", "ffmpeg_command", "disk_full", "find_ffmpeg_meanwhile"]
 
 _DISK_FULL = (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
               ("Disk quota exceeded", errno.EDQUOT))
@@ -33,6 +33,24 @@ def disk_full(said: str, where: str = "") -> OSError | None:
         if words in said:
             return OSError(code, f"{words}{where}")
     return None
+
+
+def find_ffmpeg_meanwhile() -> None:
+    """Find (and check, by running ``ffmpeg -version``: 20 ms) the bundled ffmpeg on a thread of its
+    own while the scenes are planned, so the first film starts its encoder at once and the batch's
+    workers, forked later, inherit the answer instead of each asking again."""
+    import threading
+
+    import imageio_ffmpeg
+
+    threading.Thread(target=_find_quietly, args=(imageio_ffmpeg.get_ffmpeg_exe,), daemon=True).start()
+
+
+def _find_quietly(find) -> None:  # noqa: ANN001
+    try:
+        find()
+    except Exception:  # noqa: BLE001 - not found: said by the first encoder that asks, in its own words
+        pass
 
 
 def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path,

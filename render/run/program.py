@@ -17,6 +17,7 @@ from render import interrupt
 from render.ground.console import Console
 from render.ground.formats import FORMATS, link_order
 from render.cache import Cache, default_cache_dir, max_bytes
+from render.encode.ffmpeg import find_ffmpeg_meanwhile
 from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain, shown
 from render.run.batch import executor_for, run_jobs
 from render.ground.job import Finished, Job
@@ -105,6 +106,7 @@ class Program:
         options = self.options
         cache = Cache(options.cache_dir or default_cache_dir(), refresh=options.refresh, console=self.console)
         cap = max_bytes()  # a cap that is not a size is said now, not after an hour of rendering
+        find_ffmpeg_meanwhile()
         files = scene_files(paths)
         plans, failed_scenes = [], []
         folders: dict[Path, Path] = {}  # scene folder -> the scene file that writes it
