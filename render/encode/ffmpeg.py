@@ -21,7 +21,9 @@ from render import interrupt
 from render.encode.pump import Pump
 from render.errors import EncodeError
 
-__all__ = ["FfmpegSink", "ffmpeg_command", "disk_full", "find_ffmpeg_meanwhile"]
+__all__ = ["FfmpegSink", "ffmpeg_command", "disk_full", "find_ffmpeg_meanwhile", "ffmpeg_found"]
+
+_finding: list = []  #: the thread of find_ffmpeg_meanwhile, while it may still run
 
 _DISK_FULL = (("No space left on device", errno.ENOSPC), ("File too large", errno.EFBIG),
               ("Disk quota exceeded", errno.EDQUOT))
@@ -43,7 +45,16 @@ def find_ffmpeg_meanwhile() -> None:
 
     import imageio_ffmpeg
 
-    threading.Thread(target=_find_quietly, args=(imageio_ffmpeg.get_ffmpeg_exe,), daemon=True).start()
+    thread = threading.Thread(target=_find_quietly, args=(imageio_ffmpeg.get_ffmpeg_exe,), daemon=True)
+    thread.start()
+    _finding.append(thread)
+
+
+def ffmpeg_found() -> None:
+    """Wait for :func:`find_ffmpeg_meanwhile` to be done: before a fork, so that no child inherits a
+    lock that thread held."""
+    while _finding:
+        _finding.pop().join()
 
 
 def _find_quietly(find) -> None:  # noqa: ANN001

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any, Callable, Iterator
 
 from render import interrupt
+from render.encode.ffmpeg import ffmpeg_found
 from render.errors import ExecutorError
 from render.ground.job import Finished, Job
 
@@ -63,6 +64,7 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
     # Fork when this process holds no threads to copy (a warm batch: no TensorFlow loaded), for
     # workers that start at once; otherwise spawn fresh ones.
     method = "fork" if sys.platform.startswith("linux") and "tensorflow" not in sys.modules else "spawn"
+    ffmpeg_found()  # no thread of ours is left running to be copied half-way into the workers
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                initializer=_worker_start)
     try:
