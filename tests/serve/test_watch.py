@@ -65,7 +65,7 @@ def test_a_hot_folder_renders_each_new_photo_once(tmp_path, photos, olivetti_hom
                 time.sleep(0.4)
         Image.fromarray((np.random.default_rng(2).random((200, 300)) * 255).astype(np.uint8)).save(booth / "wall.jpg")
         (booth / "two.png").write_bytes((photos / "speaker_rgba.png").read_bytes())
-        wait_for(lambda: (out / "slow.mp4").is_file() and (out / "two.mp4").is_file(), 90, "the new films")
+        wait_for(lambda: "booth: slow: done" in said() and "booth: two: done" in said(), 90, "the new films")
         wait_for(lambda: "wall.jpg: no face found" in said(), 30, "the faceless photo to be named")
         assert said().count("booth: slow: done") == 1, said()
         _, frames = mp4_frames(out / "slow.mp4")
@@ -134,7 +134,9 @@ def test_the_watch_survives_links_stalls_and_its_folder_going(tmp_path, photos, 
             f.flush()
             time.sleep(3.0)
             f.write(data[len(data) // 2 :])
-        wait_for(lambda: (out / "stalled.gif").is_file(), 90, "the stalled photo's film")
+        # The film is in place a moment before its line is said: wait for the line.
+        wait_for(lambda: "booth: stalled: done" in said(), 90, "the stalled photo's film")
+        assert (out / "stalled.gif").is_file()
         assert "damaged" not in said() and said().count("booth: stalled: done") == 1, said()
 
         # The operator clears the booth: the folder renamed away, a new one made, a photo copied in.
