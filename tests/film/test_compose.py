@@ -99,3 +99,45 @@ def test_no_flat_blocks_along_the_padding_edge(faces, interpolation, size):
         on_bound = ((out == high) | (out == low)) & (high != low)
         assert on_bound[band].mean() < 0.3, (interpolation, size, on_bound[band].mean())
         assert out.max() <= int(to_pixels(face.max()))  # nothing overshoots the face's own range
+
+
+def _plain(canvas: Canvas, face: np.ndarray) -> np.ndarray:
+    """The composition written the plain way (whole-frame numpy arrays, as it was before issue 33): the
+    fast path must give exactly these pixels."""
+    import cv2
+
+    kernel = {"nearest": 0, "linear": 1, "cubic": 2, "area": 3, "lanczos": 4}[canvas.interpolation]
+    size = (canvas.size, canvas.size)
+
+    def clamp(resized, source):
+        def around(n, m):
+            before = np.floor((np.arange(m) + 0.5) * (n / m) - 0.5).astype(np.intp)
+            return np.clip(before, 0, n - 1), np.clip(before + 1, 0, n - 1)
+        rows, cols = around(source.shape[0], size[0]), around(source.shape[1], size[1])
+        corners = [source[r][:, c] for r in rows for c in cols]
+        return np.clip(resized, np.minimum.reduce(corners), np.maximum.reduce(corners))
+
+    face = face.astype(np.float32)
+    ringing = canvas.interpolation in ("cubic", "lanczos")
+    if ringing and canvas.pad_value is not None and canvas.padding:
+        inner = np.pad(face, canvas.padding, mode="edge")
+        sharp = clamp(cv2.resize(inner, size, interpolation=kernel), inner)
+        edge = cv2.resize(np.pad(np.ones_like(face), canvas.padding, constant_values=0.0), size,
+                          interpolation=cv2.INTER_LINEAR)
+        scaled = sharp * edge + np.float32(canvas.pad_value) * (np.float32(1.0) - edge)
+    else:
+        padded = (np.pad(face, canvas.padding, mode="edge") if canvas.pad_value is None
+                  else np.pad(face, canvas.padding, constant_values=canvas.pad_value))
+        scaled = cv2.resize(padded, size, interpolation=kernel)
+        scaled = clamp(scaled, padded) if ringing else scaled
+    return np.rint(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+@pytest.mark.parametrize("interpolation", ["cubic", "lanczos", "linear"])
+@pytest.mark.parametrize("size,pad_value", [(256, 0.0), (300, 0.35), (512, None), (97, 1.0)])
+def test_the_fast_composition_gives_the_plain_one_s_pixels(faces, interpolation, size, pad_value):
+    canvas = Canvas(2, pad_value, size, interpolation)
+    for face in (faces.images[0], faces.images[7] * 1.3 - 0.1, np.linspace(0, 1, 64 * 64).reshape(64, 64)):  # out of range too
+        fast, plain = canvas(face), _plain(canvas, face)
+        assert np.array_equal(fast, plain), (interpolation, size, pad_value, int(np.abs(fast.astype(int) - plain).max()))
+    assert canvas(faces.images[0]) is not canvas(faces.images[0])  # every frame its own array: the scratch stays inside

@@ -88,3 +88,29 @@ def test_a_preset_fills_keys_without_them_being_unused(tmp_path):
 
     scene = load_scene(write_scene(tmp_path, "name: x\noutput: {preset: youtube, formats: [gif]}\n"))
     assert scene.output.crf == 18  # the preset's, not the scene's: not an error
+
+
+def test_each_frame_is_composed_once_however_often_the_film_shows_it(tmp_path, olivetti_home):
+    """Holds and the ping-pong's way back send the frames composed before: a level is composed once,
+    and the MP4, the GIF and the PNG frames still show every frame where the timeline puts it."""
+    from render.film.reel import Film, write_film
+    from render.scene import load_scene
+
+    loaded = load_scene(write_scene(tmp_path, scene("pingpong")))
+    asked: list[int] = []
+
+    def frames(level: int, want_small: bool, want_bare: bool):
+        asked.append(level)
+        pixels = np.full((64, 64), 30 + level * 40, np.uint8)
+        return pixels, pixels, pixels
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    count = write_film(Film(LEVELS, frames, (64, 64), (64, 64)), "f", staging, loaded, "f")
+    order = timeline(LEVELS, FPS, loaded.output.pacing)
+    assert count == len(order) > 2 * LEVELS and sorted(asked) == list(range(LEVELS))
+    _, decoded = mp4_frames(staging / "f.mp4")
+    assert [int(round((frame.mean() - 30) / 40)) for frame in decoded] == list(order)
+    gif, _, _ = gif_frames(staging / "f.gif")
+    assert [int(round((frame.mean() - 30) / 40)) for frame in gif] == list(order)
+    assert [int(png(path)[0, 0]) for path in sorted((staging / "frames" / "f").glob("*.png"))] == [30 + 40 * k for k in range(LEVELS)]
