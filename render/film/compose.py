@@ -137,12 +137,12 @@ def _antiring(resized: np.ndarray, source: np.ndarray) -> np.ndarray:
     """
     rows, cols = _neighbours(source.shape[0], resized.shape[0]), _neighbours(source.shape[1], resized.shape[1])
     (top, bottom), (left, right) = rows.pairs, cols.pairs
-    for name, pick in (("low", np.minimum), ("high", np.maximum)):
+    for name, pick, clamp in (("low", np.minimum, np.maximum), ("high", np.maximum, np.minimum)):
         across = pick(np.take(source, left, axis=1), np.take(source, right, axis=1))  # source rows x pairs
         block = pick(np.take(across, top, axis=0), np.take(across, bottom, axis=0))  # pairs x pairs: small
         bound = _scratch(name, resized.shape)
         np.take(np.take(block, cols.index, axis=1), rows.index, axis=0, out=bound, mode="clip")  # rows copied whole
-        (np.maximum if name == "low" else np.minimum)(resized, bound, out=resized)
+        clamp(resized, bound, out=resized)
     return resized
 
 

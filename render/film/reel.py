@@ -208,12 +208,16 @@ def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gi
             if first and pngs is not None:
                 pngs.write(bare, index)
             kept[index] = (pixels, small, flat)
-            held += sum(a.nbytes for a in kept[index] if a is not None)
+            held += _nbytes(kept[index])
             while held > KEPT_BYTES and len(kept) > 1:
-                held -= sum(a.nbytes for a in kept.popitem(last=False)[1] if a is not None)
+                held -= _nbytes(kept.popitem(last=False)[1])
         for fmt, video in videos:
             video.write(flat if fmt in matte.flat else pixels)
         if gif is not None:
             gif.write(small)
         if first:
             seen = index
+
+
+def _nbytes(frames: tuple[np.ndarray | None, ...]) -> int:
+    return sum(a.nbytes for a in frames if a is not None)
