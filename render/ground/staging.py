@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
-from render.errors import WRITE_ERRNOS, OutputError
+from render.errors import WRITE_ERRNOS, ExecutorError, OutputError
 from render.hashing import describe_files
 
-__all__ = ["staged", "render_staged", "sweep", "remove_stale"]
+__all__ = ["staged", "render_staged", "describe_render", "receive", "sweep", "remove_stale"]
 
 _OWNED = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-")
 
@@ -143,9 +144,34 @@ def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, se
         count = write(staging)
         # Described here, before publishing: once published, another render of the same scene may
         # already be replacing these files with its own (identical) ones.
-        files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
+        return describe_render(staging, count, source=source, settings=settings, fps=fps)
+
+
+def describe_render(staging: Path, count: int, *, source: str, settings: str, fps: float) -> dict[str, Any]:
+    """The manifest entry of a film of ``count`` frames whose files are all under ``staging``."""
+    files = describe_files(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
     return {"input": source, "settings": settings, "frames": count, "duration_s": round(count / fps, 6),
             "files": files}
+
+
+def receive(folder: Path, files: dict[str, bytes], entry: dict[str, Any], sender: str) -> None:
+    """Publish into ``folder`` a film's ``files`` sent by ``sender`` (a worker elsewhere), whole or not at
+    all: each must be a plain relative path the ``entry`` lists, with its size and sha256."""
+    listed = entry.get("files", {})
+    if set(files) != set(listed):
+        raise ExecutorError(f"{folder}: {sender} sent {len(files)} files where the film lists {len(listed)}; "
+                            f"render again")
+    with staged(folder, sweep=False) as staging:
+        for name, data in sorted(files.items()):
+            path = PurePosixPath(name)
+            if path.is_absolute() or ".." in path.parts or not path.parts:
+                raise ExecutorError(f"{folder}: {sender} sent a file named {name!r}, which is not a film's; render again")
+            if len(data) != listed[name]["bytes"] or hashlib.sha256(data).hexdigest() != listed[name]["sha256"]:
+                raise ExecutorError(f"{folder}: {name} arrived damaged from {sender} (its size or sha256 is not what "
+                                    f"the worker wrote); render again")
+            target = staging.joinpath(*path.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
 
 
 def remove_stale(folder: Path, names: set[str]) -> list[str]:

@@ -4,7 +4,8 @@ A job (:mod:`render.ground.job`) carries what its worker needs and does its work
 knows nothing of its kind. One failed job never stops the others.
 
 Executors are :class:`concurrent.futures.Executor` s: in-process for one job at a time, a process
-pool for ``--jobs N``, or a Dask cluster's executor for ``--executor dask://host:port``.
+pool for ``--jobs N``, or a Dask cluster's executor for ``--executor dask://host:port``
+(:mod:`render.run.cluster`), whose workers may share no disk with this machine.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import multiprocessing
 import os
 import signal
 import time
+from dataclasses import dataclass
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any, Callable, Iterator
 
 from render import interrupt
 from render.encode.ffmpeg import ffmpeg_found
-from render.errors import ExecutorError
 from render.ground.job import Finished, Job
 
-__all__ = ["executor_for", "run_jobs", "submit", "cores"]
+__all__ = ["Workers", "executor_for", "run_jobs", "submit", "cores"]
 
 
 class InlineExecutor(Executor):
@@ -37,26 +38,28 @@ class InlineExecutor(Executor):
         return future
 
 
+@dataclass(frozen=True)
+class Workers:
+    """Where a batch's jobs run: the ``executor``, how many jobs it runs at once (``window``), and
+    whether its workers are ``away`` (they may share no disk with this process: jobs travel by value)."""
+
+    executor: Executor
+    window: int
+    away: bool = False
+
+
 @contextlib.contextmanager
-def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
+def executor_for(spec: str | None, jobs: int) -> Iterator[Workers]:
     """``None``/``local``: this process (one job) or a process pool; ``dask://host:port``: a Dask
-    cluster (the optional ``distributed`` package)."""
+    cluster (the optional ``distributed`` package), as many jobs at once as its workers have threads."""
     if spec and spec.startswith("dask://"):
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ExecutorError("--executor dask://... needs the optional Dask extra: "
-                                "pip install 'happy-faces[dask]'") from None
-        try:
-            client = Client(spec.removeprefix("dask://"), timeout=10)
-        except OSError as exc:
-            raise ExecutorError(f"--executor {spec}: no Dask scheduler answered ({exc}); start one or "
-                                f"check the address") from None
-        with client:
-            yield client.get_executor()
+        from render.run.cluster import connect
+
+        with connect(spec) as (client, threads):
+            yield Workers(client.get_executor(), threads, away=True)
         return
     if jobs <= 1:
-        yield InlineExecutor()
+        yield Workers(InlineExecutor(), 1)
         return
     import sys
     from concurrent.futures import ProcessPoolExecutor
@@ -68,7 +71,7 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Executor]:
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                initializer=_worker_start)
     try:
-        yield pool
+        yield Workers(pool, jobs)
     except BaseException:
         # Ctrl-C (already passed on to the workers by run_jobs), or a failure: nothing new starts, and
         # every worker ends, within a bound, reaped; one that does not is killed.

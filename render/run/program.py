@@ -24,7 +24,7 @@ from render.ground.job import Finished, Job
 from render.run.plan import Plan, plan_scene
 from render.run.manifest import Manifest
 from render.run.progress import Report
-from render.ground.staging import remove_stale
+from render.ground.staging import receive, remove_stale
 from render.scene import Scene, load_scene
 from render.scene.load import DROP
 
@@ -151,6 +151,11 @@ class Program:
 
     def _run(self, jobs: list[Job], plans: dict[str, Plan]) -> None:
         def finished(job: Job, result: Finished | None, error: Exception | None) -> None:
+            if result is not None and result.files is not None:  # sent by a worker elsewhere: published here
+                try:
+                    receive(plans[result.scene].scene.scene_dir, result.files, result.entry, f"worker {result.where}")
+                except RenderError as exc:
+                    result, error = None, exc
             if result is not None:
                 manifest = plans[result.scene].manifest
                 before = set((manifest.clips.get(result.name) or {}).get("files", {}))
@@ -160,7 +165,9 @@ class Program:
                 folder = plans[result.scene].scene.scene_dir
                 self.made.extend(folder / name for name in result.entry["files"])
                 if self.options.verbose:
-                    self.console.say(f"{job.label}: {len(result.entry['files'])} files: {', '.join(sorted(result.entry['files']))}")
+                    self.console.say(f"{job.label}: {len(result.entry['files'])} files"
+                                     + (f" from {result.where}" if result.where else "")
+                                     + f": {', '.join(sorted(result.entry['files']))}")
             else:
                 assert error is not None
                 self.report.finish(job.label, self.failed(error))
@@ -169,8 +176,9 @@ class Program:
             # No more workers than jobs: a single job runs right here, with no pool to start.
             workers = min(self.options.jobs, len(jobs))
             # Ctrl-C stops the batch at a safe point (see render.interrupt): between frames, between jobs.
-            with interrupt.deferred(), executor_for(self.options.executor, workers) as executor:
-                run_jobs(jobs, executor, lambda job: self.report.running(job.label), finished, window=workers)
+            with interrupt.deferred(), executor_for(self.options.executor, workers) as pool:
+                sent = [job.away() for job in jobs] if pool.away else jobs
+                run_jobs(sent, pool.executor, lambda job: self.report.running(job.label), finished, window=pool.window)
         except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
             self.failed(exc)
         finally:  # what finished is recorded, even when the batch is interrupted
