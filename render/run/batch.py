@@ -15,12 +15,13 @@ import multiprocessing
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any, Callable, Iterator
 
 from render import interrupt
 from render.encode.ffmpeg import ffmpeg_found
+from render.errors import ExecutorError
 from render.ground.job import Finished, Job
 
 __all__ = ["Workers", "executor_for", "run_jobs", "submit", "cores"]
@@ -46,6 +47,10 @@ class Workers:
     executor: Executor
     window: int
     away: bool = False
+    #: Why the executor can run nothing more (its scheduler gone), asked while jobs are out; None: it can.
+    lost: Callable[[], str | None] = field(default=lambda: None)
+    #: One job's failure as the executor reports it (a Dask worker that died) said in the tool's terms.
+    failure: Callable[[Exception], Exception] = field(default=lambda error: error)
 
 
 @contextlib.contextmanager
@@ -55,8 +60,8 @@ def executor_for(spec: str | None, jobs: int) -> Iterator[Workers]:
     if spec and spec.startswith("dask://"):
         from render.run.cluster import connect
 
-        with connect(spec) as (client, threads):
-            yield Workers(client.get_executor(), threads, away=True)
+        with connect(spec) as cluster:
+            yield Workers(cluster.client.get_executor(), cluster.threads, True, cluster.lost, cluster.failure)
         return
     if jobs <= 1:
         yield Workers(InlineExecutor(), 1)
@@ -120,15 +125,17 @@ def submit(executor: Executor, job: Job) -> Future:
     return executor.submit(_run, job)
 
 
-def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None],
-             finished: Callable[[Job, Finished | None, Exception | None], None], window: int = 1) -> None:
-    """Run every job, ``window`` at a time (the executor's workers: a job handed over is a job that
-    runs, so "running" tells the truth and nothing waits in a queue); report each as it starts and as
-    it finishes (with its result, or the exception that stopped it).
+def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
+             finished: Callable[[Job, Finished | None, Exception | None], None]) -> None:
+    """Run every job, ``pool.window`` at a time (the executor's workers: a job handed over is a job
+    that runs, so "running" tells the truth and nothing waits in a queue); report each as it starts
+    and as it finishes (with its result, or the exception that stopped it).
 
     On Ctrl-C (the flag :mod:`render.interrupt` raises) nothing new starts, the workers are told
     (SIGTERM: each drops its clip at the next frame), the jobs that still finish are reported, and
-    KeyboardInterrupt is raised here, at a safe point."""
+    KeyboardInterrupt is raised here, at a safe point. An executor lost on the way (``pool.lost``)
+    raises :class:`ExecutorError` once what finished is reported."""
+    executor, window = pool.executor, pool.window
     waiting = iter(jobs)
     futures: dict[Future, Job] = {}
 
@@ -138,18 +145,23 @@ def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None]
             running(job)
             futures[submit(executor, job)] = job
 
+    reported = 0
+
     def report(done: set[Future]) -> bool:
         """Report the finished ones; whether one was stopped by an interrupt."""
+        nonlocal reported
         stopped = False
         for future in done:
             job = futures.pop(future)
             if future.cancelled():
                 continue
+            reported += 1
             error = future.exception()
             if isinstance(error, KeyboardInterrupt):
                 stopped = True
                 continue
-            finished(job, future.result() if error is None else None, error)  # type: ignore[arg-type]
+            finished(job, future.result() if error is None else None,
+                     None if error is None else pool.failure(error))  # type: ignore[arg-type]
         return stopped
 
     for _ in range(max(1, window)):
@@ -163,6 +175,12 @@ def run_jobs(jobs: list[Job], executor: Executor, running: Callable[[Job], None]
             done, _ = wait(list(futures), timeout=STOP_SECONDS)
             report(done)  # a clip that was past its last frame is finished, and kept
             raise KeyboardInterrupt
+        reason = pool.lost()
+        if reason:  # the jobs still out are lost with it (a Dask client cancels them as it closes)
+            for future in futures:
+                future.cancel()
+            raise ExecutorError(f"{reason}; {len(jobs) - reported} of {len(jobs)} films were not rendered (those "
+                                f"finished are kept and recorded): render again once it is back, to make the rest")
         for _ in done:
             start_next()
 

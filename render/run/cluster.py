@@ -9,25 +9,70 @@ worker to run this very version of the package (films must not depend on which m
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from render.errors import ExecutorError
 
-__all__ = ["connect", "WAIT_SECONDS"]
+__all__ = ["Cluster", "connect", "WAIT_SECONDS"]
 
 WAIT_SECONDS = 30.0  #: how long a scheduler with no worker yet is given one
 
 
+@dataclass
+class Cluster:
+    """A client of a cluster whose workers all run this version, and ``threads``: theirs in all."""
+
+    spec: str
+    client: Any
+    threads: int
+    _asked: float = 0.0
+    _empty_since: float | None = None
+
+    def lost(self) -> str | None:
+        """Why the cluster can run nothing more: its scheduler gone (the client gave up reconnecting,
+        after its timeout), or no worker left for :data:`WAIT_SECONDS`; None while it can."""
+        if self.client.status in ("closing", "closed", "failed"):
+            return f"--executor {self.spec}: the Dask scheduler stopped answering"
+        now = time.monotonic()
+        if self.client.status != "running" or now - self._asked < 2.0:
+            return None
+        self._asked = now
+        try:
+            workers = len(self.client.nthreads())
+        except OSError:
+            return None  # said by the status once the client gives up
+        self._empty_since = None if workers else (self._empty_since or now)
+        if self._empty_since is not None and now - self._empty_since > WAIT_SECONDS:
+            return f"--executor {self.spec}: no Dask worker has been left for {WAIT_SECONDS:.0f} s"
+        return None
+
+    def failure(self, error: Exception) -> Exception:
+        """A film's failure as Dask reports it, in the tool's terms: the workers that took it died."""
+        if type(error).__name__ == "KilledWorker":
+            times = getattr(error, "allowed_failures", None)
+            return ExecutorError(f"--executor {self.spec}: the Dask workers that rendered it ended before it was done"
+                                 + (f", {times + 1} times" if isinstance(times, int) else "")
+                                 + " (killed, or out of memory); nothing of it was kept: see the workers' logs, and "
+                                 "render again")
+        return error
+
+
 @contextlib.contextmanager
-def connect(spec: str) -> Iterator[tuple[Any, int]]:
-    """A client of the scheduler at ``spec`` (``dask://host:port``) whose workers all run this version,
-    and the threads they have between them."""
+def connect(spec: str) -> Iterator[Cluster]:
+    """A client of the scheduler at ``spec`` (``dask://host:port``) whose workers all run this version."""
     try:
         from distributed import Client
     except ImportError:
         raise ExecutorError("--executor dask://... needs the optional Dask extra: "
                             "pip install 'happy-faces[dask]'") from None
     address = spec.removeprefix("dask://")
+    # Dask's own log lines (a lost connection's traceback) are not for the person rendering: what went
+    # wrong is said in one line; the scheduler's and the workers' logs keep the rest.
+    for handler in logging.getLogger("distributed").handlers:
+        handler.setLevel(logging.CRITICAL + 1)
     try:
         client = Client(address, timeout=10)
     except OSError as exc:
@@ -40,7 +85,7 @@ def connect(spec: str) -> Iterator[tuple[Any, int]]:
             raise ExecutorError(f"--executor {spec}: the scheduler has no worker after {WAIT_SECONDS:.0f} s; start one "
                                 f"on each machine: dask worker tcp://{address}") from None
         _same_version(spec, client)
-        yield client, max(1, sum(client.nthreads().values()))
+        yield Cluster(spec, client, max(1, sum(client.nthreads().values())))
 
 
 def _same_version(spec: str, client: Any) -> None:

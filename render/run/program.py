@@ -178,7 +178,7 @@ class Program:
             # Ctrl-C stops the batch at a safe point (see render.interrupt): between frames, between jobs.
             with interrupt.deferred(), executor_for(self.options.executor, workers) as pool:
                 sent = [job.away() for job in jobs] if pool.away else jobs
-                run_jobs(sent, pool.executor, lambda job: self.report.running(job.label), finished, window=pool.window)
+                run_jobs(sent, pool, lambda job: self.report.running(job.label), finished)
         except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
             self.failed(exc)
         finally:  # what finished is recorded, even when the batch is interrupted

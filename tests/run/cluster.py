@@ -33,6 +33,7 @@ class Cluster:
 
     address: str
     log: Path
+    scheduler: subprocess.Popen
     workers: list[subprocess.Popen] = field(default_factory=list)
 
     def pids(self) -> dict[str, int]:
@@ -82,7 +83,7 @@ def cluster(log_dir: Path, hidden: list[Path], workers: int = 1, version: Path |
     env.pop("SCIKIT_LEARN_DATA", None)  # a worker reads no dataset: the jobs carry what they need
     if version is not None:
         env["PYTHONPATH"] = str(version)
-    running = Cluster(f"dask://127.0.0.1:{port}", log)
+    running = Cluster(f"dask://127.0.0.1:{port}", log, scheduler)
     try:
         for n in range(workers):
             args = (f"tcp://127.0.0.1:{port} --nthreads 1 --name w{n} --no-dashboard "

@@ -240,7 +240,7 @@ class _Sleeper:
 def test_running_means_running_and_nothing_waits_in_a_queue():
     from concurrent.futures import ThreadPoolExecutor
 
-    from render.run.batch import run_jobs
+    from render.run.batch import Workers, run_jobs
 
     live, most, finished = set(), 0, []
 
@@ -255,7 +255,7 @@ def test_running_means_running_and_nothing_waits_in_a_queue():
         finished.append(job.label)
 
     with ThreadPoolExecutor(max_workers=2) as executor:
-        run_jobs([_Sleeper(n) for n in range(9)], executor, running, done, window=2)
+        run_jobs([_Sleeper(n) for n in range(9)], Workers(executor, 2), running, done)
     assert most == 2 and len(finished) == 9 and not live
 
 

@@ -5,14 +5,18 @@ byte those of a local render, drawn by the worker's process."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 
 import pytest
 
 from cluster import cluster
-from conftest import REPO, invoke, write_scene
+from conftest import REPO, invoke, wait_for, write_scene
 from render.errors import ExitCode
 from test_batch import manifest
 
@@ -85,3 +89,65 @@ def test_a_worker_of_another_version_is_refused_before_any_film(tmp_path, scenes
     assert f"runs happy-faces 0.0.1-{__version__}, this machine {__version__}" in line
     assert "install the same version on every worker" in line
     assert not (scenes / "out" / "wall" / "grid.mp4").exists()
+
+
+LONG = ("name: long\ninputs: [{}]\nmorph: {{levels: 100}}\noutput: {{dir: out, size: 256, formats: [mp4, gif]}}\n"
+        .format(", ".join(f"{{face: {k}}}" for k in range(8))))
+
+
+def rendering(scene, address):
+    """``render`` in its own process (as a person runs it), its stderr gathered line by line."""
+    process = subprocess.Popen([sys.executable, "-m", "render", str(scene), "--executor", address],
+                               stderr=subprocess.PIPE, text=True, cwd=scene.parent)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
+    return process, lines
+
+
+def kept(folder):
+    """The films the manifest records, each of whose files is where it says (checked by sha256)."""
+    from render.hashing import sha256_file
+
+    clips = manifest(folder)
+    for entry in clips.values():
+        for name, facts in entry["files"].items():
+            assert sha256_file(folder / name) == facts["sha256"], name
+    return set(clips)
+
+
+def test_the_scheduler_gone_mid_run_keeps_and_records_the_finished_films(tmp_path, olivetti_home, isolated_cache):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    scene = write_scene(scenes, LONG)
+    with cluster(tmp_path, [scenes, isolated_cache]) as running:
+        process, lines = rendering(scene, running.address)
+        wait_for(lambda: sum("done" in line for line in lines) >= 2, 120, "two films done")
+        os.killpg(running.scheduler.pid, signal.SIGKILL)
+        code = process.wait(120)
+    said = "".join(lines)
+    assert code == ExitCode.EXECUTOR, said
+    assert "Traceback" not in said and "distributed" not in said, said
+    (line,) = [line for line in lines if "scheduler stopped answering" in line and "error" in line]
+    done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+    left = re.search(r"(\d) of 8 films were not rendered \(those finished are kept and recorded\)", line)
+    assert left and int(left[1]) == 8 - len(done), line
+    assert len(done) >= 2 and kept(scenes / "out" / "long") == done
+    assert not list(scenes.rglob(".*partial*"))
+
+
+def test_a_worker_killed_mid_film_is_replaced_and_every_film_arrives(tmp_path, olivetti_home, isolated_cache):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    scene = write_scene(scenes, LONG)
+    with cluster(tmp_path, [scenes, isolated_cache], workers=2) as running:
+        victim = min(running.pids().values())
+        process, lines = rendering(scene, running.address)
+        wait_for(lambda: sum("done" in line for line in lines) >= 1, 120, "a film done")
+        os.kill(victim, signal.SIGKILL)  # both workers are busy all along: this one dies in a film
+        code = process.wait(300)
+        log = running.said()
+    said = "".join(lines)
+    assert code == 0, said + log[-3000:]
+    assert f"Worker process {victim} was killed by signal 9" in log
+    assert "8 rendered, 0 skipped (up to date), 0 failed" in said
+    assert kept(scenes / "out" / "long") == {f"face-{k}" for k in range(8)}
