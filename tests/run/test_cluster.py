@@ -151,3 +151,21 @@ def test_a_worker_killed_mid_film_is_replaced_and_every_film_arrives(tmp_path, o
     assert f"Worker process {victim} was killed by signal 9" in log
     assert "8 rendered, 0 skipped (up to date), 0 failed" in said
     assert kept(scenes / "out" / "long") == {f"face-{k}" for k in range(8)}
+
+
+def test_ctrl_c_cancels_the_films_sent_and_keeps_those_finished(tmp_path, olivetti_home, isolated_cache):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    scene = write_scene(scenes, LONG)
+    with cluster(tmp_path, [scenes, isolated_cache]) as running:
+        process, lines = rendering(scene, running.address)
+        wait_for(lambda: sum("done" in line for line in lines) >= 1, 120, "a film done")
+        process.send_signal(signal.SIGINT)
+        code = process.wait(60)
+        wait_for(lambda: "Scheduler cancels key _run-" in running.said(), 30, "the scheduler to cancel the film in flight")
+    said = "".join(lines)
+    assert code == ExitCode.INTERRUPTED, said
+    assert "Traceback" not in said, said
+    done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+    assert done and kept(scenes / "out" / "long") == done
+    assert len(done) < 8 and not list(scenes.rglob(".*partial*"))
