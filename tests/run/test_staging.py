@@ -79,3 +79,40 @@ def test_two_renders_publishing_one_scene_at_once_both_succeed(tmp_path):
     frames = sorted(p.name for p in (destination / "frames" / "face-0").iterdir())
     assert frames == [f"{k:04d}.png" for k in range(30)]
     assert not [p for p in destination.rglob("*") if ".partial-" in p.name or ".old-" in p.name]
+
+
+def _sent(files: dict[str, bytes]) -> dict:
+    import hashlib
+
+    return {"files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                      for name, data in files.items()}}
+
+
+def test_files_sent_by_a_worker_are_published_whole_once_checked(tmp_path):
+    from render.ground.staging import receive
+
+    files = {"face-0.mp4": b"video", "frames/face-0/0000.png": b"frame"}
+    receive(tmp_path / "happy", files, _sent(files), "worker w0:12")
+    assert (tmp_path / "happy" / "face-0.mp4").read_bytes() == b"video"
+    assert (tmp_path / "happy" / "frames" / "face-0" / "0000.png").read_bytes() == b"frame"
+
+
+@pytest.mark.parametrize("damage", ["bytes", "name", "missing"])
+def test_files_that_arrive_damaged_or_out_of_place_publish_nothing(tmp_path, damage):
+    from render.errors import ExecutorError
+    from render.ground.staging import receive
+
+    files = {"face-0.mp4": b"video", "face-0.gif": b"gif"}
+    entry = _sent(files)
+    if damage == "bytes":
+        files["face-0.gif"] = b"gjf"
+    elif damage == "name":
+        files = {"../face-0.mp4": b"video", "face-0.gif": b"gif"}
+        entry = _sent(files)
+    else:
+        del files["face-0.gif"]
+    (tmp_path / "happy").mkdir()
+    with pytest.raises(ExecutorError, match="worker w0:12") as raised:
+        receive(tmp_path / "happy", files, entry, "worker w0:12")
+    assert "render again" in str(raised.value)
+    assert not list((tmp_path / "happy").iterdir()) and sorted(p.name for p in tmp_path.iterdir()) == ["happy"]
