@@ -181,3 +181,27 @@ class FfmpegSink:
                 raise full
             reason = lines[-1] if lines else f"exit status {status}"
             raise EncodeError(f"{self.path}: ffmpeg failed: {reason}")
+
+
+def concat(parts: list[Path], path: Path, output: list[str], track: Path | None = None) -> None:
+    """Join ``parts`` (videos of one codec and size, each starting on a keyframe) into ``path`` without
+    coding them again (ffmpeg's concat demuxer), with the ``output`` arguments (the container's, the
+    soundtrack's: ``track`` is ffmpeg's second input)."""
+    import imageio_ffmpeg
+
+    listing = path.with_name(f".{path.name}.parts.txt")
+    listing.write_text("".join(f"file '{part.resolve().as_posix()}'\n" for part in parts), encoding="utf-8")
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+               "-f", "concat", "-safe", "0", "-i", str(listing), *(("-i", str(track)) if track else ()),
+               *output, str(path)]
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, start_new_session=True)
+    finally:
+        listing.unlink(missing_ok=True)
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip()
+        full = disk_full(said)
+        if full is not None:
+            raise full
+        raise EncodeError(f"{path}: ffmpeg could not join its {len(parts)} parts: "
+                          f"{said.splitlines()[-1] if said else f'exit status {done.returncode}'}")

@@ -33,7 +33,7 @@ import numpy as np
 from render.encode.pump import Pump
 from render.errors import WRITE_ERRNOS, EncodeError
 
-__all__ = ["GifSink", "bayer"]
+__all__ = ["GifSink", "bayer", "header", "join"]
 
 
 def bayer(side: int = 8) -> np.ndarray:
@@ -63,7 +63,9 @@ class GifSink:
     """Streams gray frames of ``size`` (w, h) into a looping GIF."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, colors: int = 32, tolerance: int = 0,
-                 dither: bool = True) -> None:
+                 dither: bool = True, start: int = 0) -> None:
+        """``start``: the GIF's frame this one's first frame is (a part of a long GIF, to be joined by
+        :func:`join`), for the delays to fall as in one GIF."""
         self.path = path
         self.size = size
         self.fps = fps
@@ -71,7 +73,8 @@ class GifSink:
         self.tolerance = tolerance
         self.dither = dither
         self.facts = {"codec": "gif", "colors": colors, "fps": fps, "width": size[0], "height": size[1]}
-        self.frames = 0
+        self.frames = start
+        self._palette_bytes = _palette(colors)
         self._ramp = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)
         self._index = np.rint(np.arange(256) * ((colors - 1) / 255.0)).astype(np.uint8)  # gray -> palette
         self._table = _dither_table(colors) if dither else None
@@ -82,7 +85,7 @@ class GifSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._file: BinaryIO | None = path.open("wb")
-            self._file.write(self._header())
+            self._file.write(header(size, colors))
         except OSError as exc:
             if exc.errno in WRITE_ERRNOS:
                 raise  # the disk's doing: said by the staging folder, naming the real destination
@@ -161,19 +164,7 @@ class GifSink:
         return round((k + 1) * 100 / self.fps) - round(k * 100 / self.fps)
 
     def _palette(self) -> bytes:
-        table = np.zeros((self._table_entries(), 3), np.uint8)
-        table[: self.colors] = self._ramp[:, None]
-        return table.tobytes()
-
-    def _table_entries(self) -> int:
-        return 1 << max(1, math.ceil(math.log2(self.colors + 1)))
-
-    def _header(self) -> bytes:
-        width, height = self.size
-        bits = int(math.log2(self._table_entries())) - 1
-        screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, 0x80 | (7 << 4) | bits, 0, 0)
-        loop = b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # repeat forever
-        return screen + self._palette() + loop
+        return self._palette_bytes
 
     def _write(self, data: bytes) -> None:
         assert self._file is not None
@@ -183,3 +174,39 @@ class GifSink:
             if exc.errno in WRITE_ERRNOS:
                 raise
             raise EncodeError(f"{self.path}: could not write GIF ({exc.strerror})") from exc  # --debug shows the original
+
+
+def _entries(colors: int) -> int:
+    return 1 << max(1, math.ceil(math.log2(colors + 1)))
+
+
+def _palette(colors: int) -> bytes:
+    """The gray ramp of ``colors`` levels, padded to a power of two (the transparent entry among them)."""
+    table = np.zeros((_entries(colors), 3), np.uint8)
+    table[:colors] = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)[:, None]
+    return table.tobytes()
+
+
+def header(size: tuple[int, int], colors: int) -> bytes:
+    """What a looping GIF of ``size`` (w, h) and ``colors`` gray levels begins with: its screen, the
+    global palette, and the loop forever."""
+    width, height = size
+    bits = int(math.log2(_entries(colors))) - 1
+    screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, 0x80 | (7 << 4) | bits, 0, 0)
+    loop = b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # repeat forever
+    return screen + _palette(colors) + loop
+
+
+def join(parts: list[Path], path: Path, size: tuple[int, int], colors: int) -> None:
+    """One GIF of ``parts`` (GIFs of one size and palette, each starting with a whole frame, their
+    delays counted from where they start: see :class:`GifSink`'s ``start``): the frames of each, in
+    order, after one header."""
+    head = header(size, colors)
+    with path.open("wb") as out:
+        out.write(head)
+        for part in parts:
+            data = part.read_bytes()
+            if not data.startswith(head) or not data.endswith(b";"):
+                raise EncodeError(f"{part}: not a part of this GIF ({size[0]}x{size[1]}, {colors} colours); render again")
+            out.write(data[len(head) : -1])
+        out.write(b";")

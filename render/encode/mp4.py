@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from render.encode.audio import audio_kbps, audio_output
-from render.encode.ffmpeg import FfmpegSink
+from render.encode.ffmpeg import FfmpegSink, concat
 from render.scene import OutputSpec
 
-__all__ = ["Mp4Sink", "H264", "mp4_output", "open_sink", "FAITHFUL_QP"]
+__all__ = ["Mp4Sink", "H264", "mp4_output", "open_sink", "join", "FAITHFUL_QP"]
 
 FAITHFUL_QP = 1  #: the constant quantiser of a scene that gives no crf
 BT709 = "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"  #: the colour tags, written by x264
@@ -41,6 +41,10 @@ class H264:
     crf: int | None = None  #: a constant rate factor; None: the faithful constant quantiser (QP 1)
     max_kbps: int | None = None  #: a VBV cap on the bit rate (with a crf)
     gop: int = 25  #: frames between keyframes; every GOP is closed
+
+
+#: The container's arguments, the same for a film coded whole and for one joined from parts.
+CONTAINER = ["-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact"]
 
 
 def mp4_output(h264: H264, sound: bool = False, audio_kbps: int | None = None) -> list[str]:
@@ -57,9 +61,7 @@ def mp4_output(h264: H264, sound: bool = False, audio_kbps: int | None = None) -
         "-g", str(h264.gop), "-keyint_min", str(h264.gop), "-sc_threshold", "0", "-bf", "2",
         "-x264-params", f"open-gop=0:{BT709}",
         "-threads", "2",
-        "-movflags", "+faststart",
-        "-map_metadata", "-1",
-        "-fflags", "+bitexact",
+        *CONTAINER,
         "-flags:v", "+bitexact",
         *(audio_output("mp4", audio_kbps) if sound else ["-an"]),
         "-f", "mp4",
@@ -82,3 +84,10 @@ def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec,
     format registry's entry point: :mod:`render.ground.formats`)."""
     h264 = H264(output.crf, output.max_kbps, max(1, round(fps * output.gop_seconds)))
     return Mp4Sink(path, size, fps, h264, track, audio_kbps("mp4", output.preset))
+
+
+def join(parts: list[Path], path: Path, output: OutputSpec, track: Path | None) -> None:
+    """The MP4 of a long film coded in parts (each a run of closed GOPs, without sound): the parts'
+    video as it is, one after another, and the film's soundtrack (the format registry's joiner)."""
+    sound = audio_output("mp4", audio_kbps("mp4", output.preset)) if track is not None else ["-an"]
+    concat(parts, path, ["-c:v", "copy", *sound, *CONTAINER, "-f", "mp4"], track)

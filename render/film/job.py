@@ -35,13 +35,23 @@ class FilmJob:
     name: str
     settings: str
     source: str
+    part: Any = None  #: render.film.reel.Part: the part of a long film this job writes (None: all of it)
+    gather: str = ""  #: where the parts of a long film are gathered (render.film.chunks)
 
     @property
     def label(self) -> str:
-        return f"{self.scene.name}: {self.name}"
+        part = f" [part {self.part.index + 1}/{self.part.count}]" if self.part is not None else ""
+        return f"{self.scene.name}: {self.name}{part}"
+
+    @property
+    def folder(self) -> Path:
+        """Where the job's files go: the scene's folder, or its part's folder among a film's parts."""
+        if self.part is None:
+            return self.scene.scene_dir
+        return Path(self.gather) / f"part-{self.part.index:04d}"
 
     def __call__(self) -> Finished:
-        entry = render_staged(self.scene.scene_dir, self.write, source=self.source, settings=self.settings,
+        entry = render_staged(self.folder, self.write, source=self.source, settings=self.settings,
                               fps=self.scene.output.fps)
         return Finished(str(self.scene.scene_dir), self.name, entry)
 
@@ -51,7 +61,7 @@ class FilmJob:
 
     def away(self) -> Away:
         audio = self.scene.output.audio
-        if audio is None or not _sounds(self.scene):
+        if audio is None or not _sounds(self.scene) or self.part is not None:  # parts: sound added when joined
             return Away(self)
         try:
             return Away(self, _read(audio.path))
@@ -82,6 +92,10 @@ class Away:
     @property
     def label(self) -> str:
         return self.job.label
+
+    @property
+    def part(self) -> Any:
+        return self.job.part
 
     def away(self) -> Away:
         return self

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from render.film.compose import Canvas, to_pixels
-from render.film.reel import Film, write_film
+from render.film.chunks import join_film
+from render.film.reel import Film, Part, write_film
 from render.ground.easing import curve
 from render.ground.morph import Morph
 from render.film.job import FilmJob
@@ -24,7 +25,7 @@ from render.errors import SceneError, shown
 from render.scene import GridLayout, Scene
 from render.scene.presets import safe_zone
 
-__all__ = ["LayoutJob", "render_layout", "grid_shape", "layout_name"]
+__all__ = ["LayoutJob", "grid_shape", "layout_name"]
 
 MIN_TILE = 8  #: the smallest face a grid draws, in pixels
 
@@ -36,16 +37,31 @@ def layout_name(scene: Scene) -> str:
 
 @dataclass(frozen=True, eq=False)
 class LayoutJob(FilmJob):
-    """One film of many faces: every face's morph, in input order."""
+    """One film of many faces: every face's morph, in input order; or one ``part`` of it, gathered
+    with the others in ``gather`` (see :mod:`render.film.chunks`)."""
 
     scene: Scene
     morphs: tuple[Morph, ...] = field(repr=False)
     settings: str  #: hash of every setting that shapes the film
     source: str  #: which faces, for the manifest
     name: str  #: ``grid`` or ``playlist`` (:func:`layout_name`)
+    part: Part | None = None
+    gather: str = ""
+
+    def film(self) -> Film:
+        return _grid(list(self.morphs), self.scene) if isinstance(self.scene.layout, GridLayout) \
+            else _playlist(list(self.morphs), self.scene)
+
+    @property
+    def title(self) -> str:
+        return self.scene.title or f"{self.scene.name}: {self.name}"
 
     def write(self, staging: Path) -> int:
-        return render_layout(list(self.morphs), self.scene, staging, self.name)
+        return write_film(self.film(), self.name, staging, self.scene, self.title, self.part)
+
+    def join(self, folders: list[Path], staging: Path, parts: tuple[Part, ...]) -> int:
+        """Join the film's ``parts``, each in its folder of ``folders``, into ``staging``."""
+        return join_film(self.film(), self.name, folders, staging, self.scene, self.title, parts)
 
 
 def grid_shape(count: int, rows: int | None, cols: int | None) -> tuple[int, int]:
@@ -58,13 +74,6 @@ def grid_shape(count: int, rows: int | None, cols: int | None) -> tuple[int, int
         return rows, math.ceil(count / rows)
     cols = math.ceil(math.sqrt(count))
     return math.ceil(count / cols), cols
-
-
-def render_layout(morphs: list[Morph], scene: Scene, staging: Path, name: str) -> int:
-    """Write the scene's grid or playlist film ``name`` into ``staging``; return its video frame count."""
-    title = scene.title or f"{scene.name}: {name}"
-    film = _grid(morphs, scene) if isinstance(scene.layout, GridLayout) else _playlist(morphs, scene)
-    return write_film(film, name, staging, scene, title)
 
 
 def _grid(morphs: list[Morph], scene: Scene) -> Film:

@@ -9,6 +9,7 @@ dropped, together.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from render.scene.presets import film_problem, gif_problem
 from render.ground.formats import FORMATS, film_formats, formats_with
 from render.ground.timeline import timeline
 
-__all__ = ["Film", "write_film", "VIDEOS"]
+__all__ = ["Film", "Part", "write_film", "orders", "write_sidecar_of", "VIDEOS"]
 
 VIDEOS = formats_with(video=True)  #: the formats that are videos (with a sidecar, and sound when asked)
 KEPT_BYTES = 96 << 20  #: frames composed and kept to be sent again (a 512 px film's 50 levels: 13 MB)
@@ -57,33 +58,65 @@ class Film:
         return self.passages * (self.levels + self.fade)
 
 
-def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -> int:
-    """Write ``<name>.mp4`` (+ its sidecar), ``.webm``, ``.mov``, ``.webp``, ``.gif`` and
-    ``frames/<name>/`` as the scene asks; return the number of video frames. The videos, the WebP and
-    the GIF follow the scene's pacing (the GIF at its own frame rate), the PNG frames hold each frame
-    of the film once; a soundtrack, made once, goes into every video."""
-    output, formats = scene.output, scene.output.formats
+@dataclass(frozen=True)
+class Part:
+    """Part ``index`` of a long film cut into ``count``: video frames [start, stop) of its timeline
+    (whole closed GOPs) and GIF frames [gif_start, gif_stop) of its GIF's, written as
+    ``<name>.part-<index><suffix>`` (no sound, no sidecar) to be joined (:mod:`render.film.chunks`)."""
+
+    index: int
+    count: int
+    start: int
+    stop: int
+    gif_start: int
+    gif_stop: int
+
+    def stem(self, name: str) -> str:
+        return f"{name}.part-{self.index:04d}"
+
+
+def orders(film: Film, output: OutputSpec) -> tuple[np.ndarray, np.ndarray]:
+    """The film frame shown at each video frame, and at each GIF frame (the same array when the GIF
+    runs at the video's rate)."""
     order = timeline(film.levels, output.fps, output.pacing, film.passages, film.fade)
     gif_order = order if output.gif_fps == output.fps else timeline(
         film.levels, output.gif_fps, output.pacing, film.passages, film.fade)
+    return order, gif_order
+
+
+def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str, part: Part | None = None) -> int:
+    """Write ``<name>.mp4`` (+ its sidecar), ``.webm``, ``.mov``, ``.webp``, ``.gif`` and
+    ``frames/<name>/`` as the scene asks; return the number of video frames. The videos, the WebP and
+    the GIF follow the scene's pacing (the GIF at its own frame rate), the PNG frames hold each frame
+    of the film once; a soundtrack, made once, goes into every video. With ``part``, only that part
+    of the film, without its sound and sidecar (added when the parts are joined)."""
+    output, formats = scene.output, scene.output.formats
+    order, gif_order = orders(film, output)
     _check_limits(film, name, scene, order, gif_order)
+    seen = -1
+    if part is not None:  # the PNG frames already written by the parts before hold their frames
+        seen = int(order[: part.start].max()) if part.start else -1
+        same = gif_order is order
+        order = order[part.start : part.stop]
+        gif_order = order if same else gif_order[part.gif_start : part.gif_stop]
     with tempfile.TemporaryDirectory(prefix="happy-faces-track-") as scratch:
         track = None
-        if output.audio is not None and set(formats) & set(VIDEOS):
+        if output.audio is not None and set(formats) & set(VIDEOS) and part is None:
             audio = output.audio
             track = make_track(audio.path, len(order) / output.fps, audio.loudness, audio.fade, Path(scratch))
-        videos, gif, pngs = _sinks(film, name, staging, output, track)
+        videos, gif, pngs = _sinks(film, name, staging, output, track, part)
         sinks: list[FrameSink] = [*videos.values(), *(s for s in (gif, pngs) if s is not None)]
         gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
         try:
             main = order if videos else gif_order if gif else _asked(film, name, scene)
             matte = _Matte(film, output.matte, [fmt for fmt in videos if not FORMATS[fmt].alpha])
-            _play(film, main, list(videos.items()), None if gif_apart else gif, pngs, matte)
+            _play(film, main, list(videos.items()), None if gif_apart else gif, pngs, matte, seen)
             if gif_apart:
                 _play(film, gif_order, [], gif, None, matte)
             for sink in sinks:
                 sink.close()
-            heavy = gif_problem(output.preset, len(gif_order), film.gif_size, gif.path.stat().st_size) if gif else None
+            heavy = gif_problem(output.preset, len(gif_order), film.gif_size, gif.path.stat().st_size) \
+                if gif and part is None else None
             if heavy:  # known only once written; the staging folder, and so the GIF, goes
                 raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
         except BaseException:
@@ -91,8 +124,11 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str) -
                 sink.abort()
             raise
     films = [sink for fmt, sink in videos.items() if fmt in VIDEOS]
-    if films:
-        _sidecar(films, [*videos.values(), *([gif] if gif else [])], scene, title, len(order), film.video_size, track)
+    listed = [{"file": f"{name}{sink.path.suffix}", **sink.facts} for sink in [*videos.values(), *([gif] if gif else [])]]
+    if films and part is None:
+        write_sidecar_of(films[0].path, listed, scene, title, len(order), film.video_size, track)
+    elif part is not None:  # what each file's encoder says of it, for the joined film's sidecar
+        (staging / f"{part.stem(name)}.json").write_text(json.dumps(listed), encoding="utf-8")
     return len(order) if videos else len(gif_order) if gif else film.length
 
 
@@ -118,22 +154,24 @@ def _check_limits(film: Film, name: str, scene: Scene, order: np.ndarray, gif_or
         raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the film {name!r} would be {problem}")
 
 
-def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
-           track: Track | None) -> tuple[dict[str, FfmpegSink], GifSink | None, FramesSink | None]:
+def _sinks(film: Film, name: str, staging: Path, output: OutputSpec, track: Track | None,
+           part: Part | None = None) -> tuple[dict[str, FfmpegSink], GifSink | None, FramesSink | None]:
     """The encoders the scene asks for: each format fed the film's timeline (the videos and the WebP,
-    in the format registry's order), the GIF and the PNG frames."""
+    in the format registry's order), the GIF and the PNG frames (a part's files named as a part's)."""
     formats, size, fps, alpha = output.formats, film.video_size, output.fps, film.alpha
     sound = track.path if track is not None else None
+    stem = part.stem(name) if part is not None else name
     videos: dict[str, FfmpegSink] = {}
     gif = pngs = None
     try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
         for fmt in film_formats(formats):
             if fmt.role == "timeline":  # a format without alpha gets the film laid on the matte (see _Matte)
-                videos[fmt.name] = fmt.open_sink(staging / f"{name}{fmt.suffix}", size, fps, output,
+                videos[fmt.name] = fmt.open_sink(staging / f"{stem}{fmt.suffix}", size, fps, output,
                                                  alpha if fmt.alpha else None, sound)
         if "gif" in formats:
-            gif = GifSink(staging / f"{name}.gif", film.gif_size, output.gif_fps, output.gif.colors,
-                          output.gif.tolerance, output.gif.dither == "ordered")
+            gif = GifSink(staging / f"{stem}.gif", film.gif_size, output.gif_fps, output.gif.colors,
+                          output.gif.tolerance, output.gif.dither == "ordered",
+                          part.gif_start if part is not None else 0)
         if "frames" in formats:
             pngs = FramesSink(staging / "frames" / name, film.bare_alpha)
     except BaseException:
@@ -143,23 +181,23 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec,
     return videos, gif, pngs
 
 
-def _sidecar(films: list[FfmpegSink], listed: list[FfmpegSink | GifSink], scene: Scene, title: str, frames: int,
-             size: tuple[int, int], track: Track | None) -> None:
-    """``<name>.json`` beside the first video (the MP4 when there is one): its facts, every film file's, and
-    the platforms' request bodies."""
+def write_sidecar_of(video: Path, listed: list[dict], scene: Scene, title: str, frames: int,
+                     size: tuple[int, int], track: Track | None) -> None:
+    """``<name>.json`` beside ``video`` (the MP4 when there is one): its facts, every film file's
+    (``listed``: each file's name and what its encoder says of it, with its soundtrack's facts added
+    here), and the platforms' request bodies."""
     output, youtube = scene.output, scene.youtube
     platforms = platform_bodies(title, scene.description, scene.tags, scene.language, youtube.category,
                                 youtube.privacy, youtube.made_for_kids, youtube.license)
-    write_sidecar(films[0].path, title=title, description=scene.description, frames=frames, fps=output.fps,
+    write_sidecar(video, title=title, description=scene.description, frames=frames, fps=output.fps,
                   size=size, preset=output.preset, platforms=platforms,
-                  files=[_facts(sink, output.preset, track) for sink in listed])
+                  files=[{**facts, **_heard(facts["file"], output.preset, track)} for facts in listed])
 
 
-def _facts(sink: FfmpegSink | GifSink, preset: str | None, track: Track | None) -> dict:
-    """What the sidecar says of one film file: its name, its encoder's facts, its soundtrack's."""
-    container = sink.path.suffix.lstrip(".")
-    heard = track_facts(container, track, preset) if track is not None and container in VIDEOS else {}
-    return {"file": sink.path.name, **sink.facts, **heard}
+def _heard(file: str, preset: str | None, track: Track | None) -> dict:
+    """What the sidecar says of one film file's soundtrack."""
+    container = file.rsplit(".", 1)[-1]
+    return track_facts(container, track, preset) if track is not None and container in VIDEOS else {}
 
 
 class _Matte:
@@ -185,12 +223,11 @@ class _Matte:
 
 
 def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gif: FrameSink | None,
-          pngs: FrameSink | None, matte: _Matte) -> None:
+          pngs: FrameSink | None, matte: _Matte, seen: int = -1) -> None:
     """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF
-    (on the matte where a format has no alpha), each frame once (the first time it comes) to the PNG
-    frames. Each frame is composed once: a hold or a ping-pong's way back sends the frame composed
-    before (the most recent ones are kept, up to :data:`KEPT_BYTES`)."""
-    seen = -1
+    (on the matte where a format has no alpha), each frame once (the first time it comes, after
+    ``seen``) to the PNG frames. Each frame is composed once: a hold or a ping-pong's way back sends
+    the frame composed before (the most recent ones are kept, up to :data:`KEPT_BYTES`)."""
     kept: OrderedDict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = OrderedDict()
     held = 0
     for index in order:

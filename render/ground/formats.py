@@ -45,10 +45,18 @@ class OutputFormat:
     keys: tuple[str, ...] = ()  #: ``output`` keys that only this format uses
     even_sides: bool = False  #: its pixel format (yuv420p) needs even frame sides
     sink: Optional[Plugin] = None  #: ``open_sink(path, size, fps, output, alpha, track)`` of a timeline format
+    #: ``join(parts, path, output, track)``: a long film's parts joined without coding them again (a
+    #: film is cut into parts only when each of its formats joins; the GIF's and the frames' are built in)
+    joins: Optional[Plugin] = None
 
     def __post_init__(self) -> None:
         if self.played:
             object.__setattr__(self, "paced", True)
+
+    @property
+    def joinable(self) -> bool:
+        """Whether a long film's parts in this format are joined without coding them again."""
+        return self.joins is not None or self.role in ("gif", "frames")
 
     def open_sink(self, *args: Any) -> Any:
         """The format's sink, its encoder's module imported now."""
@@ -59,7 +67,7 @@ class OutputFormat:
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("mp4", "H.264 video", "timeline", ".mp4", "video/mp4", played=True, video=True, opens=0,
                  audio=("aac", 192), publish_kind="video", keys=("crf", "max_kbps", "gop_seconds"), even_sides=True,
-                 sink=Plugin("render.encode.mp4:open_sink")),
+                 sink=Plugin("render.encode.mp4:open_sink"), joins=Plugin("render.encode.mp4:join")),
     OutputFormat("webm", "VP9 or AV1 video, with alpha (VP9)", "timeline", ".webm", "video/webm", played=True,
                  video=True, opens=1, alpha=True, audio=("libopus", 128), publish_kind="video", keys=("webm",),
                  sink=Plugin("render.encode.webm:open_sink")),

@@ -9,7 +9,7 @@ files, so an unchanged clip is skipped and a changed one rendered again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from render.cache import Cache
 from render.ground.console import Console
 from render.errors import InputError, SceneError
 from render.faces.subjects import resolve_subjects
+from render.film.chunks import Whole, split
 from render.film.clip import ClipJob
 from render.film.layout import LayoutJob, layout_name
 from render.ground.morph import Morph
@@ -45,6 +46,7 @@ class Plan:
     jobs: list[Job]
     skipped: list[str]
     failures: list[str]
+    wholes: list[Whole] = field(default_factory=list)  #: long films made in parts (their parts among the jobs)
 
 
 def check_soundtrack(scene: Scene) -> None:
@@ -89,6 +91,9 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
         names = ", ".join(s.name for s in subjects[:5]) + (", ..." if len(subjects) > 5 else "")
         morphs = tuple(Morph.of(s.face, learnt.basis, scene.morph) for s in subjects)
         job = LayoutJob(scene, morphs, combined, f"{len(subjects)} faces: {names}", name)
+        whole = split(job, job.film())  # a long film: in parts, for several workers at once
+        if whole is not None:
+            return Plan(scene, manifest, list(whole.jobs), [], failures, [whole])
         return Plan(scene, manifest, [job], [], failures)
 
     todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]

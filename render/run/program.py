@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from render import interrupt
 from render.ground.console import Console
@@ -21,6 +21,7 @@ from render.encode.ffmpeg import find_ffmpeg_meanwhile
 from render.errors import ExecutorError, ExitCode, InputError, RenderError, SceneError, explain, shown
 from render.run.batch import executor_for, run_jobs
 from render.ground.job import Finished, Job
+from render.film.chunks import Whole
 from render.run.plan import Plan, plan_scene
 from render.run.manifest import Manifest
 from render.run.progress import Report
@@ -127,8 +128,11 @@ class Program:
             for failure in plan.failures:
                 self.report.failed.append((f"{plan.scene.name}: input", self.failed(InputError(failure))))
         jobs = [job for plan in plans for job in plan.jobs]
-        # Inputs that failed count among the clips, so that the counts add up.
-        self.report.begin(len(jobs) + sum(len(plan.skipped) for plan in plans) + len(self.report.failed))
+        # Inputs that failed count among the clips, so that the counts add up; a long film made in parts
+        # counts once, and each of its parts once on the way (the live display's bar and estimate).
+        parts = sum(len(whole.jobs) - 1 for plan in plans for whole in plan.wholes)
+        films = len(jobs) - parts + sum(len(plan.skipped) for plan in plans) + len(self.report.failed)
+        self.report.begin(films, films + parts)
         try:
             for plan in plans:
                 for name in plan.skipped:
@@ -150,8 +154,18 @@ class Program:
         return self.exit_code
 
     def _run(self, jobs: list[Job], plans: dict[str, Plan]) -> None:
+        wholes = [whole for plan in plans.values() for whole in plan.wholes]
+        owners: dict[int, tuple[Whole, Any]] = {}  # id of a job sent -> the long film it is a part of, and which
+
         def finished(job: Job, result: Finished | None, error: Exception | None) -> None:
-            if result is not None and result.files is not None:  # sent by a worker elsewhere: published here
+            units = 1
+            if id(job) in owners:  # a part of a long film: the film is recorded once all are in, and joined
+                whole, part = owners[id(job)]
+                result = self._part(whole, part, job.label, result, error)
+                if result is None:
+                    return
+                job, units = whole, 0  # type: ignore[assignment]
+            elif result is not None and result.files is not None:  # sent by a worker elsewhere: published here
                 try:
                     receive(plans[result.scene].scene.scene_dir, result.files, result.entry, f"worker {result.where}")
                 except RenderError as exc:
@@ -161,7 +175,7 @@ class Program:
                 before = set((manifest.clips.get(result.name) or {}).get("files", {}))
                 manifest.record(result.name, result.entry)
                 self._tidy(plans[result.scene].scene, manifest, result.name, before - set(result.entry["files"]))
-                self.report.finish(job.label, None)
+                self.report.finish(job.label, None, units)
                 folder = plans[result.scene].scene.scene_dir
                 self.made.extend(folder / name for name in result.entry["files"])
                 if self.options.verbose:
@@ -178,12 +192,34 @@ class Program:
             # Ctrl-C stops the batch at a safe point (see render.interrupt): between frames, between jobs.
             with interrupt.deferred(), executor_for(self.options.executor, workers) as pool:
                 sent = [job.away() for job in jobs] if pool.away else jobs
+                parts = {id(job): whole for whole in wholes for job in whole.jobs}
+                owners.update({id(away): (parts[id(job)], job.part) for away, job in zip(sent, jobs) if id(job) in parts})
                 run_jobs(sent, pool, lambda job: self.report.running(job.label), finished)
         except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
             self.failed(exc)
         finally:  # what finished is recorded, even when the batch is interrupted
             for plan in plans.values():
                 plan.manifest.flush()
+            for whole in wholes:  # the parts of a film that was not joined go
+                whole.discard()
+
+    def _part(self, whole: Whole, part: Any, label: str, result: Finished | None,
+              error: Exception | None) -> Finished | None:
+        """One part of a long film arrived (or failed): the film's record once every part is in and
+        joined; None before, or when the film failed (said once: its other parts are dropped)."""
+        if whole.over:
+            return None
+        try:
+            joined = whole.arrive(part, result) if result is not None else None
+        except RenderError as exc:
+            error = exc
+        self.report.part(label, said=error is None)
+        if error is not None:
+            whole.over = True
+            whole.discard()
+            self.report.finish(whole.label, self.failed(error), max(0, len(whole.parts) - len(whole.arrived) - 1))
+            return None
+        return joined
 
     def _tidy(self, scene: Scene, manifest: Manifest, name: str, gone: set[str]) -> None:
         """A film's files its new render no longer writes (formats changed): removed, said with -v; a

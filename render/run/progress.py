@@ -32,7 +32,9 @@ class Report:
     def rich(self) -> bool:
         return not self.quiet and self.stream.isatty()
 
-    def begin(self, total: int) -> None:
+    def begin(self, total: int, units: int | None = None) -> None:
+        """``total`` films to come; ``units``: the steps the live display's bar counts (a long film
+        made in parts counts each part), the films by default."""
         self.total = total
         self._started = time.monotonic()
         if self.rich and total:  # no live display for a run with nothing to show
@@ -44,7 +46,7 @@ class Report:
                                   MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
                                   TimeRemainingColumn(), console=Console(file=self.stream))
             self._live.start()
-            self._overall = self._live.add_task("clips", total=total)
+            self._overall = self._live.add_task("clips", total=units or total)
 
     def skip(self, label: str) -> None:
         self.skipped.append(label)
@@ -55,14 +57,23 @@ class Report:
         if self._live is not None:
             self._tasks[label] = self._live.add_task(f"  {label}", total=None)
 
-    def finish(self, label: str, reason: str | None) -> None:
+    def part(self, label: str, said: bool = True) -> None:
+        """A part of a long film arrived, or failed (the film is counted when joined, or failed)."""
+        if label in self._tasks:
+            self._live.remove_task(self._tasks.pop(label))
+        self._advance()
+        if said:
+            self._line(f"{label}: done")
+
+    def finish(self, label: str, reason: str | None, units: int = 1) -> None:
+        """A film done, or failed (``units``: the steps of the bar it still stood for)."""
         if reason is None:
             self.rendered.append(label)
         else:
             self.failed.append((label, reason))
         if label in self._tasks:
             self._live.remove_task(self._tasks.pop(label))
-        self._advance()
+        self._advance(units)
         done = len(self.rendered) + len(self.skipped) + len(self.failed)
         self._line(f"{label}: {'done' if reason is None else 'FAILED'} ({done}/{self.total})")
 
@@ -113,9 +124,9 @@ class Report:
             said += f", {films / rendering:.1f} films/s" if films >= rendering else f", {rendering / films:.1f} s a film"
         return said
 
-    def _advance(self) -> None:
+    def _advance(self, units: int = 1) -> None:
         if self._live is not None:
-            self._live.advance(self._overall)
+            self._live.advance(self._overall, units)
 
     def _line(self, message: str) -> None:
         if not self.quiet and not self.rich:
