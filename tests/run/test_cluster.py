@@ -24,6 +24,9 @@ pytestmark = pytest.mark.slow
 
 SCENE = ("name: away\ninputs: [{{face: 0}}, {{face: 7}}, {{image: {photo}}}]\nmorph: {{levels: 12}}\n"
          "output: {{dir: {out}, size: 96, formats: [mp4, webm, gif, frames, readout, stills], audio: tone.wav}}\n")
+REEL = ("name: reel\ninputs: [{}]\nlayout: playlist\nmorph: {{levels: 20}}\n"
+        "output: {{dir: out, size: 64, formats: [mp4, gif, frames], audio: tone.wav}}\n"
+        .format(", ".join(f"{{face: {k}}}" for k in range(12))))
 GRID = ("name: wall\ninputs: [{face: 0}, {face: 1}, {face: 2}, {face: 3}]\nlayout: grid\nmorph: {levels: 6}\n"
         "output: {dir: out, size: 64, formats: [mp4, gif]}\n")
 
@@ -37,7 +40,8 @@ def films(folder):
 
 @pytest.fixture
 def scenes(tmp_path, photos):
-    """The scene folder (a clip scene with a photo and a soundtrack, and a grid), with what it reads."""
+    """The scene folder (a clip scene with a photo and a soundtrack, a grid, and a playlist long enough to
+    be made in parts), with what they read."""
     folder = tmp_path / "scenes"
     folder.mkdir()
     shutil.copy(photos / "obama.jpg", folder / "portrait.jpg")
@@ -47,6 +51,7 @@ def scenes(tmp_path, photos):
                     "-ac", "1", str(folder / "tone.wav")], check=True)
     write_scene(folder, SCENE.format(photo="portrait.jpg", out="out"), "away.yaml")
     write_scene(folder, GRID, "wall.yaml")
+    write_scene(folder, REEL, "reel.yaml")  # long enough to be made in parts, each sent to a worker
     return folder
 
 
@@ -56,16 +61,18 @@ def test_a_worker_with_no_share_of_the_disk_sends_the_films_back_whole(tmp_path,
         (pid,) = running.pids().values()
         result = invoke(str(scenes), "--executor", running.address, "--verbose")
     assert result.exit_code == 0, result.stderr + running.said()[-2000:]
-    assert "4 rendered, 0 skipped (up to date), 0 failed" in result.stderr
+    assert "5 rendered, 0 skipped (up to date), 0 failed" in result.stderr
+    assert "reel: playlist [part 5/5]: done" in result.stderr
     # The worker's own process drew every film, and sent it here.
     drawn = re.findall(r"files from \S+:(\d+):", result.stderr)
     assert drawn and {int(p) for p in drawn} == {pid} and len(drawn) == 4, result.stderr
     remote = films(scenes / "out")
-    for scene in ("away", "wall"):
+    for scene in ("away", "wall", "reel"):
         listed = manifest(scenes / "out" / scene)
         assert listed and all(f"{scene}/{name}" in remote for entry in listed.values() for name in entry["files"])
     assert {"away/face-0.mp4", "away/face-7.webm", "away/portrait.gif", "away/crops/portrait.png",
-            "wall/grid.mp4"} <= set(remote), sorted(remote)
+            "wall/grid.mp4", "reel/playlist.mp4", "reel/playlist.gif", "reel/frames/playlist/0539.png"} <= set(remote), \
+        sorted(remote)
 
     # The same scenes rendered here, one film at a time: the same bytes, file for file.
     shutil.move(scenes / "out", tmp_path / "remote")
