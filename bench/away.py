@@ -1,6 +1,6 @@
 """What travels over the network per film on a cluster whose workers share no disk (``--executor
 dask://``): the job as Dask pickles it (out-of-band buffers included) and the files it sends back,
-for the default scene, the same scene with a soundtrack, and a playlist of 40 faces.
+for the default scene, the same scene with a soundtrack, and one part of a playlist of 40 faces (256 px).
 
     python bench/away.py
 """
@@ -42,7 +42,7 @@ def main() -> None:
         scenes = {"default scene (512 px, 6 formats)": lambda: scene_variant(folder, dir=str(folder / "out")),
                   "the same with a 30 s stereo WAV": lambda: scene_variant(folder, dir=str(folder / "out"),
                                                                            audio=str(tone)),
-                  "playlist of 40 faces (256 px, mp4)": lambda: _playlist(folder)}
+                  "a part of a playlist of 40 faces": lambda: _playlist(folder)}
         cache, console = Cache(default_cache_dir()), Console(quiet=True)
         print(f"{'scene':38} {'job sent':>12} {'files back':>12}")
         for label, write in scenes.items():
@@ -50,7 +50,8 @@ def main() -> None:
             job = plan.jobs[0].away()
             finished = job()
             back = sum(len(data) for data in finished.files.values())
-            print(f"{label:38} {pickled(job) / 1e3:>9.0f} kB {back / 1e3:>9.0f} kB")
+            print(f"{label:38} {pickled(job) / 1e3:>9.0f} kB {back / 1e3:>9.0f} kB"
+                  + (f"  (1 of {len(plan.jobs)} parts)" if len(plan.jobs) > 1 else ""))
 
 
 def _playlist(folder: Path) -> Path:

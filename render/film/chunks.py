@@ -15,7 +15,6 @@ workers: one worker or twenty make the same parts, so the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -63,15 +62,15 @@ def cut(film: Film, output: OutputSpec) -> list[Part]:
 
 
 def split(job: Any, film: Film) -> Whole | None:
-    """The parts of a film job (a frozen dataclass with ``part`` and ``gather`` fields) as jobs, and what
-    joins them; None for a film written whole."""
+    """The parts of a film job as jobs (its ``for_part(part, gather)``), and what joins them; None for a
+    film written whole."""
     parts = cut(film, job.scene.output)
     if not parts:
         return None
     # In the scene's folder, named as a staging folder of this process: what a killed run leaves
     # there is swept by the next one.
     gather = job.scene.scene_dir / f".{job.name}.partial-{os.getpid()}-parts"
-    jobs = [dataclasses.replace(job, part=part, gather=str(gather)) for part in parts]
+    jobs = [job.for_part(part, str(gather)) for part in parts]
     return Whole(job, tuple(parts), gather, jobs)
 
 

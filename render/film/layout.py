@@ -9,6 +9,7 @@ Each is one job of the batch (:class:`LayoutJob`), carrying every face's morph.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 
 from render.film.compose import Canvas, to_pixels
 from render.film.chunks import join_film
-from render.film.reel import Film, Part, write_film
+from render.film.reel import Film, Part, orders, write_film
 from render.ground.easing import curve
 from render.ground.morph import Morph
 from render.film.job import FilmJob
@@ -47,6 +48,20 @@ class LayoutJob(FilmJob):
     name: str  #: ``grid`` or ``playlist`` (:func:`layout_name`)
     part: Part | None = None
     gather: str = ""
+
+    def for_part(self, part: Part, gather: str) -> LayoutJob:
+        """This film's job for one ``part``: a playlist's part carries only the faces it shows (the
+        others None), so that a part sent to a worker weighs what it draws; a grid's shows them all."""
+        morphs = self.morphs
+        if not isinstance(self.scene.layout, GridLayout):
+            order, gif_order = orders(self.film(), self.scene.output)
+            shown = {int(k) for k in (*order[part.start : part.stop], *gif_order[part.gif_start : part.gif_stop])}
+            levels, count = len(morphs[0]), len(morphs)
+            per_person = levels + self.scene.layout.playlist.crossfade  # type: ignore[union-attr]
+            people = {k // per_person for k in shown} | {(k // per_person + 1) % count for k in shown
+                                                         if k % per_person >= levels}  # crossfading into the next
+            morphs = tuple(morph if n in people else None for n, morph in enumerate(morphs))  # type: ignore[misc]
+        return dataclasses.replace(self, morphs=morphs, part=part, gather=gather)
 
     def film(self) -> Film:
         return _grid(list(self.morphs), self.scene) if isinstance(self.scene.layout, GridLayout) \
@@ -121,13 +136,14 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
 
 def _playlist(morphs: list[Morph], scene: Scene) -> Film:
     playlist, output, spec = scene.layout.playlist, scene.output, scene.morph  # type: ignore[union-attr]
-    levels, fade = len(morphs[0]), playlist.crossfade
+    first = next(morph for morph in morphs if morph is not None)  # a part's job carries only the faces it shows
+    levels, fade = len(first), playlist.crossfade
     shape = curve(spec.easing)
     per_person = levels + fade
     safe = safe_zone(output.preset, output.frame) if output.frame is not None else None
     video = Canvas(spec.padding, None if output.transparent else spec.pad_value, output.size, output.interpolation,
                    output.frame, output.background_gray, safe=safe)
-    alpha = video.mask(morphs[0].face.shape) if output.transparent else None
+    alpha = video.mask(first.face.shape) if output.transparent else None
     small = Canvas(spec.padding, spec.pad_value, output.gif_size, output.interpolation)
 
     def face_at(index: int) -> np.ndarray:
