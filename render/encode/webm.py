@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from render.encode.audio import audio_output
-from render.encode.ffmpeg import FfmpegSink
+from render.encode.ffmpeg import FfmpegSink, concat
 from render.scene import OutputSpec
 
-__all__ = ["WebmSink", "Webm", "webm_output", "open_sink", "KEYFRAME_SECONDS"]
+__all__ = ["WebmSink", "Webm", "webm_output", "open_sink", "join", "KEYFRAME_SECONDS"]
 
 KEYFRAME_SECONDS = 2.0  #: seconds between keyframes
 
@@ -64,3 +64,11 @@ def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec,
     """The WebM of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
     format registry's entry point: :mod:`render.ground.formats`)."""
     return WebmSink(path, size, fps, Webm(output.webm.codec, output.webm.crf), alpha, track)
+
+
+def join(parts: list[Path], path: Path, output: OutputSpec, track: Path | None) -> None:
+    """The WebM of a long film coded in parts (each from a keyframe, without sound): the parts' video as
+    it is, one after another (a VP9 alpha channel with it: the concat demuxer keeps the first part's
+    ``alpha_mode``), and the film's soundtrack (the format registry's joiner)."""
+    concat(parts, path, ["-c:v", "copy", *(audio_output("webm") if track is not None else ["-an"]),
+                         "-map_metadata", "-1", "-fflags", "+bitexact", "-f", "webm"], track)

@@ -70,7 +70,7 @@ FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
                  sink=Plugin("render.encode.mp4:open_sink"), joins=Plugin("render.encode.mp4:join")),
     OutputFormat("webm", "VP9 or AV1 video, with alpha (VP9)", "timeline", ".webm", "video/webm", played=True,
                  video=True, opens=1, alpha=True, audio=("libopus", 128), publish_kind="video", keys=("webm",),
-                 sink=Plugin("render.encode.webm:open_sink")),
+                 sink=Plugin("render.encode.webm:open_sink"), joins=Plugin("render.encode.webm:join")),
     OutputFormat("mov", "ProRes 4444 video, with alpha, for editing", "timeline", ".mov", "video/quicktime",
                  played=True, video=True, opens=5, alpha=True, audio=("pcm_s24le", None), publish_kind="mov",
                  sink=Plugin("render.encode.mov:open_sink")),

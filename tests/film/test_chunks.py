@@ -94,3 +94,23 @@ def _order(spec, length, gif=False):
     assert film.length == length
     video, gif_order = orders(film, spec.output)
     return gif_order if gif else video
+
+
+def test_a_transparent_webm_made_in_parts_keeps_its_alpha(tmp_path, olivetti_home):
+    from PIL import Image
+
+    from mediafiles import decoded
+
+    faces = ", ".join(f"{{face: {k}}}" for k in range(12))
+    scene = write_scene(tmp_path, f"name: clear\ninputs: [{faces}]\nlayout: playlist\nmorph: {{levels: 20}}\n"
+                                  "output: {dir: out, size: 64, background: transparent, formats: [mp4, webm, frames]}\n")
+    result = invoke(str(scene), "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "playlist [part 5/5]: done" in result.stderr
+    folder = tmp_path / "out" / "clear"
+    frames = np.stack([np.asarray(Image.open(p)) for p in sorted((folder / "frames" / "playlist").glob("*.png"))])
+    video = decoded(folder / "playlist.webm", alpha=True)
+    order = _order(load_scene(scene), len(frames))
+    assert video.shape == (len(order), 64, 64, 2)
+    difference = np.abs(video.astype(int) - frames[order].astype(int))
+    assert difference[..., 1].max() == 0 and difference[..., 0].max() <= 1  # lossless VP9, its alpha exact
