@@ -28,10 +28,10 @@ H264_FACTS = {"codec": "h264", "profile": "High", "pixel_format": "yuv420p"}
 
 def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps: float,
                   size: tuple[int, int], preset: str | None, platforms: dict[str, Any] | None = None,
-                  files: list[dict[str, Any]] | None = None) -> Path:
-    """Write ``<video>.json``: the file's facts and, when given, the platforms' request bodies and
-    the facts of every film file of the clip (``files``: the video's own first; each gets its bytes
-    and sha256 here)."""
+                  files: list[dict[str, Any]] | None = None, morph: dict[str, Any] | None = None) -> Path:
+    """Write ``<video>.json``: the file's facts and, when given, the platforms' request bodies, the
+    facts of every film file of the clip (``files``: the video's own first; each gets its bytes and
+    sha256 here) and what the morph did (``morph``: its amount and the pixels it clipped)."""
     width, height = size
     files = [{**facts, "bytes": (video.parent / facts["file"]).stat().st_size,
               "sha256": sha256_file(video.parent / facts["file"])} for facts in files or []]
@@ -51,6 +51,7 @@ def write_sidecar(video: Path, *, title: str, description: str, frames: int, fps
         "sha256": sha256_file(video),
         **({"audio": files[0]["audio"]} if files and "audio" in files[0] else {}),
         **({"files": files} if files else {}),
+        **({"morph": morph} if morph else {}),
         **(platforms or {}),
     }
     path = video.with_suffix(".json")

@@ -103,7 +103,7 @@ def join_film(film: Film, name: str, folders: list[Path], staging: Path, scene: 
                         os.replace(png, target / png.name)
         listed = json.loads((folders[0] / f"{stems[0]}.json").read_text(encoding="utf-8"))
         video = next(FORMATS[f] for f in output.formats if f in VIDEOS)
-        write_sidecar_of(staging / f"{name}{video.suffix}", listed, scene, title, len(order), film.video_size, track)
+        write_sidecar_of(staging / f"{name}{video.suffix}", listed, scene, title, len(order), film, track)
     return len(order)
 
 

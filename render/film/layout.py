@@ -131,7 +131,8 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
         pixels = video(level)
         return pixels, (small(level) if want_small else None), pixels
 
-    return Film(len(morphs[0]), frames, video_size, gif_size, alpha=alpha, bare_alpha=alpha)
+    return Film(len(morphs[0]), frames, video_size, gif_size, alpha=alpha, bare_alpha=alpha,
+                clipped=_clipped(morphs, scene))
 
 
 def _playlist(morphs: list[Morph], scene: Scene) -> Film:
@@ -162,4 +163,10 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
         pixels = video(face)
         return pixels, (small(face) if want_small else None), pixels
 
-    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade, alpha, alpha)
+    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade, alpha, alpha,
+                clipped=_clipped(morphs, scene))
+
+
+def _clipped(morphs: list[Morph | None], scene: Scene) -> int | None:
+    """The pixels the faces' morphs clip, when the scene's amount is not 1 (None: not said)."""
+    return sum(m.clipped() for m in morphs if m is not None) if scene.morph.amount != 1 else None

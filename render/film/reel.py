@@ -49,6 +49,7 @@ class Film:
     passages: int = 1
     fade: int = 0
     alpha: Optional[np.ndarray] = None  #: the video frames' alpha channel (a transparent background)
+    clipped: Optional[int] = None  #: pixels drawn clipped, over every level (said when the scene's morph.amount is not 1)
     bare_alpha: Optional[np.ndarray] = None  #: the PNG frames' alpha channel
     gif_alpha: Optional[np.ndarray] = None  #: the GIF frames' alpha, to lay them on the matte
 
@@ -126,7 +127,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str, p
     films = [sink for fmt, sink in videos.items() if fmt in VIDEOS]
     listed = [{"file": f"{name}{sink.path.suffix}", **sink.facts} for sink in [*videos.values(), *([gif] if gif else [])]]
     if films and part is None:
-        write_sidecar_of(films[0].path, listed, scene, title, len(order), film.video_size, track)
+        write_sidecar_of(films[0].path, listed, scene, title, len(order), film, track)
     elif part is not None:  # what each file's encoder says of it, for the joined film's sidecar
         (staging / f"{part.stem(name)}.json").write_text(json.dumps(listed), encoding="utf-8")
     return len(order) if videos else len(gif_order) if gif else film.length
@@ -181,16 +182,18 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec, track: Trac
     return videos, gif, pngs
 
 
-def write_sidecar_of(video: Path, listed: list[dict], scene: Scene, title: str, frames: int,
-                     size: tuple[int, int], track: Track | None) -> None:
+def write_sidecar_of(video: Path, listed: list[dict], scene: Scene, title: str, frames: int, film: Film,
+                     track: Track | None) -> None:
     """``<name>.json`` beside ``video`` (the MP4 when there is one): its facts, every film file's
     (``listed``: each file's name and what its encoder says of it, with its soundtrack's facts added
-    here), and the platforms' request bodies."""
+    here), the morph's amount and the pixels it clipped when the amount is not 1, and the platforms'
+    request bodies."""
     output, youtube = scene.output, scene.youtube
     platforms = platform_bodies(title, scene.description, scene.tags, scene.language, youtube.category,
                                 youtube.privacy, youtube.made_for_kids, youtube.license)
+    morph = {"amount": scene.morph.amount, "clipped_pixels": film.clipped} if film.clipped is not None else None
     write_sidecar(video, title=title, description=scene.description, frames=frames, fps=output.fps,
-                  size=size, preset=output.preset, platforms=platforms,
+                  size=film.video_size, preset=output.preset, platforms=platforms, morph=morph,
                   files=[{**facts, **_heard(facts["file"], output.preset, track)} for facts in listed])
 
 

@@ -36,6 +36,7 @@ class MorphShape(Protocol):
     target: str
     easing: str
     levels: int
+    amount: float
 
 
 def _target(face: np.ndarray, basis: Projection, target: str) -> tuple[np.ndarray, np.ndarray]:
@@ -47,8 +48,9 @@ def _target(face: np.ndarray, basis: Projection, target: str) -> tuple[np.ndarra
 
 
 def morph_weights(morph: MorphShape) -> np.ndarray:
-    """The ``levels`` weights w_k, 0 to 1 inclusive, shaped by the easing."""
-    return ease(morph.easing, morph.levels)
+    """The ``levels`` weights w_k, 0 to ``amount`` inclusive (1: to the target), shaped by the easing."""
+    weights = ease(morph.easing, morph.levels)
+    return weights if morph.amount == 1 else weights * np.float64(morph.amount)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +82,11 @@ class Morph:
         face, target = self._ends
         w = self.weights[k]
         return ((1.0 - w) * face + w * target).astype(np.float32)
+
+    def clipped(self) -> int:
+        """How many of the morph's pixels, over all its levels, lie beyond black or white (and are
+        drawn clipped): an amount past the target (or away from it) pushes some out."""
+        return sum(int(np.count_nonzero((frame < 0) | (frame > 1))) for frame in map(self.frame, range(len(self))))
 
     def __getstate__(self) -> dict:
         return {name: value for name, value in self.__dict__.items() if name != "_ends"}

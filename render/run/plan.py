@@ -118,6 +118,8 @@ def scene_settings(scene: Scene, learnt: Learnt) -> str:
     """Hash of what every film of the scene shares: its settings (not its paths, name or inputs),
     the data and model it learnt from, the basis itself, and this program's version."""
     shape = scene.model_dump(mode="json", exclude=SHAPES_NO_FILM)
+    if shape["morph"]["amount"] == 1:  # the default, which films made before the key existed have too
+        del shape["morph"]["amount"]
     digest = Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state)))
     if scene.output.audio is not None:
         digest = digest.file(scene.output.audio.path)

@@ -110,6 +110,11 @@ class MorphSpec(_Spec):
         "projection",
         description="'projection': the input's reconstruction on the basis; 'mean': the mean face.",
     )
+    amount: Union[StrictFloat, StrictInt] = Field(
+        1.0, ge=-2.0, le=3.0,
+        description="The weight at the last level: 1 ends on the target; above 1 (up to 3) the film goes past "
+        "it ('happier than happy'), below 0 (down to -2) away from it. Pixels beyond black or white are "
+        "clipped; the sidecar says how many.")
 
     @field_validator("easing", mode="before")
     @classmethod
