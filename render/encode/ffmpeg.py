@@ -190,7 +190,8 @@ def concat(parts: list[Path], path: Path, output: list[str], track: Path | None 
     import imageio_ffmpeg
 
     listing = path.with_name(f".{path.name}.parts.txt")
-    listing.write_text("".join(f"file '{part.resolve().as_posix()}'\n" for part in parts), encoding="utf-8")
+    quoted = (part.resolve().as_posix().replace("'", "'\\''") for part in parts)  # the concat list's own quoting
+    listing.write_text("".join(f"file '{name}'\n" for name in quoted), encoding="utf-8")
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
                "-f", "concat", "-safe", "0", "-i", str(listing), *(("-i", str(track)) if track else ()),
                *output, str(path)]

@@ -28,7 +28,7 @@ from render.encode.audio import make_track
 from render.encode.gif import join as join_gif
 from render.errors import SceneError, shown
 from render.film.reel import VIDEOS, Film, Part, orders, write_sidecar_of
-from render.ground.formats import FORMATS, film_formats
+from render.ground.formats import film_formats
 from render.ground.job import Finished
 from render.ground.staging import receive, render_staged
 from render.scene import OutputSpec, Scene
@@ -102,7 +102,7 @@ def join_film(film: Film, name: str, folders: list[Path], staging: Path, scene: 
                     for png in sorted((folder / "frames" / name).glob("*.png")):
                         os.replace(png, target / png.name)
         listed = json.loads((folders[0] / f"{stems[0]}.json").read_text(encoding="utf-8"))
-        video = next(FORMATS[f] for f in output.formats if f in VIDEOS)
+        video = next(f for f in film_formats(output.formats) if f.name in VIDEOS)  # as a film made whole
         write_sidecar_of(staging / f"{name}{video.suffix}", listed, scene, title, len(order), film, track)
     return len(order)
 

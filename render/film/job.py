@@ -64,14 +64,15 @@ class FilmJob:
         if audio is None or not _sounds(self.scene) or self.part is not None:  # parts: sound added when joined
             return Away(self)
         try:
-            return Away(self, _read(audio.path))
+            stat = audio.path.stat()  # an edited soundtrack (render --watch) is read again
+            return Away(self, _read(audio.path, stat.st_mtime_ns, stat.st_size))
         except OSError as exc:  # said by the job, as the failure of this film alone
             return Away(self, problem=f"{audio.path}: output.audio: cannot be read ({exc.strerror}); check the file, "
                                       f"and render again")
 
 
 @functools.lru_cache(maxsize=2)
-def _read(path: Path) -> bytes:
+def _read(path: Path, mtime_ns: int, size: int) -> bytes:
     """A soundtrack's bytes, read once for all the films of a batch (which then share them)."""
     return path.read_bytes()
 

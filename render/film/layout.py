@@ -13,6 +13,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -163,10 +164,12 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
         pixels = video(face)
         return pixels, (small(face) if want_small else None), pixels
 
-    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade, alpha, alpha,
-                clipped=_clipped(morphs, scene))
+    return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade, alpha=alpha,
+                bare_alpha=alpha, clipped=_clipped(morphs, scene))
 
 
-def _clipped(morphs: list[Morph | None], scene: Scene) -> int | None:
-    """The pixels the faces' morphs clip, when the scene's amount is not 1 (None: not said)."""
-    return sum(m.clipped() for m in morphs if m is not None) if scene.morph.amount != 1 else None
+def _clipped(morphs: list[Morph | None], scene: Scene) -> Callable[[], int] | None:
+    """What counts the pixels the faces' morphs clip, when the scene's amount is not 1 (None: not said)."""
+    if scene.morph.amount == 1:
+        return None
+    return lambda: sum(m.clipped() for m in morphs if m is not None)

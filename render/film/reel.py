@@ -49,9 +49,11 @@ class Film:
     passages: int = 1
     fade: int = 0
     alpha: Optional[np.ndarray] = None  #: the video frames' alpha channel (a transparent background)
-    clipped: Optional[int] = None  #: pixels drawn clipped, over every level (said when the scene's morph.amount is not 1)
     bare_alpha: Optional[np.ndarray] = None  #: the PNG frames' alpha channel
     gif_alpha: Optional[np.ndarray] = None  #: the GIF frames' alpha, to lay them on the matte
+    #: how many pixels are drawn clipped, over every level: counted when the sidecar says it (the scene's
+    #: morph.amount is not 1); None: not said
+    clipped: Optional[Callable[[], int]] = None
 
     @property
     def length(self) -> int:
@@ -191,7 +193,7 @@ def write_sidecar_of(video: Path, listed: list[dict], scene: Scene, title: str, 
     output, youtube = scene.output, scene.youtube
     platforms = platform_bodies(title, scene.description, scene.tags, scene.language, youtube.category,
                                 youtube.privacy, youtube.made_for_kids, youtube.license)
-    morph = {"amount": scene.morph.amount, "clipped_pixels": film.clipped} if film.clipped is not None else None
+    morph = {"amount": scene.morph.amount, "clipped_pixels": film.clipped()} if film.clipped is not None else None
     write_sidecar(video, title=title, description=scene.description, frames=frames, fps=output.fps,
                   size=film.video_size, preset=output.preset, platforms=platforms, morph=morph,
                   files=[{**facts, **_heard(facts["file"], output.preset, track)} for facts in listed])

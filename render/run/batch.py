@@ -147,15 +147,21 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
 
     reported = 0
 
+    cancelling = False
+
     def report(done: set[Future]) -> bool:
         """Report the finished ones; whether one was stopped by an interrupt."""
         nonlocal reported
         stopped = False
         for future in done:
             job = futures.pop(future)
-            if future.cancelled():
+            if future.cancelled() and cancelling:
                 continue
             reported += 1
+            if future.cancelled():  # not by us: the executor dropped it (a Dask client that lost its scheduler)
+                finished(job, None, ExecutorError("the executor dropped it before it was done (a Dask scheduler that "
+                                                  "went away and came back); render again to make it"))
+                continue
             error = future.exception()
             if isinstance(error, KeyboardInterrupt):
                 stopped = True
@@ -170,6 +176,7 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
         done, _ = wait(list(futures), timeout=0.2, return_when=FIRST_COMPLETED)
         if report(done) or interrupt.requested():
             _stop_workers()
+            cancelling = True
             for future in futures:
                 future.cancel()
             done, _ = wait(list(futures), timeout=STOP_SECONDS)
@@ -177,10 +184,12 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
             raise KeyboardInterrupt
         reason = pool.lost()
         if reason:  # the jobs still out are lost with it (a Dask client cancels them as it closes)
+            cancelling = True
             for future in futures:
                 future.cancel()
-            raise ExecutorError(f"{reason}; {len(jobs) - reported} of {len(jobs)} films were not rendered (those "
-                                f"finished are kept and recorded): render again once it is back, to make the rest")
+            raise ExecutorError(f"{reason}; {len(jobs) - reported} of {len(jobs)} jobs (a film each, or a part of a "
+                                f"long film) were not done; the films finished are kept and recorded: render again "
+                                f"once it is back, to make the rest")
         for _ in done:
             start_next()
 

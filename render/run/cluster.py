@@ -8,6 +8,7 @@ worker to run this very version of the package (films must not depend on which m
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -81,7 +82,7 @@ def connect(spec: str) -> Iterator[Cluster]:
     with client:
         try:
             client.wait_for_workers(1, timeout=WAIT_SECONDS)
-        except (TimeoutError, OSError):
+        except (TimeoutError, asyncio.TimeoutError, OSError):  # the same class from Python 3.11 on
             raise ExecutorError(f"--executor {spec}: the scheduler has no worker after {WAIT_SECONDS:.0f} s; start one "
                                 f"on each machine: dask worker tcp://{address}") from None
         _same_version(spec, client)

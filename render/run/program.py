@@ -207,7 +207,8 @@ class Program:
               error: Exception | None) -> Finished | None:
         """One part of a long film arrived (or failed): the film's record once every part is in and
         joined; None before, or when the film failed (said once: its other parts are dropped)."""
-        if whole.over:
+        if whole.over:  # its film failed: said once, this part's row and step of the bar go
+            self.report.part(label, said=False)
             return None
         try:
             joined = whole.arrive(part, result) if result is not None else None
@@ -217,7 +218,7 @@ class Program:
         if error is not None:
             whole.over = True
             whole.discard()
-            self.report.finish(whole.label, self.failed(error), max(0, len(whole.parts) - len(whole.arrived) - 1))
+            self.report.finish(whole.label, self.failed(error), 0)  # each part counts its own step
             return None
         return joined
 

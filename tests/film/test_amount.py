@@ -63,3 +63,27 @@ def test_an_amount_out_of_range_is_the_scene_s_error(tmp_path, amount):
     assert result.exit_code == ExitCode.SCENE
     line = result.stderr.strip().splitlines()[-1]
     assert "morph.amount" in line and "scene.yaml" in line, line
+
+
+def test_a_playlist_past_its_projections_says_what_its_faces_clip(tmp_path, olivetti_home):
+    scene = write_scene(tmp_path, "name: many\ninputs: [{face: 1}, {face: 2}, {face: 3}]\nlayout: playlist\n"
+                                  "morph: {levels: 6, amount: 1.5}\noutput: {dir: out, size: 64, formats: [mp4]}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 0, result.stderr
+    said = json.loads((tmp_path / "out" / "many" / "playlist.json").read_text())["morph"]
+    assert said["amount"] == 1.5 and said["clipped_pixels"] >= 0
+
+
+def test_a_soundtrack_edited_between_renders_is_sent_as_it_is_now(tmp_path):
+    """``render --watch`` on a cluster: a film sent after the soundtrack changed carries its new bytes."""
+    from types import SimpleNamespace
+
+    from render.film.job import FilmJob
+
+    track = tmp_path / "tone.wav"
+    track.write_bytes(b"first take")
+    job = FilmJob()
+    job.scene = SimpleNamespace(output=SimpleNamespace(audio=SimpleNamespace(path=track), formats=("mp4",)))
+    assert job.away().sound == b"first take"
+    track.write_bytes(b"the second, longer take")
+    assert job.away().sound == b"the second, longer take"

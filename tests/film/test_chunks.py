@@ -106,12 +106,16 @@ def test_a_transparent_webm_made_in_parts_keeps_its_alpha(tmp_path, olivetti_hom
     from mediafiles import decoded
 
     faces = ", ".join(f"{{face: {k}}}" for k in range(12))
+    # An apostrophe in the folder: ffmpeg's list of parts quotes it.
     scene = write_scene(tmp_path, f"name: clear\ninputs: [{faces}]\nlayout: playlist\nmorph: {{levels: 20}}\n"
-                                  "output: {dir: out, size: 64, background: transparent, formats: [mp4, webm, frames]}\n")
+                                  "output: {dir: \"anne's show\", size: 64, background: transparent, "
+                                  "formats: [webm, mp4, frames]}\n")
     result = invoke(str(scene), "--jobs", "2")
     assert result.exit_code == 0, result.stderr
     assert "playlist [part 5/5]: done" in result.stderr
-    folder = tmp_path / "out" / "clear"
+    folder = tmp_path / "anne's show" / "clear"
+    sidecar = json.loads((folder / "playlist.json").read_text())  # beside the MP4, as a film made whole
+    assert sidecar["file"] == "playlist.mp4" and sidecar["codec"] == "h264"
     frames = np.stack([np.asarray(Image.open(p)) for p in sorted((folder / "frames" / "playlist").glob("*.png"))])
     video = decoded(folder / "playlist.webm", alpha=True)
     order = _order(load_scene(scene), len(frames))

@@ -136,7 +136,8 @@ def test_the_scheduler_gone_mid_run_keeps_and_records_the_finished_films(tmp_pat
     assert "Traceback" not in said and "distributed" not in said, said
     (line,) = [line for line in lines if "scheduler stopped answering" in line and "error" in line]
     done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
-    left = re.search(r"(\d) of 8 films were not rendered \(those finished are kept and recorded\)", line)
+    left = re.search(r"(\d) of 8 jobs \(a film each, or a part of a long film\) were not done; the films finished "
+                     r"are kept and recorded", line)
     assert left and int(left[1]) == 8 - len(done), line
     assert len(done) >= 2 and kept(scenes / "out" / "long") == done
     assert not list(scenes.rglob(".*partial*"))
