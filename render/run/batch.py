@@ -51,17 +51,21 @@ class Workers:
     lost: Callable[[], str | None] = field(default=lambda: None)
     #: One job's failure as the executor reports it (a Dask worker that died) said in the tool's terms.
     failure: Callable[[Exception], Exception] = field(default=lambda error: error)
+    #: Whether the executor is connected (a Dask client may be reconnecting to its scheduler).
+    ready: Callable[[], bool] = field(default=lambda: True)
 
 
 @contextlib.contextmanager
-def executor_for(spec: str | None, jobs: int) -> Iterator[Workers]:
+def executor_for(spec: str | None, jobs: int, say: Callable[[str], None] = print) -> Iterator[Workers]:
     """``None``/``local``: this process (one job) or a process pool; ``dask://host:port``: a Dask
-    cluster (the optional ``distributed`` package), as many jobs at once as its workers have threads."""
+    cluster (the optional ``distributed`` package), as many jobs at once as its workers have threads
+    (``say``: where a wait for one is said)."""
     if spec and spec.startswith("dask://"):
         from render.run.cluster import connect
 
-        with connect(spec) as cluster:
-            yield Workers(cluster.client.get_executor(), cluster.threads, True, cluster.lost, cluster.failure)
+        with connect(spec, say) as cluster:
+            yield Workers(cluster.client.get_executor(), cluster.threads, True, cluster.lost, cluster.failure,
+                          lambda: cluster.client.status == "running")
         return
     if jobs <= 1:
         yield Workers(InlineExecutor(), 1)
@@ -145,9 +149,8 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
             running(job)
             futures[submit(executor, job)] = job
 
-    reported = 0
-
-    cancelling = False
+    reported, cancelling = 0, False
+    dropped: list[Job] = []  # jobs the executor cancelled itself (a Dask client reconnecting): lost or failed
 
     def report(done: set[Future]) -> bool:
         """Report the finished ones; whether one was stopped by an interrupt."""
@@ -155,13 +158,11 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
         stopped = False
         for future in done:
             job = futures.pop(future)
-            if future.cancelled() and cancelling:
+            if future.cancelled():
+                if not cancelling:
+                    dropped.append(job)
                 continue
             reported += 1
-            if future.cancelled():  # not by us: the executor dropped it (a Dask client that lost its scheduler)
-                finished(job, None, ExecutorError("the executor dropped it before it was done (a Dask scheduler that "
-                                                  "went away and came back); render again to make it"))
-                continue
             error = future.exception()
             if isinstance(error, KeyboardInterrupt):
                 stopped = True
@@ -172,8 +173,8 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
 
     for _ in range(max(1, window)):
         start_next()
-    while futures:
-        done, _ = wait(list(futures), timeout=0.2, return_when=FIRST_COMPLETED)
+    while futures or dropped:
+        done, _ = wait(list(futures), timeout=0.2, return_when=FIRST_COMPLETED) if futures else (set(), None)
         if report(done) or interrupt.requested():
             _stop_workers()
             cancelling = True
@@ -183,13 +184,21 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
             report(done)  # a clip that was past its last frame is finished, and kept
             raise KeyboardInterrupt
         reason = pool.lost()
-        if reason:  # the jobs still out are lost with it (a Dask client cancels them as it closes)
+        if reason:  # the jobs still out, and those it dropped, are lost with it
             cancelling = True
             for future in futures:
                 future.cancel()
             raise ExecutorError(f"{reason}; {len(jobs) - reported} of {len(jobs)} jobs (a film each, or a part of a "
                                 f"long film) were not done; the films finished are kept and recorded: render again "
                                 f"once it is back, to make the rest")
+        if dropped and pool.ready():  # the executor is back: what it dropped on the way failed
+            for job in dropped:
+                reported += 1
+                finished(job, None, ExecutorError("the executor dropped it before it was done (a Dask scheduler "
+                                                  "that went away and came back); render again to make it"))
+            dropped.clear()
+        if not futures and dropped:
+            time.sleep(0.2)  # nothing out: wait to learn whether the executor is back or lost
         for _ in done:
             start_next()
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from render.errors import ExecutorError
 
@@ -62,8 +62,9 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def connect(spec: str) -> Iterator[Cluster]:
-    """A client of the scheduler at ``spec`` (``dask://host:port``) whose workers all run this version."""
+def connect(spec: str, say: Callable[[str], None]) -> Iterator[Cluster]:
+    """A client of the scheduler at ``spec`` (``dask://host:port``) whose workers all run this version
+    (a wait for a first worker is said through ``say``)."""
     try:
         from distributed import Client
     except ImportError:
@@ -81,6 +82,8 @@ def connect(spec: str) -> Iterator[Cluster]:
                             f"check the address") from None
     with client:
         try:
+            if not client.nthreads():
+                say(f"{spec}: the scheduler has no worker yet; waiting up to {WAIT_SECONDS:.0f} s for one")
             client.wait_for_workers(1, timeout=WAIT_SECONDS)
         except (TimeoutError, asyncio.TimeoutError, OSError):  # the same class from Python 3.11 on
             raise ExecutorError(f"--executor {spec}: the scheduler has no worker after {WAIT_SECONDS:.0f} s; start one "

@@ -155,6 +155,7 @@ class Program:
 
     def _run(self, jobs: list[Job], plans: dict[str, Plan]) -> None:
         wholes = [whole for plan in plans.values() for whole in plan.wholes]
+        parts_of = {id(job): whole for whole in wholes for job in whole.jobs}
         owners: dict[int, tuple[Whole, Any]] = {}  # id of a job sent -> the long film it is a part of, and which
 
         def finished(job: Job, result: Finished | None, error: Exception | None) -> None:
@@ -190,13 +191,17 @@ class Program:
             # No more workers than jobs: a single job runs right here, with no pool to start.
             workers = min(self.options.jobs, len(jobs))
             # Ctrl-C stops the batch at a safe point (see render.interrupt): between frames, between jobs.
-            with interrupt.deferred(), executor_for(self.options.executor, workers) as pool:
+            with interrupt.deferred(), executor_for(self.options.executor, workers, self.console.say) as pool:
                 sent = [job.away() for job in jobs] if pool.away else jobs
-                parts = {id(job): whole for whole in wholes for job in whole.jobs}
-                owners.update({id(away): (parts[id(job)], job.part) for away, job in zip(sent, jobs) if id(job) in parts})
+                owners.update({id(away): (parts_of[id(job)], job.part) for away, job in zip(sent, jobs) if id(job) in parts_of})
                 run_jobs(sent, pool, lambda job: self.report.running(job.label), finished)
-        except ExecutorError as exc:  # no job ran: one more failure of this run, said with the others
-            self.failed(exc)
+        except ExecutorError as exc:  # the executor could not be used, or was lost: the films not done failed
+            reason = self.failed(exc)
+            ended = {*self.report.rendered, *(label for label, _ in self.report.failed)}
+            films = {job.label: None for job in jobs if id(job) not in parts_of} | {whole.label: None for whole in wholes}
+            for label in films:
+                if label not in ended:
+                    self.report.finish(label, f"not rendered: {reason.split(': ', 1)[-1].split(';')[0]}", 0)
         finally:  # what finished is recorded, even when the batch is interrupted
             for plan in plans.values():
                 plan.manifest.flush()

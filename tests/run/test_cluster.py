@@ -140,6 +140,9 @@ def test_the_scheduler_gone_mid_run_keeps_and_records_the_finished_films(tmp_pat
                      r"are kept and recorded", line)
     assert left and int(left[1]) == 8 - len(done), line
     assert len(done) >= 2 and kept(scenes / "out" / "long") == done
+    # The counts add up: the films not done are the run's failures, each named.
+    assert f"{len(done)} rendered, 0 skipped (up to date), {8 - len(done)} failed" in said, said
+    assert said.count("not rendered: the Dask scheduler stopped answering") == 8 - len(done)
     assert not list(scenes.rglob(".*partial*"))
 
 
