@@ -93,21 +93,31 @@ def connect(spec: str, say: Callable[[str], None]) -> Iterator[Cluster]:
 
 
 def _same_version(spec: str, client: Any) -> None:
-    """Refuse a cluster whose workers run another version of the package, or none, naming both."""
-    from render import __version__
-
+    """Refuse a cluster whose workers run another version of the package (or the same version with
+    other code: a changed checkout), or none, naming both."""
+    ours = _version()
     answers = client.run(_version, on_error="return")
     for worker, answer in sorted(answers.items()):
         if isinstance(answer, BaseException):
             raise ExecutorError(f"--executor {spec}: worker {worker} cannot run happy-faces ({type(answer).__name__}: "
-                                f"{answer}); install happy-faces {__version__} on every worker, as on this machine")
-        if answer != __version__:
-            raise ExecutorError(f"--executor {spec}: worker {worker} runs happy-faces {answer}, this machine "
-                                f"{__version__}; install the same version on every worker")
+                                f"{answer}); install happy-faces {ours[0]} on every worker, as on this machine")
+        if tuple(answer) != ours:
+            said, here = (f"{answer[0]} (code {answer[1][:12]})", f"{ours[0]} (code {ours[1][:12]})") \
+                if answer[0] == ours[0] else (answer[0], ours[0])
+            raise ExecutorError(f"--executor {spec}: worker {worker} runs happy-faces {said}, this machine {here}; "
+                                f"install the same version on every worker, from the same clone")
 
 
-def _version() -> str:
-    """On a worker: the version of the package it runs."""
-    from render import __version__
+def _version() -> tuple[str, str]:
+    """The version of the package this process runs, and a digest of its code (every file of it, by
+    path and bytes): two checkouts of one version with different code draw different films."""
+    from pathlib import Path
 
-    return __version__
+    import render
+    from render.hashing import Digest
+
+    root = Path(render.__file__).parent
+    digest = Digest()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.text(path.relative_to(root).as_posix()).file(path)
+    return render.__version__, digest.hexdigest()

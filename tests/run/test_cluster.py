@@ -180,3 +180,19 @@ def test_ctrl_c_cancels_the_films_sent_and_keeps_those_finished(tmp_path, olivet
     done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
     assert done and kept(scenes / "out" / "long") == done
     assert len(done) < 8 and not list(scenes.rglob(".*partial*"))
+
+
+def test_a_worker_with_other_code_of_the_same_version_is_refused(tmp_path, scenes, olivetti_home, isolated_cache):
+    other = tmp_path / "other"
+    shutil.copytree(REPO / "render", other / "render", ignore=shutil.ignore_patterns("__pycache__"))
+    ease = other / "render" / "ground" / "easing.py"
+    ease.write_text(ease.read_text() + "\n# a local change\n")
+    with cluster(tmp_path, [scenes, isolated_cache], version=other) as running:
+        result = invoke(str(scenes / "wall.yaml"), "--executor", running.address)
+    assert result.exit_code == ExitCode.EXECUTOR
+    (line,) = [line for line in result.stderr.splitlines() if "error" in line]
+    from render import __version__
+
+    assert re.search(rf"runs happy-faces {re.escape(__version__)} \(code [0-9a-f]{{12}}\), this machine "
+                     rf"{re.escape(__version__)} \(code [0-9a-f]{{12}}\)", line), line
+    assert not (scenes / "out" / "wall" / "grid.mp4").exists()
