@@ -130,10 +130,13 @@ def submit(executor: Executor, job: Job) -> Future:
 
 
 def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
-             finished: Callable[[Job, Finished | None, Exception | None], None]) -> None:
+             finished: Callable[[Job, Finished | None, Exception | None], None],
+             wanted: Callable[[Job], bool] = lambda job: True) -> None:
     """Run every job, ``pool.window`` at a time (the executor's workers: a job handed over is a job
     that runs, so "running" tells the truth and nothing waits in a queue); report each as it starts
-    and as it finishes (with its result, or the exception that stopped it).
+    and as it finishes (with its result, or the exception that stopped it). A job no longer
+    ``wanted`` when its turn comes (a part of a film that failed) is not started: it is reported
+    finished with neither result nor error.
 
     On Ctrl-C (the flag :mod:`render.interrupt` raises) nothing new starts, the workers are told
     (SIGTERM: each drops its clip at the next frame), the jobs that still finish are reported, and
@@ -143,13 +146,17 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
     waiting = iter(jobs)
     futures: dict[Future, Job] = {}
 
-    def start_next() -> None:
-        job = next(waiting, None)
-        if job is not None:
-            running(job)
-            futures[submit(executor, job)] = job
-
     reported, cancelling = 0, False
+
+    def start_next() -> None:
+        nonlocal reported
+        for job in waiting:
+            if wanted(job):
+                running(job)
+                futures[submit(executor, job)] = job
+                return
+            reported += 1
+            finished(job, None, None)
     dropped: list[Job] = []  # jobs the executor cancelled itself (a Dask client reconnecting): lost or failed
 
     def report(done: set[Future]) -> bool:

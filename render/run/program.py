@@ -194,7 +194,8 @@ class Program:
             with interrupt.deferred(), executor_for(self.options.executor, workers, self.console.say) as pool:
                 sent = [job.away() for job in jobs] if pool.away else jobs
                 owners.update({id(away): (parts_of[id(job)], job.part) for away, job in zip(sent, jobs) if id(job) in parts_of})
-                run_jobs(sent, pool, lambda job: self.report.running(job.label), finished)
+                run_jobs(sent, pool, lambda job: self.report.running(job.label), finished,
+                         lambda job: id(job) not in owners or not owners[id(job)][0].over)  # a failed film's parts: not started
         except ExecutorError as exc:  # the executor could not be used, or was lost: the films not done failed
             reason = self.failed(exc)
             ended = {*self.report.rendered, *(label for label, _ in self.report.failed)}

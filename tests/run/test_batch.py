@@ -237,6 +237,25 @@ class _Sleeper:
         return None
 
 
+def test_a_job_no_longer_wanted_is_not_started_and_is_reported_done():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from render.run.batch import Workers, run_jobs
+
+    started, reported, failed = [], [], set()
+
+    def done(job, result, error):
+        reported.append((job.label, result, error))
+        failed.add("film")  # the first to finish fails its film: the rest of its parts are not wanted
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        run_jobs([_Sleeper(n) for n in range(6)], Workers(executor, 2), lambda job: started.append(job.label), done,
+                 lambda job: "film" not in failed)
+    assert started == ["job 0", "job 1"]  # the two handed over before the failure
+    assert sorted(label for label, _, _ in reported) == [f"job {n}" for n in range(6)]  # each reported once
+    assert all(result is None and error is None for label, result, error in reported if label not in started)
+
+
 def test_running_means_running_and_nothing_waits_in_a_queue():
     from concurrent.futures import ThreadPoolExecutor
 
