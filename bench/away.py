@@ -29,7 +29,7 @@ def pickled(obj: object) -> int:
 def main() -> None:
     import imageio_ffmpeg
 
-    from render.cache import Cache, default_cache_dir
+    from render.cache import Cache
     from render.ground.console import Console
     from render.run.plan import plan_scene
     from render.scene.load import load_scene
@@ -43,7 +43,7 @@ def main() -> None:
                   "the same with a 30 s stereo WAV": lambda: scene_variant(folder, dir=str(folder / "out"),
                                                                            audio=str(tone)),
                   "a part of a playlist of 40 faces": lambda: _playlist(folder)}
-        cache, console = Cache(default_cache_dir()), Console(quiet=True)
+        cache, console = Cache(folder / "cache"), Console(quiet=True)  # never the checkout's cache
         print(f"{'scene':38} {'job sent':>12} {'files back':>12}")
         for label, write in scenes.items():
             plan = plan_scene(load_scene(write()), cache, console, force=True)

@@ -50,6 +50,7 @@ def main() -> None:
         scene.write_text(yaml.safe_dump({"name": "reel", "inputs": faces, "layout": "playlist",
                                          "output": {"dir": str(folder / "out"), "size": args.size,
                                                     "formats": ["mp4", "gif"]}}))
+        os.environ["HAPPY_FACES_CACHE"] = str(folder / "cache")  # never the checkout's cache; the workers' too
         run([*RENDER, str(scene), "--preview"])  # the cache warm: scores and basis, as for every run after
         walls, sums = {}, {}
         cores = sorted(os.sched_getaffinity(0))[:2]
