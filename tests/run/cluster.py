@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -29,12 +29,34 @@ _HIDE = 'for folder in "$@"; do mount -t tmpfs -o size=64m hidden "$folder" || e
 
 @dataclass
 class Cluster:
-    """A running scheduler (``address``, as ``--executor`` takes it) and its workers' processes."""
+    """A running scheduler (``address``, as ``--executor`` takes it) and its workers' processes; more of
+    either can be started (a scheduler again on the same port, after the first is killed)."""
 
     address: str
     log: Path
-    scheduler: subprocess.Popen
+    port: int
+    hidden: list[Path]
+    env: dict[str, str]
+    out: Any
+    scheduler: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
+    started: list[subprocess.Popen] = field(default_factory=list)  #: every process, to end with the test
+
+    def start_scheduler(self) -> None:
+        self.scheduler = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+                                           "--no-dashboard"], stdout=self.out, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+        self.started.append(self.scheduler)
+
+    def add_worker(self) -> None:
+        n = len(self.workers)
+        args = (f"tcp://127.0.0.1:{self.port} --nthreads 1 --name w{n} --no-dashboard "
+                f"--local-directory /dev/shm/dask-w{n}-{self.port}")
+        worker = subprocess.Popen(["unshare", "-m", "sh", "-c", _HIDE, "hide", *map(str, self.hidden)],
+                                  stdout=self.out, stderr=subprocess.STDOUT, env={**self.env, "WORKER_ARGS": args},
+                                  start_new_session=True)
+        self.workers.append(worker)
+        self.started.append(worker)
 
     def pids(self) -> dict[str, int]:
         """Each worker's address and the pid of the process that runs its tasks."""
@@ -74,41 +96,35 @@ def cluster(log_dir: Path, hidden: list[Path], workers: int = 1, version: Path |
         pytest.skip(reason)
     for folder in hidden:
         folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    log = log_dir / "cluster.log"
-    out = log.open("ab")
-    scheduler = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     env = {**os.environ, "WORKER": str(DASK), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("SCIKIT_LEARN_DATA", None)  # a worker reads no dataset: the jobs carry what they need
     if version is not None:
         env["PYTHONPATH"] = str(version)
-    running = Cluster(f"dask://127.0.0.1:{port}", log, scheduler)
-    try:
-        for n in range(workers):
-            args = (f"tcp://127.0.0.1:{port} --nthreads 1 --name w{n} --no-dashboard "
-                    f"--local-directory /dev/shm/dask-w{n}-{port}")
-            running.workers.append(subprocess.Popen(["unshare", "-m", "sh", "-c", _HIDE, "hide", *map(str, hidden)],
-                                                    stdout=out, stderr=subprocess.STDOUT,
-                                                    env={**env, "WORKER_ARGS": args}, start_new_session=True))
-        _wait_for_workers(running, workers)
-        yield running
-    finally:
-        for process in [*running.workers, scheduler]:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in [*running.workers, scheduler]:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        out.close()
-        for n in range(workers):
-            shutil.rmtree(f"/dev/shm/dask-w{n}-{port}", ignore_errors=True)
+    port = _free_port()
+    log = log_dir / "cluster.log"
+    with log.open("ab") as out:
+        running = Cluster(f"dask://127.0.0.1:{port}", log, port, hidden, env, out)
+        try:
+            running.start_scheduler()
+            for _ in range(workers):
+                running.add_worker()
+            wait_for_workers(running, workers)
+            yield running
+        finally:
+            for process in running.started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+            for process in running.started:
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+            for n in range(len(running.workers)):
+                shutil.rmtree(f"/dev/shm/dask-w{n}-{port}", ignore_errors=True)
 
 
-def _wait_for_workers(running: Cluster, count: int) -> None:
+def wait_for_workers(running: Cluster, count: int) -> None:
     from distributed import Client
 
     with Client(running.address.replace("dask://", "tcp://"), timeout=30) as client:

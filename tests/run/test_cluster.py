@@ -146,6 +146,28 @@ def test_the_scheduler_gone_mid_run_keeps_and_records_the_finished_films(tmp_pat
     assert not list(scenes.rglob(".*partial*"))
 
 
+def test_a_scheduler_back_within_the_reconnect_window_goes_on_and_names_what_it_dropped(tmp_path, olivetti_home,
+                                                                                       isolated_cache):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    scene = write_scene(scenes, LONG)
+    with cluster(tmp_path, [scenes, isolated_cache]) as running:
+        process, lines = rendering(scene, running.address)
+        wait_for(lambda: sum("done" in line for line in lines) >= 2, 120, "two films done")
+        os.killpg(running.scheduler.pid, signal.SIGKILL)  # its worker ends with it (the nanny closes)
+        running.start_scheduler()  # back on the same port within the client's 10 s of reconnecting
+        running.add_worker()
+        code = process.wait(180)
+    said = "".join(lines)
+    done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+    dropped = re.findall(r"failed: long: (face-\d+): the executor dropped it before it was done", said)
+    # The film in flight when the scheduler went is named as dropped; the others rendered after it came back.
+    assert code == ExitCode.EXECUTOR, said
+    assert dropped and len(done) + len(dropped) == 8 and not set(dropped) & done, said
+    assert f"{len(done)} rendered, 0 skipped (up to date), {len(dropped)} failed" in said, said
+    assert kept(scenes / "out" / "long") == done and "Traceback" not in said
+
+
 def test_a_worker_killed_mid_film_is_replaced_and_every_film_arrives(tmp_path, olivetti_home, isolated_cache):
     scenes = tmp_path / "scenes"
     scenes.mkdir()
