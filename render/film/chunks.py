@@ -24,15 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from render.encode.audio import make_track
 from render.encode.gif import join as join_gif
-from render.errors import SceneError, shown
-from render.film.reel import VIDEOS, Film, Part, orders, write_sidecar_of
+from render.film.reel import VIDEOS, Film, Part, check_gif_weight, orders, soundtrack, write_sidecar_of
 from render.ground.formats import film_formats
 from render.ground.job import Finished
 from render.ground.staging import receive, render_staged
 from render.scene import OutputSpec, Scene
-from render.scene.presets import gif_problem
 
 __all__ = ["CHUNK_SECONDS", "MIN_PARTS", "cut", "split", "join_film", "Whole"]
 
@@ -82,19 +79,14 @@ def join_film(film: Film, name: str, folders: list[Path], staging: Path, scene: 
     order, gif_order = orders(film, output)
     stems = [part.stem(name) for part in parts]
     with tempfile.TemporaryDirectory(prefix="happy-faces-track-") as scratch:
-        track = None
-        if output.audio is not None and set(output.formats) & set(VIDEOS):
-            audio = output.audio
-            track = make_track(audio.path, len(order) / output.fps, audio.loudness, audio.fade, Path(scratch))
+        track = soundtrack(output, len(order), Path(scratch))
         for fmt in film_formats(output.formats):
             pieces = [folder / f"{stem}{fmt.suffix}" for folder, stem in zip(folders, stems)]
             if fmt.role == "timeline":
                 fmt.joins.load()(pieces, staging / f"{name}{fmt.suffix}", output, track.path if track else None)
             elif fmt.role == "gif":
                 join_gif(pieces, staging / f"{name}.gif", film.gif_size, output.gif.colors)
-                heavy = gif_problem(output.preset, len(gif_order), film.gif_size, (staging / f"{name}.gif").stat().st_size)
-                if heavy:
-                    raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
+                check_gif_weight(staging / f"{name}.gif", len(gif_order), film, scene, name)
             elif fmt.role == "frames":
                 target = staging / "frames" / name
                 target.mkdir(parents=True, exist_ok=True)

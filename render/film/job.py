@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from render.errors import InputError
-from render.ground.formats import formats_with
+from render.film.reel import sounds
 from render.ground.job import Finished
 from render.ground.staging import describe_render, render_staged
 
@@ -61,7 +61,7 @@ class FilmJob:
 
     def away(self) -> Away:
         audio = self.scene.output.audio
-        if audio is None or not _sounds(self.scene) or self.part is not None:  # parts: sound added when joined
+        if not sounds(self.scene.output) or self.part is not None:  # parts: the sound is added when joined
             return Away(self)
         try:
             stat = audio.path.stat()  # an edited soundtrack (render --watch) is read again
@@ -75,11 +75,6 @@ class FilmJob:
 def _read(path: Path, mtime_ns: int, size: int) -> bytes:
     """A soundtrack's bytes, read once for all the films of a batch (which then share them)."""
     return path.read_bytes()
-
-
-def _sounds(scene: Any) -> bool:
-    """Whether the scene's films read its soundtrack (only its videos do)."""
-    return bool(set(scene.output.formats) & set(formats_with(video=True)))
 
 
 @dataclass(frozen=True)

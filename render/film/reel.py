@@ -28,7 +28,7 @@ from render.scene.presets import film_problem, gif_problem
 from render.ground.formats import FORMATS, film_formats, formats_with
 from render.ground.timeline import timeline
 
-__all__ = ["Film", "Part", "write_film", "orders", "write_sidecar_of", "VIDEOS"]
+__all__ = ["Film", "Part", "write_film", "orders", "write_sidecar_of", "sounds", "soundtrack", "check_gif_weight", "VIDEOS"]
 
 VIDEOS = formats_with(video=True)  #: the formats that are videos (with a sidecar, and sound when asked)
 KEPT_BYTES = 96 << 20  #: frames composed and kept to be sent again (a 512 px film's 50 levels: 13 MB)
@@ -93,7 +93,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str, p
     the GIF follow the scene's pacing (the GIF at its own frame rate), the PNG frames hold each frame
     of the film once; a soundtrack, made once, goes into every video. With ``part``, only that part
     of the film, without its sound and sidecar (added when the parts are joined)."""
-    output, formats = scene.output, scene.output.formats
+    output = scene.output
     order, gif_order = orders(film, output)
     _check_limits(film, name, scene, order, gif_order)
     seen = -1
@@ -103,10 +103,7 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str, p
         order = order[part.start : part.stop]
         gif_order = order if same else gif_order[part.gif_start : part.gif_stop]
     with tempfile.TemporaryDirectory(prefix="happy-faces-track-") as scratch:
-        track = None
-        if output.audio is not None and set(formats) & set(VIDEOS) and part is None:
-            audio = output.audio
-            track = make_track(audio.path, len(order) / output.fps, audio.loudness, audio.fade, Path(scratch))
+        track = soundtrack(output, len(order), Path(scratch)) if part is None else None
         videos, gif, pngs = _sinks(film, name, staging, output, track, part)
         sinks: list[FrameSink] = [*videos.values(), *(s for s in (gif, pngs) if s is not None)]
         gif_apart = gif is not None and bool(videos) and gif_order is not order  # the GIF's own pass
@@ -118,10 +115,8 @@ def write_film(film: Film, name: str, staging: Path, scene: Scene, title: str, p
                 _play(film, gif_order, [], gif, None, matte)
             for sink in sinks:
                 sink.close()
-            heavy = gif_problem(output.preset, len(gif_order), film.gif_size, gif.path.stat().st_size) \
-                if gif and part is None else None
-            if heavy:  # known only once written; the staging folder, and so the GIF, goes
-                raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
+            if gif and part is None:
+                check_gif_weight(gif.path, len(gif_order), film, scene, name)
         except BaseException:
             for sink in sinks:
                 sink.abort()
@@ -145,6 +140,27 @@ def _asked(film: Film, name: str, scene: Scene) -> np.ndarray:
         raise SceneError(f"{shown(scene.source or scene.name)}: output.frames_at: frame {past[0]} is past the last "
                          f"frame of {name!r} ({film.length - 1}); ask for 0 to {film.length - 1}")
     return np.array(sorted(set(asked)))
+
+
+def sounds(output: OutputSpec) -> bool:
+    """Whether the scene's films have its soundtrack (only its videos do)."""
+    return output.audio is not None and bool(set(output.formats) & set(VIDEOS))
+
+
+def soundtrack(output: OutputSpec, frames: int, scratch: Path) -> Track | None:
+    """The soundtrack of a film of ``frames`` video frames, made into ``scratch``; None when it has none."""
+    if not sounds(output):
+        return None
+    audio = output.audio
+    return make_track(audio.path, frames / output.fps, audio.loudness, audio.fade, scratch)
+
+
+def check_gif_weight(path: Path, frames: int, film: Film, scene: Scene, name: str) -> None:
+    """The preset's limit on a GIF's bytes, known only once it is written (its staging folder, and so
+    the GIF, then goes)."""
+    heavy = gif_problem(scene.output.preset, frames, film.gif_size, path.stat().st_size)
+    if heavy:
+        raise SceneError(f"{shown(scene.source or scene.name)}: output.preset: the GIF of {name!r} is {heavy}")
 
 
 def _check_limits(film: Film, name: str, scene: Scene, order: np.ndarray, gif_order: np.ndarray) -> None:

@@ -157,6 +157,7 @@ def run_jobs(jobs: list[Job], pool: Workers, running: Callable[[Job], None],
                 return
             reported += 1
             finished(job, None, None)
+
     dropped: list[Job] = []  # jobs the executor cancelled itself (a Dask client reconnecting): lost or failed
 
     def report(done: set[Future]) -> bool:

@@ -111,6 +111,22 @@ def rendering(scene, address):
     return process, lines
 
 
+def long_scene(tmp_path):
+    """A scene folder with the scene of 8 films long enough to be caught in flight, and the scene."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    return scenes, write_scene(scenes, LONG)
+
+
+def finishing(lines, count):
+    """Wait until ``count`` films of the render are done."""
+    wait_for(lambda: sum("done" in line for line in lines) >= count, 120, f"{count} films done")
+
+
+def films_done(lines):
+    return {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+
+
 def kept(folder):
     """The films the manifest records, each of whose files is where it says (checked by sha256)."""
     from render.hashing import sha256_file
@@ -123,19 +139,17 @@ def kept(folder):
 
 
 def test_the_scheduler_gone_mid_run_keeps_and_records_the_finished_films(tmp_path, olivetti_home, isolated_cache):
-    scenes = tmp_path / "scenes"
-    scenes.mkdir()
-    scene = write_scene(scenes, LONG)
+    scenes, scene = long_scene(tmp_path)
     with cluster(tmp_path, [scenes, isolated_cache]) as running:
         process, lines = rendering(scene, running.address)
-        wait_for(lambda: sum("done" in line for line in lines) >= 2, 120, "two films done")
+        finishing(lines, 2)
         os.killpg(running.scheduler.pid, signal.SIGKILL)
         code = process.wait(120)
     said = "".join(lines)
     assert code == ExitCode.EXECUTOR, said
     assert "Traceback" not in said and "distributed" not in said, said
     (line,) = [line for line in lines if "scheduler stopped answering" in line and "error" in line]
-    done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+    done = films_done(lines)
     left = re.search(r"(\d) of 8 jobs \(a film each, or a part of a long film\) were not done; the films finished "
                      r"are kept and recorded", line)
     assert left and int(left[1]) == 8 - len(done), line
@@ -148,18 +162,16 @@ def test_the_scheduler_gone_mid_run_keeps_and_records_the_finished_films(tmp_pat
 
 def test_a_scheduler_back_within_the_reconnect_window_goes_on_and_names_what_it_dropped(tmp_path, olivetti_home,
                                                                                        isolated_cache):
-    scenes = tmp_path / "scenes"
-    scenes.mkdir()
-    scene = write_scene(scenes, LONG)
+    scenes, scene = long_scene(tmp_path)
     with cluster(tmp_path, [scenes, isolated_cache]) as running:
         process, lines = rendering(scene, running.address)
-        wait_for(lambda: sum("done" in line for line in lines) >= 2, 120, "two films done")
+        finishing(lines, 2)
         os.killpg(running.scheduler.pid, signal.SIGKILL)  # its worker ends with it (the nanny closes)
         running.start_scheduler()  # back on the same port within the client's 10 s of reconnecting
         running.add_worker()
         code = process.wait(180)
     said = "".join(lines)
-    done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+    done = films_done(lines)
     dropped = re.findall(r"failed: long: (face-\d+): the executor dropped it before it was done", said)
     # The film in flight when the scheduler went is named as dropped; the others rendered after it came back.
     assert code == ExitCode.EXECUTOR, said
@@ -169,13 +181,11 @@ def test_a_scheduler_back_within_the_reconnect_window_goes_on_and_names_what_it_
 
 
 def test_a_worker_killed_mid_film_is_replaced_and_every_film_arrives(tmp_path, olivetti_home, isolated_cache):
-    scenes = tmp_path / "scenes"
-    scenes.mkdir()
-    scene = write_scene(scenes, LONG)
+    scenes, scene = long_scene(tmp_path)
     with cluster(tmp_path, [scenes, isolated_cache], workers=2) as running:
         victim = min(running.pids().values())
         process, lines = rendering(scene, running.address)
-        wait_for(lambda: sum("done" in line for line in lines) >= 1, 120, "a film done")
+        finishing(lines, 1)
         os.kill(victim, signal.SIGKILL)  # both workers are busy all along: this one dies in a film
         code = process.wait(300)
         log = running.said()
@@ -187,19 +197,17 @@ def test_a_worker_killed_mid_film_is_replaced_and_every_film_arrives(tmp_path, o
 
 
 def test_ctrl_c_cancels_the_films_sent_and_keeps_those_finished(tmp_path, olivetti_home, isolated_cache):
-    scenes = tmp_path / "scenes"
-    scenes.mkdir()
-    scene = write_scene(scenes, LONG)
+    scenes, scene = long_scene(tmp_path)
     with cluster(tmp_path, [scenes, isolated_cache]) as running:
         process, lines = rendering(scene, running.address)
-        wait_for(lambda: sum("done" in line for line in lines) >= 1, 120, "a film done")
+        finishing(lines, 1)
         process.send_signal(signal.SIGINT)
         code = process.wait(60)
         wait_for(lambda: "Scheduler cancels key _run-" in running.said(), 30, "the scheduler to cancel the film in flight")
     said = "".join(lines)
     assert code == ExitCode.INTERRUPTED, said
     assert "Traceback" not in said, said
-    done = {found[1] for found in (re.search(r"long: (face-\d+): done", line) for line in lines) if found}
+    done = films_done(lines)
     assert done and kept(scenes / "out" / "long") == done
     assert len(done) < 8 and not list(scenes.rglob(".*partial*"))
 
