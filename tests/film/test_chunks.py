@@ -18,7 +18,7 @@ from render.scene.load import load_scene
 pytestmark = pytest.mark.slow
 
 LONG = ("name: reel\ninputs: [{faces}]\nlayout: playlist\nmorph: {{levels: 20}}\n"
-        "output: {{dir: {out}, size: 64, formats: [mp4, gif, frames], gif: {{fps: 10}}, audio: tone.wav}}\n")
+        "output: {{dir: {out}, size: 64, formats: [mp4, gif, frames], gif: {{fps: 30}}, audio: tone.wav}}\n")
 
 
 def files(folder):
