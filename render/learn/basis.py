@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Basis", "max_components"]
+from render.ground.morph import Ends
+
+__all__ = ["Basis", "fitted", "max_components"]
 
 
 def max_components(n_faces: int) -> int:
     """Most components that ``n_faces`` centred faces can support (their rank is at most n - 1)."""
     return max(n_faces - 1, 0)
+
+
+def fitted(state: dict[str, np.ndarray]):
+    """The fitted basis whose arrays ``state`` holds (its ``model`` says which; pixels without one)."""
+    from render.ground.plugins import BASIS_MODELS
+
+    model = str(state["model"]) if "model" in state else "pixels"
+    return BASIS_MODELS[model].load().from_state(state)
 
 
 class Basis:
@@ -19,6 +29,8 @@ class Basis:
     ``explained_variance_ratio_`` (k,), ``spread_`` (k,) the standard deviation of the faces'
     weights along each component.
     """
+
+    model = "pixels"
 
     def __init__(self, components: int) -> None:
         self.components = components
@@ -65,3 +77,18 @@ class Basis:
         """Faces (n, h, w) from weights (n, k): ``mean + sum_i w_i * component_i``."""
         flat = weights @ self.components_.reshape(len(self.components_), -1).astype(np.float64)
         return (self.mean_ + flat.reshape(-1, *self.mean_.shape)).astype(np.float32)
+
+    def modes(self) -> dict[str, list[np.ndarray]]:
+        """What the stills show of each component: the component itself (``component-<i>``)."""
+        return {f"component-{i}": [component] for i, component in enumerate(self.components_, start=1)}
+
+    def reconstructions(self, faces: np.ndarray) -> np.ndarray:
+        """The faces it was fitted on, projected on it."""
+        return self.reconstruct(self.project(faces))
+
+    def ends(self, face: np.ndarray, target: str) -> Ends:
+        """A morph's ends for ``face``: to its projection, or to the mean face (zero weights)."""
+        if target == "mean":
+            return Ends(np.zeros(len(self.components_)), self.mean_.copy())
+        coefficients = self.project(face[None])[0]
+        return Ends(coefficients, self.reconstruct(coefficients[None])[0])

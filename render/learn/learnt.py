@@ -8,7 +8,7 @@ TensorFlow nor scikit-learn; the model itself is loaded only when something is s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,10 +17,14 @@ from render.ground.console import Console
 from render.errors import InputError
 from render.faces.dataset import FaceSet, load_dataset
 from render.faces.subjects import check_indices
+from render.ground.plugins import BASIS_MODELS
 from render.learn.basis import Basis, max_components
 from render.learn.classifier import EmotionModel, emotion_model
 from render.learn.filter import EmotionFilter
 from render.scene import Scene
+
+if TYPE_CHECKING:
+    from render.learn.appearance import AppearanceBasis
 
 __all__ = ["Learnt", "learn"]
 
@@ -33,7 +37,7 @@ class Learnt:
 
     faces: FaceSet = field(repr=False)
     selection: EmotionFilter = field(repr=False)
-    basis: Basis = field(repr=False)
+    basis: Basis | AppearanceBasis = field(repr=False)  #: as ``scene.basis.model`` says
     state: dict[str, np.ndarray] = field(repr=False)  #: the basis's arrays, as cached and sent to jobs
     model: EmotionModel = field(repr=False)
     identity: dict[str, Any]  #: the model's file, labels, pixel range and preprocessing
@@ -57,9 +61,26 @@ def learn(scene: Scene, cache: Cache, console: Console) -> Learnt:
     _check_supports(scene, len(kept))
     check_indices(scene, len(kept))  # before the basis is fitted: a face past the end fails at once
     selected = {"emotion": scene.filter.emotion, "min_probability": scene.filter.min_probability}
-    state, _ = cache.fetch("basis", {**scored, **selected, "components": scene.basis.components},
-                           lambda: Basis(scene.basis.components).fit(kept).state())
-    return Learnt(faces, selection, Basis.from_state(state), state, model, identity, scored)
+    spec = scene.basis
+    kind = BASIS_MODELS[spec.model].load()
+    fitting = {**scored, **selected, "components": spec.components}
+    if spec.model != "pixels":  # the pixel basis's key as it was before there was a choice
+        fitting.update(model=spec.model, version=kind.version)
+    state, hit = cache.fetch("basis", fitting, lambda: kind(spec.components).fit(kept).state())
+    if len(state.get("left_out", ())):
+        _say_left_out(scene, learnt_names(faces, selection, state["left_out"]), len(kept), console)
+    return Learnt(faces, selection, kind.from_state(state), state, model, identity, scored)
+
+
+def learnt_names(faces: FaceSet, selection: EmotionFilter, indices: np.ndarray) -> list[str]:
+    """The kept faces at ``indices`` as a person finds them: kept face N (the dataset's face or file)."""
+    return [f"kept face {i} ({faces.sources[selection.kept_[i]]})" for i in indices]
+
+
+def _say_left_out(scene: Scene, names: list[str], kept: int, console: Console) -> None:
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    console.say(f"{scene.where('basis', 'model')}: the face mesh finds no landmarks in {len(names)} of the {kept} "
+                f"kept faces, left out of the appearance basis: {shown}")
 
 
 def _check_supports(scene: Scene, kept: int) -> None:

@@ -18,7 +18,7 @@ from render import __version__
 from render.cache import Cache
 from render.ground.console import Console
 from render.errors import InputError, SceneError
-from render.faces.subjects import resolve_subjects
+from render.faces.subjects import Subject, resolve_subjects
 from render.film.chunks import Whole, split
 from render.film.clip import ClipJob
 from render.film.layout import LayoutJob, layout_name
@@ -71,6 +71,8 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     check_soundtrack(scene)
     learnt = learn(scene, cache, console)
     subjects, failures = resolve_subjects(scene, learnt.kept)
+    morphs = _morphs(subjects, learnt, scene, failures)
+    subjects = [s for s in subjects if s.name in morphs]
     if not subjects:
         raise InputError(failures[0] if len(failures) == 1 else
                          f"{scene.where('inputs')}: none of the inputs gave a usable face: {'; '.join(failures)}")
@@ -89,22 +91,33 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
         if not force and manifest.up_to_date(name, combined):
             return Plan(scene, manifest, [], [name], failures)
         names = ", ".join(s.name for s in subjects[:5]) + (", ..." if len(subjects) > 5 else "")
-        morphs = tuple(Morph.of(s.face, learnt.basis, scene.morph) for s in subjects)
-        job = LayoutJob(scene, morphs, combined, f"{len(subjects)} faces: {names}", name)
+        job = LayoutJob(scene, tuple(morphs[s.name] for s in subjects), combined, f"{len(subjects)} faces: {names}", name)
         whole = split(job, job.film())  # a long film: in parts, for several workers at once
         if whole is not None:
             return Plan(scene, manifest, list(whole.jobs), [], failures, [whole])
         return Plan(scene, manifest, [job], [], failures)
 
     todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]
-    morphs = [Morph.of(s.face, learnt.basis, scene.morph) for s in todo]
-    readouts = read_morphs(morphs, learnt.model, learnt.identity, cache) if scene.reads_frames else [None] * len(morphs)
+    planned = [morphs[s.name] for s in todo]
+    readouts = read_morphs(planned, learnt.model, learnt.identity, cache) if scene.reads_frames else [None] * len(planned)
     jobs: list[Job] = [
         ClipJob(scene, s.name, morph, learnt.state, readout, s.from_photo, settings[s.name], s.source)
-        for s, morph, readout in zip(todo, morphs, readouts)
+        for s, morph, readout in zip(todo, planned, readouts)
     ]
     done = {s.name for s in todo}
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
+
+
+def _morphs(subjects: list[Subject], learnt: Learnt, scene: Scene, failures: list[str]) -> dict[str, Morph]:
+    """Each subject's morph, by name. A face the basis cannot take (the appearance basis: the face mesh
+    finds no landmarks in it) is named among the failures and left out."""
+    morphs = {}
+    for subject in subjects:
+        try:
+            morphs[subject.name] = Morph.of(subject.face, learnt.basis, scene.morph)
+        except InputError as exc:
+            failures.append(f"{scene.where('inputs')}: {subject.name} ({subject.source}): {exc}")
+    return morphs
 
 
 #: The scene's keys that shape no film, left out of its settings' hash: where the films go and are
@@ -120,6 +133,8 @@ def scene_settings(scene: Scene, learnt: Learnt) -> str:
     shape = scene.model_dump(mode="json", exclude=SHAPES_NO_FILM)
     if shape["morph"]["amount"] == 1:  # the default, which films made before the key existed have too
         del shape["morph"]["amount"]
+    if shape["basis"]["model"] == "pixels":  # likewise
+        del shape["basis"]["model"]
     digest = Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state)))
     if scene.output.audio is not None:
         digest = digest.file(scene.output.audio.path)

@@ -8,7 +8,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from render.ground.plugins import DETECTORS, model_suffixes
+from render.ground.plugins import BASIS_MODELS, DETECTORS, model_suffixes
 from render.ground.easing import bezier_points
 from render.scene.base import EASINGS, EMOTIONS, Easing, Emotion, StrictFloat, StrictInt, _existing, _Spec
 
@@ -86,6 +86,14 @@ class BasisSpec(_Spec):
         ge=1,
         le=4096,
         description="Number of principal components; at most one less than the number of kept faces.",
+    )
+    model: Literal[tuple(BASIS_MODELS)] = Field(  # type: ignore[valid-type]  # the bases' registry
+        next(iter(BASIS_MODELS)),
+        description="'pixels': PCA over the faces' pixels, as the original work (a soft ghost of the features); "
+        "'appearance': shape apart from texture (MediaPipe's face mesh finds 468 landmarks in each face; PCA "
+        "over the shapes and over the faces warped to the mean shape, `components` each), so the projection "
+        "stays in focus and the film moves the features as well as the shading. Faces in which the mesh finds "
+        "no landmarks are left out (and named).",
     )
 
 
