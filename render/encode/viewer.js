@@ -14,7 +14,11 @@ window.HappyViewer = { start(D, elements) {
   };
   const face = floats(D.face), projection = floats(D.target), mean = floats(D.mean);
   const components = D.components.map(floats);
-  const n = D.width * D.height, levels = D.weights.length, k = components.length;
+  const n = D.width * D.height, levels = D.weights.length;
+  // The appearance basis keeps shape apart (render.ground.warp): both ends are warped to each level's
+  // shape before they are mixed; its axes are the shape modes, then the texture modes.
+  const S = D.shapes || null, shapeAxes = S ? S.components.length : 0;
+  const k = components.length + shapeAxes;
   const side = D.width + 2 * D.padding, size = D.size;
 
   // Resampling taps, as OpenCV's resize computes them (same coordinate mapping and kernels).
@@ -69,15 +73,81 @@ window.HappyViewer = { start(D, elements) {
   const image = context.createImageData(size, size);
   const padded = new Float64Array(side * side), across = new Float64Array(side * size);
   const offsets = new Float64Array(k);
-  let target = projection, chosen = 0;
+  let target = projection, chosen = 0, end = S ? S.end : null;
+
+  // The piecewise-affine warp of render.ground.warp, step for step: the last triangle holding each
+  // pixel centre, its barycentric point in the source triangle, a cubic read (Keys, a = -0.75).
+  const EDGE = 1e-9, owner = new Int32Array(n), bary = new Float64Array(3 * n);
+  function cubicWeights(t) {
+    const a = -0.75;
+    const w0 = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a;
+    const w1 = ((a + 2) * t - (a + 3)) * t * t + 1;
+    const w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1;
+    return [w0, w1, w2, 1.0 - w0 - w1 - w2];
+  }
+  function warp(image, source, dest) {
+    const W = D.width, H = D.height, out = new Float64Array(n), tris = S.triangles;
+    if (source.every((v, i) => v === dest[i])) { out.set(image); return out; }
+    owner.fill(-1);
+    for (let t = 0; t < tris.length / 3; t++) {
+      const a = tris[3 * t], b = tris[3 * t + 1], c = tris[3 * t + 2];
+      const x0 = dest[2 * a], y0 = dest[2 * a + 1], x1 = dest[2 * b], y1 = dest[2 * b + 1], x2 = dest[2 * c], y2 = dest[2 * c + 1];
+      const det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
+      if (!(Math.abs(det) > 1e-12)) continue;
+      const left = Math.min(Math.max(Math.ceil(Math.min(x0, x1, x2)), 0), W), right = Math.min(Math.max(Math.floor(Math.max(x0, x1, x2)), -1), W - 1);
+      const top = Math.min(Math.max(Math.ceil(Math.min(y0, y1, y2)), 0), H), bottom = Math.min(Math.max(Math.floor(Math.max(y0, y1, y2)), -1), H - 1);
+      for (let py = top; py <= bottom; py++) {
+        for (let px = left; px <= right; px++) {
+          const l0 = ((y1 - y2) * (px - x2) + (x2 - x1) * (py - y2)) / det;
+          const l1 = ((y2 - y0) * (px - x2) + (x0 - x2) * (py - y2)) / det;
+          const l2 = 1.0 - l0 - l1;
+          if (l0 >= -EDGE && l1 >= -EDGE && l2 >= -EDGE) {
+            const p = py * W + px;
+            owner[p] = t; bary[3 * p] = l0; bary[3 * p + 1] = l1; bary[3 * p + 2] = l2;
+          }
+        }
+      }
+    }
+    for (let p = 0; p < n; p++) {
+      let sx = p % W, sy = Math.floor(p / W);
+      const t = owner[p];
+      if (t >= 0) {
+        const a = tris[3 * t], b = tris[3 * t + 1], c = tris[3 * t + 2];
+        const l0 = bary[3 * p], l1 = bary[3 * p + 1], l2 = bary[3 * p + 2];
+        sx = l0 * source[2 * a] + l1 * source[2 * b] + l2 * source[2 * c];
+        sy = l0 * source[2 * a + 1] + l1 * source[2 * b + 1] + l2 * source[2 * c + 1];
+      }
+      const fx = Math.floor(sx), fy = Math.floor(sy), wx = cubicWeights(sx - fx), wy = cubicWeights(sy - fy);
+      let v = 0;
+      for (let j = 0; j < 4; j++) {
+        const row = Math.min(Math.max(fy + j - 1, 0), H - 1) * W;
+        let across = 0;
+        for (let i = 0; i < 4; i++) across += image[row + Math.min(Math.max(fx + i - 1, 0), W - 1)] * wx[i];
+        v += across * wy[j];
+      }
+      out[p] = Math.fround(v);
+    }
+    return out;
+  }
+  const mixed = new Float64Array(n);
+  function mix(w) {  // the level's face before padding: the film's formula, warped first with shapes
+    let from = face, to = target;
+    if (S) {
+      const at = S.start.map((v, i) => (1.0 - w) * v + w * end[i]);
+      from = warp(face, S.start, at); to = warp(target, S.drawn, at);
+    }
+    for (let i = 0; i < n; i++) mixed[i] = Math.fround((1 - w) * from[i] + w * to[i]);
+  }
 
   function rint(v) {  // round half to even, as numpy's rint
     const r = Math.round(v);
     return (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) ? r - 1 : r;
   }
   function axisName(c) {
-    const nth = ["most", "second most", "third most"][c] || (c + 1) + "th most";
-    return "axis " + (c + 1) + ", how " + D.emotion + " faces differ " + nth;
+    const m = S ? (c < shapeAxes ? c : c - shapeAxes) : c;
+    const nth = ["most", "second most", "third most"][m] || (m + 1) + "th most";
+    const what = S ? (c < shapeAxes ? " in shape " : " in shading ") : " ";
+    return "axis " + (c + 1) + ", how " + D.emotion + " faces differ" + what + nth;
   }
   function readoutAt(level) {  // the model's reading of the chosen emotion, between levels as the weights
     const lo = Math.floor(level), hi = Math.min(lo + 1, levels - 1), t = level - lo;
@@ -88,31 +158,35 @@ window.HappyViewer = { start(D, elements) {
     return D.weights[lo] * (1 - t) + D.weights[hi] * t;
   }
   function retarget() {
-    if (offsets.every((v) => v === 0)) { target = projection; return; }
+    if (offsets.every((v) => v === 0)) { target = projection; end = S ? S.end : null; return; }
     const out = Float64Array.from(mean);
-    for (let c = 0; c < k; c++) {
+    for (let c = shapeAxes; c < k; c++) {
       const coefficient = D.coefficients[c] + offsets[c] * D.spread[c];
-      for (let i = 0; i < n; i++) out[i] += coefficient * components[c][i];
+      for (let i = 0; i < n; i++) out[i] += coefficient * components[c - shapeAxes][i];
     }
     target = Float64Array.from(new Float32Array(out));
+    if (S) {  // the target's shape along the shape modes, the frame's fixed points after it
+      const shape = Array.from(S.mean);
+      for (let c = 0; c < shapeAxes; c++) {
+        const coefficient = D.coefficients[c] + offsets[c] * D.spread[c];
+        for (let i = 0; i < shape.length; i++) shape[i] += coefficient * S.components[c][i];
+      }
+      end = shape.concat(S.frame);
+    }
   }
   function draw(level) {
-    const w = weightAt(level);
+    mix(weightAt(level));
     if (soft) {  // the padding holds the face's edge pixels repeated
       for (let y = 0; y < side; y++) {
         const fy = Math.min(Math.max(y - D.padding, 0), D.height - 1);
         for (let x = 0; x < side; x++) {
-          const i = fy * D.width + Math.min(Math.max(x - D.padding, 0), D.width - 1);
-          padded[y * side + x] = Math.fround((1 - w) * face[i] + w * target[i]);
+          padded[y * side + x] = mixed[fy * D.width + Math.min(Math.max(x - D.padding, 0), D.width - 1)];
         }
       }
     } else {
       padded.fill(D.pad_value);
       for (let y = 0; y < D.height; y++) {
-        for (let x = 0; x < D.width; x++) {
-          const i = y * D.width + x;
-          padded[(y + D.padding) * side + x + D.padding] = Math.fround((1 - w) * face[i] + w * target[i]);
-        }
+        for (let x = 0; x < D.width; x++) padded[(y + D.padding) * side + x + D.padding] = mixed[y * D.width + x];
       }
     }
     const pixels = image.data;

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from render.ground.morph import Shapes
 from render.learn.basis import Basis
 
 __all__ = ["write_viewer", "viewer_data", "viewer_script", "b64"]
@@ -30,7 +31,7 @@ def b64(array: np.ndarray) -> str:
 def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficients: np.ndarray,
                 weights: np.ndarray, padding: int, pad_value: float, size: int, interpolation: str, emotion: str,
                 idle_seconds: float, readout: np.ndarray | None = None, loop: str = "pingpong",
-                hold_start: float = 0.0, hold_end: float = 0.0) -> dict:
+                hold_start: float = 0.0, hold_end: float = 0.0, shapes: Shapes | None = None) -> dict:
     """What the viewer's script draws a morph from (JSON-ready): the source arrays as base64 float32,
     how its idle play loops (as the films do: ``loop``, ``hold_start``, ``hold_end`` in seconds), and,
     when given, the model's reading of ``emotion`` at each level."""
@@ -55,6 +56,14 @@ def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficie
         "hold_start": hold_start,
         "hold_end": hold_end,
     }
+    if shapes is not None:  # the appearance basis: the morph's shapes, and the shape modes for its axes
+        start, end, drawn, triangles = shapes
+        flat = lambda points: [float(v) for v in np.asarray(points, np.float64).ravel()]  # noqa: E731
+        data["shapes"] = {"start": flat(start), "end": flat(end), "drawn": flat(drawn),
+                          "triangles": [int(v) for v in np.asarray(triangles).ravel()],
+                          "mean": flat(basis.mean_shape_), "components": [flat(c) for c in basis.shape_components_],
+                          "frame": flat(basis.frame_)}
+        data["spread"] = [float(s) for s in basis.shape_spread_] + data["spread"]
     if readout is not None:
         data["readout"] = [round(float(p), 6) for p in readout]
     return data

@@ -12,6 +12,8 @@ average, the shape is not used.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from render.faces.blazeface import wheel_model
@@ -37,12 +39,14 @@ class FaceMesh:
 
         self._cv2 = cv2
         self.net = cv2.dnn.readNetFromTFLite(str(wheel_model("face_landmark", SHA256)))
+        self._lock = threading.Lock()  # one network, and the kiosk answers visitors side by side
 
     def shape(self, face: np.ndarray) -> tuple[np.ndarray, float]:
         """The landmarks (468, 2: x, y in the face's pixels, pixel centres at integers) of a framed face
         ((h, w) in [0, 1]), and the mesh's probability that it saw a face: the means of its looks."""
         gray = np.rint(np.clip(face, 0, 1) * 255).astype(np.uint8)
-        looks = [self._look(gray, int(round(max(gray.shape) * margin))) for margin in LOOKS]
+        with self._lock:
+            looks = [self._look(gray, int(round(max(gray.shape) * margin))) for margin in LOOKS]
         return np.mean([points for points, _ in looks], axis=0), float(np.mean([p for _, p in looks]))
 
     def _look(self, gray: np.ndarray, margin: int) -> tuple[np.ndarray, float]:

@@ -105,7 +105,8 @@ def render_clip(job: ClipJob, staging: Path) -> int:
                      interpolation=output.interpolation, emotion=scene.filter.emotion, title=title,
                      idle_seconds=output.viewer.idle_seconds, loop=output.loop, hold_start=output.hold_start,
                      hold_end=output.hold_end,
-                     readout=readout[:, EMOTIONS.index(scene.filter.emotion)] if overlaid else None)
+                     readout=readout[:, EMOTIONS.index(scene.filter.emotion)] if overlaid else None,
+                     shapes=morph.shapes)
     if job.from_photo:
         write_png(staging / "crops" / f"{name}.png", to_pixels(morph.face))
     if "stills" in output.formats:

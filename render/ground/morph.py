@@ -100,6 +100,14 @@ class Morph:
             target = warp(target, drawn, at, triangles).astype(np.float64)
         return ((1.0 - w) * face + w * target).astype(np.float32)
 
+    @property
+    def projection(self) -> np.ndarray:
+        """The target as it is seen (with shapes: its texture drawn in its shape), float32."""
+        if self.shapes is None:
+            return self.target
+        _, end, drawn, triangles = self.shapes
+        return warp(self.target, drawn, end, triangles)
+
     def clipped(self) -> int:
         """How many of the morph's pixels, over all its levels, lie beyond black or white (and are
         drawn clipped): an amount past the target (or away from it) pushes some out."""

@@ -84,8 +84,10 @@ def warp(image: np.ndarray, source: np.ndarray, dest: np.ndarray, triangles: np.
     sx, sy = xs.astype(np.float64), ys.astype(np.float64)
     held = owner >= 0
     corners = source[triangles[owner[held]]]  # (n, 3, 2)
-    at = np.einsum("nk,nkd->nd", bary[held], corners)
-    sx[held], sy[held] = at[:, 0], at[:, 1]
+    b = bary[held]
+    # Summed in this order, as the viewer's script sums them: the same doubles on both sides.
+    sx[held] = b[:, 0] * corners[:, 0, 0] + b[:, 1] * corners[:, 1, 0] + b[:, 2] * corners[:, 2, 0]
+    sy[held] = b[:, 0] * corners[:, 0, 1] + b[:, 1] * corners[:, 1, 1] + b[:, 2] * corners[:, 2, 1]
     return bicubic(image, sx, sy).reshape(height, width).astype(np.float32)
 
 

@@ -29,7 +29,7 @@ from render.faces.subjects import dataset_tone
 from render.film.clip import ClipJob
 from render.ground.console import Console
 from render.ground.job import Finished
-from render.ground.morph import Morph
+from render.ground.morph import Morph, morph_weights
 from render.learn.learnt import learn
 from render.learn.quick import quick_reader
 from render.run.batch import submit
@@ -112,11 +112,11 @@ class Studio:
                              size=scene.output.size, interpolation=scene.output.interpolation,
                              emotion=scene.filter.emotion, idle_seconds=scene.output.viewer.idle_seconds,
                              readout=chosen, loop=scene.output.loop, hold_start=scene.output.hold_start,
-                             hold_end=scene.output.hold_end)
+                             hold_end=scene.output.hold_end, shapes=morph.shapes)
         return face, morph, readout, {
             "size": list(face.shape),
             "face": b64(face),
-            "projection": b64(morph.target),
+            "projection": b64(morph.projection),
             "coefficients": [float(c) for c in morph.coefficients],
             "weights": [float(w) for w in morph.weights],
             "readout": {"emotion": scene.filter.emotion, "classes": list(EMOTIONS),
@@ -131,10 +131,9 @@ class Studio:
         reach = 1.5 * float(basis.spread_[0])
         low = np.clip(basis.mean_ - reach * basis.components_[0], 0, 1).astype(np.float32)
         high = np.clip(basis.mean_ + reach * basis.components_[0], 0, 1).astype(np.float32)
-        morph = Morph.of(low, basis, scene.morph)
         coefficients = np.zeros(len(basis.components_))
         coefficients[0] = reach
-        return viewer_data(face=low, target=high, basis=basis, coefficients=coefficients, weights=morph.weights,
+        return viewer_data(face=low, target=high, basis=basis, coefficients=coefficients, weights=morph_weights(scene.morph),
                            padding=scene.morph.padding, pad_value=scene.morph.pad_value, size=scene.output.size,
                            interpolation=scene.output.interpolation, emotion=scene.filter.emotion, idle_seconds=0.01,
                            loop="pingpong", hold_start=1.0, hold_end=1.0)

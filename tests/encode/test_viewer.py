@@ -41,7 +41,10 @@ def viewers(tmp_path_factory, olivetti_home):
     lanczos = write_scene(folder, "name: sharp\nmorph: {levels: 6}\n"
                                   "output: {dir: out, formats: [frames, html], size: 300, interpolation: lanczos}\n",
                           "sharp.yaml")
-    for path in (scene, idle, once, read, lanczos):
+    shaped = write_scene(folder, "name: shape\nbasis: {model: appearance}\nmorph: {levels: 6, amount: 1.4}\n"
+                                 "output: {dir: out, formats: [frames, html], size: 256, viewer: {idle_seconds: 0}}\n",
+                         "shape.yaml")
+    for path in (scene, idle, once, read, lanczos, shaped):
         result = invoke(str(path))
         assert result.exit_code == 0, result.stderr
     return folder / "out"
@@ -71,9 +74,9 @@ def settle(page, level):
     page.wait_for_function(f"document.body.dataset.level === '{level}' && document.body.dataset.settled === 'yes'")
 
 
-def assert_frame(page, viewers, level):
+def assert_frame(page, viewers, level, scene="view"):
     drawn = canvas_red(page)
-    rendered = png(viewers / "view" / "frames" / "face-0" / f"{level:04d}.png")
+    rendered = png(viewers / scene / "frames" / "face-0" / f"{level:04d}.png")
     difference = np.abs(drawn.astype(int) - rendered)
     assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (difference.max(), (difference > 0).sum())
 
@@ -107,6 +110,28 @@ def test_keys_move_the_level_and_the_canvas_is_the_rendered_frame(page, viewers)
     settle(page, 49)
     assert_frame(page, viewers, 49)
     assert "happy" in page.inner_text("#label") and "49 / 49" in page.inner_text("#label")
+
+
+def test_the_appearance_basis_is_warped_in_the_page_as_in_the_frames(page, viewers):
+    """The page warps both ends to each level's shape (render.ground.warp in JavaScript) and draws
+    the rendered frames, the levels past the projection (amount 1.4) included; its axes are the
+    shape modes, then the texture modes."""
+    open_viewer(page, viewers / "shape" / "face-0.html")
+    assert_frame(page, viewers, 0, "shape")
+    for level in range(1, 6):
+        page.keyboard.press("ArrowUp")
+        settle(page, level)
+        assert_frame(page, viewers, level, "shape")
+    assert page.evaluate("window.viewer.state().offsets.length") == 4
+    page.keyboard.press("1")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    settle(page, 5)
+    assert "axis 1, how happy faces differ in shape most: +1.00× typical" in page.inner_text("#label")
+    assert np.abs(canvas_red(page).astype(int) - png(viewers / "shape" / "frames" / "face-0" / "0005.png")).mean() > 1
+    page.keyboard.press("0")
+    page.wait_for_function("document.body.dataset.settled === 'yes'")
+    assert_frame(page, viewers, 5, "shape")
 
 
 def test_the_wheel_moves_the_level(page, viewers):
