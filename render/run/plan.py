@@ -71,7 +71,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     check_soundtrack(scene)
     learnt = learn(scene, cache, console)
     subjects, failures = resolve_subjects(scene, learnt.kept)
-    morphs = _morphs(subjects, learnt, scene, failures)
+    morphs = morphs_of(subjects, learnt, scene, failures)
     subjects = [s for s in subjects if s.name in morphs]
     if not subjects:
         raise InputError(failures[0] if len(failures) == 1 else
@@ -108,7 +108,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
 
 
-def _morphs(subjects: list[Subject], learnt: Learnt, scene: Scene, failures: list[str]) -> dict[str, Morph]:
+def morphs_of(subjects: list[Subject], learnt: Learnt, scene: Scene, failures: list[str]) -> dict[str, Morph]:
     """Each subject's morph, by name. A face the basis cannot take (the appearance basis: the face mesh
     finds no landmarks in it) is named among the failures and left out."""
     morphs = {}
