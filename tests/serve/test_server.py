@@ -241,3 +241,24 @@ def test_requests_the_kiosk_does_not_expect_get_a_json_4xx(server):
     assert foreign.status_code == 400 and "Invalid host header" in foreign.text  # Starlette's TrustedHostMiddleware
     elsewhere = post(base, b"\xff\xd8\xff", headers={"Origin": "http://evil.example"})
     assert elsewhere.status_code == 403 and "other sites" in elsewhere.json()["error"]
+
+
+def test_the_kiosk_plays_the_appearance_basis(tmp_path, olivetti_home, isolated_cache, photos):
+    """A visitor on the appearance basis: the page is given the morph's shapes, the projection is the
+    texture drawn in its shape, and the film ends on it."""
+    scene = write_scene(tmp_path, "name: shaped\nbasis: {model: appearance}\nmorph: {levels: 6}\n"
+                                  "output: {dir: out, size: 68, formats: [mp4, frames]}\n")
+    with kiosk(scene, isolated_cache) as (base, _):
+        answer = post(base, (photos / "obama.jpg").read_bytes())
+        assert answer.status_code == 201, answer.text
+        reply = answer.json()
+        shapes = reply["viewer"]["shapes"]
+        assert len(shapes["start"]) == len(shapes["end"]) == 2 * (468 + 16) and len(shapes["triangles"]) % 3 == 0
+        assert len(reply["coefficients"]) == 4 and len(reply["viewer"]["spread"]) == 4
+        state = wait_done(base, reply["id"])
+        assert state["state"] == "done", state
+    frames = tmp_path / "out" / "shaped" / "frames" / f"visitor-{reply['id']}"
+    face, projection = floats(reply["face"]).reshape(64, 64), floats(reply["projection"]).reshape(64, 64)
+    np.testing.assert_array_equal(png(frames / "0000.png"), Canvas(2, 0.0, 68)(face))
+    assert np.abs(png(frames / "0005.png").astype(int) - Canvas(2, 0.0, 68)(projection)).max() <= 1
+    assert np.abs(projection - face).mean() > 0.02
