@@ -17,18 +17,9 @@ import numpy as np
 from render.errors import InputError
 from render.ground.morph import Ends
 from render.ground.warp import frame_points, warp
+from render.learn.basis import Basis, fit_pca
 
-__all__ = ["AppearanceBasis", "fit_pca"]
-
-
-def fit_pca(rows: np.ndarray, components: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """scikit-learn's exact PCA of ``rows`` (n, d) in float64: mean, components (k, d), explained
-    variance ratio and the weights' standard deviations, all float32 as cached."""
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=components, svd_solver="full").fit(rows.astype(np.float64))
-    return (pca.mean_.astype(np.float32), pca.components_.astype(np.float32),
-            pca.explained_variance_ratio_.astype(np.float32), np.sqrt(pca.explained_variance_).astype(np.float32))
+__all__ = ["AppearanceBasis"]
 
 
 class AppearanceBasis:
@@ -121,29 +112,18 @@ class AppearanceBasis:
         """A face's shape-free texture: the face warped from its landmarks to the mean shape."""
         return warp(face, self._points(self._inside(shape)), self._points(self.mean_shape_), self.triangles_)
 
+    ARRAYS = (*Basis.ARRAYS, "mean_shape", "shape_components", "shape_spread", "triangles", "frame", "shapes",
+              "left_out")
+
     def state(self) -> dict[str, np.ndarray]:
-        """The learnt arrays, for the cache."""
-        return {
-            "model": np.array(self.model),
-            "mean": self.mean_,
-            "components": self.components_,
-            "explained_variance_ratio": self.explained_variance_ratio_,
-            "spread": self.spread_,
-            "mean_shape": self.mean_shape_,
-            "shape_components": self.shape_components_,
-            "shape_spread": self.shape_spread_,
-            "triangles": self.triangles_,
-            "frame": self.frame_,
-            "shapes": self.shapes_,
-            "left_out": self.left_out_,
-        }
+        """The learnt arrays, for the cache, and which basis they are."""
+        return {"model": np.array(self.model), **{name: getattr(self, f"{name}_") for name in self.ARRAYS}}
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> AppearanceBasis:
         """A fitted basis from :meth:`state`'s arrays."""
         basis = cls(len(state["components"]))
-        for name in ("mean", "components", "explained_variance_ratio", "spread", "mean_shape", "shape_components",
-                     "shape_spread", "triangles", "frame", "shapes", "left_out"):
+        for name in cls.ARRAYS:
             setattr(basis, f"{name}_", state[name])
         return basis
 

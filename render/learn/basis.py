@@ -6,12 +6,25 @@ import numpy as np
 
 from render.ground.morph import Ends
 
-__all__ = ["Basis", "fitted", "max_components"]
+__all__ = ["Basis", "fit_pca", "fitted", "max_components"]
 
 
 def max_components(n_faces: int) -> int:
     """Most components that ``n_faces`` centred faces can support (their rank is at most n - 1)."""
     return max(n_faces - 1, 0)
+
+
+def fit_pca(rows: np.ndarray, components: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's exact PCA of ``rows`` (n, d): mean, components (k, d), explained variance ratio
+    and the weights' standard deviations, all float32 as cached."""
+    from sklearn.decomposition import PCA
+
+    # The full SVD solver is exact and has no random state: the same rows give the same basis.
+    # In float64: the float32 arrays kept afterwards then do not depend on how the BLAS
+    # library split the work (threads), so the same faces give the same basis, bit for bit.
+    pca = PCA(n_components=components, svd_solver="full").fit(rows.astype(np.float64))
+    return (pca.mean_.astype(np.float32), pca.components_.astype(np.float32),
+            pca.explained_variance_ratio_.astype(np.float32), np.sqrt(pca.explained_variance_).astype(np.float32))
 
 
 def fitted(state: dict[str, np.ndarray]):
@@ -36,36 +49,26 @@ class Basis:
         self.components = components
 
     def fit(self, faces: np.ndarray) -> Basis:
-        from sklearn.decomposition import PCA
 
         n, height, width = faces.shape
-        # The full SVD solver is exact and has no random state: the same faces give the same basis.
-        # In float64: the float32 arrays kept afterwards then do not depend on how the BLAS
-        # library split the work (threads), so the same faces give the same basis, bit for bit.
-        pca = PCA(n_components=self.components, svd_solver="full").fit(faces.reshape(n, -1).astype(np.float64))
-        self.mean_ = pca.mean_.reshape(height, width).astype(np.float32)
-        self.components_ = pca.components_.reshape(-1, height, width).astype(np.float32)
-        self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
-        self.spread_ = np.sqrt(pca.explained_variance_).astype(np.float32)
+        mean, components, self.explained_variance_ratio_, self.spread_ = fit_pca(faces.reshape(n, -1), self.components)
+        self.mean_ = mean.reshape(height, width)
+        self.components_ = components.reshape(-1, height, width)
         return self
+
+    #: The learnt arrays (each the attribute of that name with ``_``), as cached and sent to jobs.
+    ARRAYS = ("mean", "components", "explained_variance_ratio", "spread")
 
     def state(self) -> dict[str, np.ndarray]:
         """The learnt arrays, for the cache."""
-        return {
-            "mean": self.mean_,
-            "components": self.components_,
-            "explained_variance_ratio": self.explained_variance_ratio_,
-            "spread": self.spread_,
-        }
+        return {name: getattr(self, f"{name}_") for name in self.ARRAYS}
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> Basis:
         """A fitted basis from :meth:`state`'s arrays."""
         basis = cls(len(state["components"]))
-        basis.mean_ = state["mean"]
-        basis.components_ = state["components"]
-        basis.explained_variance_ratio_ = state["explained_variance_ratio"]
-        basis.spread_ = state["spread"]
+        for name in cls.ARRAYS:
+            setattr(basis, f"{name}_", state[name])
         return basis
 
     def project(self, faces: np.ndarray) -> np.ndarray:
