@@ -17,7 +17,7 @@ from render.errors import DetectorError
 from render.faces.portrait import MAX_TILT, NoFaceError, can_hold_a_face, chosen
 
 if TYPE_CHECKING:
-    from render.faces.portrait import Portraits
+    from render.faces.portrait import Portrait, Portraits
 
 __all__ = ["HaarDetector", "Box", "Eyes"]
 
@@ -71,7 +71,7 @@ class HaarDetector:
                 f"pip install --force-reinstall 'opencv-python-headless<5'"
             )
 
-    def frame(self, pixels: np.ndarray, name: str, person: int | str) -> np.ndarray:
+    def frame(self, pixels: np.ndarray, name: str, person: int | str) -> Portrait:
         boxes = self.faces(pixels)
         if not boxes:
             raise NoFaceError(f"{name}: no face found; use a photo of a face seen from the front")

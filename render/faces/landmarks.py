@@ -16,7 +16,7 @@ from render.faces.blazeface import BlazeFace, Detection
 from render.faces.portrait import TEMPLATE, NoFaceError, chosen, similarity
 
 if TYPE_CHECKING:
-    from render.faces.portrait import Portraits
+    from render.faces.portrait import Portrait, Portraits
 
 __all__ = ["LandmarkDetector"]
 
@@ -33,7 +33,7 @@ class LandmarkDetector:
         self._cv2 = cv2
         self.blazeface = BlazeFace()
 
-    def frame(self, pixels: np.ndarray, name: str, person: int | str) -> np.ndarray:
+    def frame(self, pixels: np.ndarray, name: str, person: int | str) -> Portrait:
         gray = np.rint(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
         smallest = max(24, min(pixels.shape) // self.portraits.min_face_divisor)
         found = self._detections(gray, smallest)

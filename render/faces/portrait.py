@@ -23,8 +23,9 @@ Forehead to chin, the face filling the square.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from render.errors import InputError, shown
 from render.ground.plugins import DETECTORS, FaceDetector
 from render.faces.photo import read_photo
 
-__all__ = ["NoFaceError", "Portraits", "chosen", "similarity", "can_hold_a_face", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "TEMPLATE", "portrait_version", "match_tone", "completed"]
+__all__ = ["NoFaceError", "Portrait", "Detail", "Portraits", "toned", "chosen", "similarity", "can_hold_a_face", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "TEMPLATE", "portrait_version", "match_tone", "completed"]
 
 FRAME_PER_BOX = 1 / 1.1328  #: frame side / detected box side, measured on Olivetti
 FRAME_DROP = (0.5 - 0.3965) / 1.1328  #: frame centre below box centre, in box widths
@@ -57,6 +58,24 @@ class NoFaceError(InputError):
     """A photo in which the face asked for is not found."""
 
 
+class Portrait(NamedTuple):
+    """A face framed from a photo: at the basis's size, and (when asked for) at the film's."""
+
+    face: np.ndarray  #: (size, size) float32 in [0, 1]
+    detail: np.ndarray | None = None  #: (side, side) float32: the same framing at :class:`Detail`'s side
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A face's framing cut again from its photo at the film's resolution (``morph.detail: photo``):
+    ``side`` pixels square, ``margin`` face widths beyond the face on each side (the film's padding over
+    the face's size), so that its pixels fall on the film's own: pixel X of the square is where the film's
+    scaling puts the padded face's ``(X + 0.5) * (size + 2 * padding) / side - 0.5``."""
+
+    side: int
+    margin: float
+
+
 class Portraits:
     """Finds faces in gray photos and crops them, levelled and framed, at ``size`` pixels square.
 
@@ -66,11 +85,12 @@ class Portraits:
     """
 
     def __init__(self, size: int = 64, min_face_divisor: int = 12, detector: str = "haar",
-                 fill: np.ndarray | None = None) -> None:
+                 fill: np.ndarray | None = None, detail: Detail | None = None) -> None:
         import cv2
 
         self.size = size
         self.fill = fill  #: (size, size) in [0, 1]: what a face cut by the photo's edge is completed with
+        self.detail = detail  #: the film-sized framing also cut, when the scene asks for it
         self.min_face_divisor = min_face_divisor
         self._cv2 = cv2
         #: the face detector (the registry's ``photos.detector``), which frames with this object's help
@@ -80,9 +100,18 @@ class Portraits:
         """A photo file's face, read, found, levelled and framed: see :meth:`frame`."""
         return self.frame(read_photo(photo), shown(photo), person)
 
+    def portrait_of(self, photo: Path, person: int | str = "largest") -> Portrait:
+        """A photo file's face, and its detail when this object was made with one: see :meth:`portrait`."""
+        return self.portrait(read_photo(photo), shown(photo), person)
+
     def frame(self, pixels: np.ndarray, name: str, person: int | str = "largest") -> np.ndarray:
+        """A gray photo's face, found, levelled and framed, (size, size) float32: see :meth:`portrait`."""
+        return self.portrait(pixels, name, person).face
+
+    def portrait(self, pixels: np.ndarray, name: str, person: int | str = "largest") -> Portrait:
         """A gray photo's face, found, levelled and framed, (size, size) float32: the ``largest``, or
-        the ``person``-th from the left. ``name`` stands for the photo in messages.
+        the ``person``-th from the left. ``name`` stands for the photo in messages. With a
+        :class:`Detail`, the same framing is cut again at its side.
 
         Raises
         ------
@@ -96,7 +125,7 @@ class Portraits:
                              f"use a photo of a face")
         return self.detector.frame(pixels, name, person)
 
-    def align(self, photo: np.ndarray, points: np.ndarray, name: str = "the photo") -> np.ndarray:
+    def align(self, photo: np.ndarray, points: np.ndarray, name: str = "the photo") -> Portrait:
         """The face whose right eye, left eye and nose tip are ``points`` (photo pixels), taken by
         the least-squares similarity transform onto :data:`TEMPLATE`, (size, size) float32."""
         cv2 = self._cv2
@@ -112,11 +141,12 @@ class Portraits:
         square = cv2.warpAffine(photo.astype(np.float32), matrix, (side, side), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REPLICATE)
         face = cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        if self.fill is None or inside.min() == 1:
-            return face
-        return completed(face, cv2.resize(inside, (self.size, self.size), interpolation=cv2.INTER_AREA), self.fill)
+        cut = inside.min() < 1 and self.fill is not None
+        if cut:
+            face = completed(face, cv2.resize(inside, (self.size, self.size), interpolation=cv2.INTER_AREA), self.fill)
+        return Portrait(face, self._detailed(photo, matrix, side, cut))
 
-    def crop(self, photo: np.ndarray, box: Any, eyes: Any) -> np.ndarray:
+    def crop(self, photo: np.ndarray, box: Any, eyes: Any) -> Portrait:
         """The face framed like the dataset's from a detected :class:`~render.faces.haar.Box`, levelled
         when its :class:`~render.faces.haar.Eyes` are known (the original's framing), (size, size) float32."""
         cv2 = self._cv2
@@ -140,7 +170,39 @@ class Portraits:
         rotation[1, 2] += side / 2 - cy
         square = cv2.warpAffine(photo.astype(np.float32), rotation, (side, side), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REPLICATE)
-        return cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        face = cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        return Portrait(face, self._detailed(photo, rotation, side, False))
+
+    def _detailed(self, photo: np.ndarray, matrix: np.ndarray, side: int, cut: bool) -> np.ndarray | None:
+        """The framing ``matrix`` (photo pixels to a ``side``-pixel square of the face) cut again as
+        :attr:`detail` asks, (detail side, detail side) float32; completed like the face where ``cut``.
+
+        Square pixel q and detail pixel X meet where ``q = k X + c``; the photo is read at a whole
+        multiple of the detail's side at least as fine as the photo, then box-averaged down (no
+        aliasing from a large photo)."""
+        if self.detail is None:
+            return None
+        cv2 = self._cv2
+        out, margin = self.detail.side, self.detail.margin
+        k = (1 + 2 * margin) * side / out
+        c = 0.5 * k - margin * side - 0.5
+        fine = int(min(max(1, math.ceil(k)), max(1, 4096 // out)))
+        # Y = fine * (q - c) / k + (fine - 1) / 2: the centre of detail pixel X's block of fine pixels.
+        to_fine = matrix * (fine / k)
+        to_fine[:, 2] += -c * fine / k + (fine - 1) / 2
+        grid = (out * fine, out * fine)
+        square = cv2.warpAffine(photo.astype(np.float32), to_fine, grid, flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REPLICATE)
+        detail = cv2.resize(square, (out, out), interpolation=cv2.INTER_AREA) if fine > 1 else square
+        if not cut:
+            return detail
+        inside = cv2.warpAffine(np.ones(photo.shape, np.float32), to_fine, grid, flags=cv2.INTER_NEAREST,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        inside = cv2.resize(inside, (out, out), interpolation=cv2.INTER_AREA) if fine > 1 else inside
+        pad = int(round(margin * self.size))
+        fill = cv2.resize(cv2.copyMakeBorder(self.fill.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_REPLICATE),
+                          (out, out), interpolation=cv2.INTER_CUBIC)
+        return completed(detail, inside, fill, sigma=3.0 * out / (self.size + 2 * pad))
 
 
 def chosen(faces: list, person: int | str, name: str, width: Callable[[Any], float]) -> Any:
@@ -153,14 +215,14 @@ def chosen(faces: list, person: int | str, name: str, width: Callable[[Any], flo
                       f"left 0 to {len(faces) - 1}")
 
 
-def completed(face: np.ndarray, inside: np.ndarray, fill: np.ndarray) -> np.ndarray:
+def completed(face: np.ndarray, inside: np.ndarray, fill: np.ndarray, sigma: float = 3.0) -> np.ndarray:
     """A face cut by the photo's edge, completed: where ``inside`` (the share of each pixel that lay in
     the photo) falls, ``fill`` (the kept faces' mean) takes over, its brightness and contrast matched
     to the face's own pixels inside, blended over a few pixels at the seam (not the photo's border
     pixels repeated, which draw streaks)."""
     import cv2
 
-    weight = np.minimum(cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 3.0), inside)
+    weight = np.minimum(cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma), inside)
     seen = inside > 0.99
     own, model = face[seen], fill[seen]
     spread = float(model.std())
@@ -188,6 +250,17 @@ def can_hold_a_face(shape: tuple[int, ...]) -> bool:
 
 def match_tone(face: np.ndarray, mean: float, std: float) -> np.ndarray:
     """The face with its brightness (mean) and contrast (standard deviation) set to the dataset's."""
+    return toned(Portrait(face), mean, std).face
+
+
+def toned(portrait: Portrait, mean: float, std: float) -> Portrait:
+    """:func:`match_tone` of a portrait: its detail moved by the same brightness and contrast as its face
+    (the face's own), so the film does not flash where the detail gives way to it."""
+    face = portrait.face
     own = float(face.std())
-    scaled = (face - face.mean()) * (std / own if own > 1e-6 else 1.0) + mean
-    return np.clip(scaled, 0.0, 1.0).astype(np.float32)
+    gain, centre = (std / own if own > 1e-6 else 1.0), face.mean()
+
+    def matched(image: np.ndarray) -> np.ndarray:
+        return np.clip((image - centre) * gain + mean, 0.0, 1.0).astype(np.float32)
+
+    return Portrait(matched(face), None if portrait.detail is None else matched(portrait.detail))

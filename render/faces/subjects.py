@@ -30,6 +30,8 @@ class Subject:
     face: np.ndarray = field(repr=False)
     from_photo: bool = False
     source: str = ""  #: where it came from, for the manifest
+    #: the photo's own crop at the film's resolution, with the film's padding (``morph.detail: photo``)
+    detail: np.ndarray | None = field(repr=False, default=None)
 
 
 @dataclass(frozen=True)
@@ -77,15 +79,17 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
                 subjects.append(Subject(item.name, kept[item.face], source=f"kept face {item.face}"))
                 continue
             if portraits is None:
-                from render.faces.portrait import Portraits
+                from render.faces.portrait import Detail, Portraits
 
-                portraits = Portraits(kept.shape[1], detector=scene.photos.detector, fill=kept.mean(axis=0))
+                side = kept.shape[1]
+                detail = Detail(scene.output.size, scene.morph.padding / side) if scene.morph.detail == "photo" else None
+                portraits = Portraits(side, detector=scene.photos.detector, fill=kept.mean(axis=0), detail=detail)
             try:
-                face = _face_from(item.photo, item.person, portraits, tone)
+                face, detail = _face_from(item.photo, item.person, portraits, tone)
             except InputError as exc:
                 failures.append(f"{scene.where('inputs', i, item.key)}: {exc}")
                 continue
-            subjects.append(Subject(item.name, face, True, f"{shown(item.photo)} (person: {item.person})"))
+            subjects.append(Subject(item.name, face, True, f"{shown(item.photo)} (person: {item.person})", detail))
     return subjects, failures
 
 
@@ -104,10 +108,10 @@ def check_indices(scene: Scene, kept: int) -> None:
             )
 
 
-def _face_from(photo: Path, person: int | str, portraits, tone: tuple[float, float]) -> np.ndarray:
-    from render.faces.portrait import match_tone
+def _face_from(photo: Path, person: int | str, portraits, tone: tuple[float, float]):
+    from render.faces.portrait import toned
 
-    return match_tone(portraits.framed(photo, person), *tone)
+    return toned(portraits.portrait_of(photo, person), *tone)
 
 
 def clip_name(photo: Path) -> str:

@@ -42,6 +42,8 @@ class ClipJob(FilmJob):
     from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the clip
     settings: str = ""  #: hash of every setting that shapes the clip
     source: str = ""  #: where the input came from
+    #: the photo's crop at the film's resolution, laid over the first levels (``morph.detail: photo``)
+    detail: np.ndarray | None = field(repr=False, default=None)
 
     def write(self, staging: Path) -> int:
         return render_clip(self, staging)
@@ -77,17 +79,18 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     style, emotion = scene.overlay.readout, scene.filter.emotion
     mark_video = Overlay(style, emotion, video.band_box, readout[0]) if overlaid else None
     mark_gif = Overlay(style, emotion, small.band_box, readout[0]) if overlaid else None
+    over = _details(job.detail, morph, spec.easing, (video, frame, small))
 
     def frames(level: int, want_small: bool, want_bare: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         face = morph.frame(level)
-        pixels = video(face)
+        pixels = video(face, over[video](level))
         if mark_video:
             pixels = mark_video(pixels, readout[level])
         small_pixels = bare = None
         if want_bare:
-            bare = frame(face) if overlaid or video != frame else pixels
+            bare = frame(face, over[frame](level)) if overlaid or video != frame else pixels
         if want_small:
-            small_pixels = pixels if small == video else small(face)
+            small_pixels = pixels if small == video else small(face, over[small](level))
             if mark_gif and small != video:
                 small_pixels = mark_gif(small_pixels, readout[level])
         return pixels, small_pixels, bare
@@ -112,3 +115,17 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     if "stills" in output.formats:
         write_clip_stills(staging, name, morph, readout if "readout" in output.formats else None, scene, title)
     return count
+
+
+def _details(detail: np.ndarray | None, morph: Morph, easing: str, canvases: tuple[Canvas, ...]) -> dict:
+    """For each canvas, what it lays over level k (None: nothing, as without a detail)."""
+    if detail is None:
+        return {canvas: _nothing for canvas in canvases}
+    from render.film.detail import Detailed, fades
+
+    fade = fades(easing, len(morph))
+    return {canvas: Detailed.of(detail, morph, canvas, fade) for canvas in canvases}
+
+
+def _nothing(level: int) -> None:
+    return None

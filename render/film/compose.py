@@ -56,27 +56,16 @@ class Canvas:
         x, y = self.origin
         return x, y + self.size, x + self.size, y + self.size + self.band
 
-    def __call__(self, face: np.ndarray) -> np.ndarray:
-        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``.
+    def __call__(self, face: np.ndarray, detail: np.ndarray | None = None) -> np.ndarray:
+        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``. ``detail``
+        ((size, size) float32) is added to the scaled square before it becomes pixels.
 
         Every step but the last works in this thread's scratch arrays (a film's frames are all the same
         size): no frame-sized array is allocated, filled with zero pages and given back per frame."""
-        import cv2
-
-        face = face.astype(np.float32, copy=False)
-        side = face.shape[0] + 2 * self.padding, face.shape[1] + 2 * self.padding
-        if side == (self.size, self.size):
-            square = to_pixels(self._padded(face, self.pad_value))
-        else:
-            scaled = _scratch("scaled", (self.size, self.size))
-            if self.interpolation in _RINGING and self.pad_value is not None and self.padding:
-                self._soft_edged(face, scaled)
-            else:
-                padded = self._padded(face, self.pad_value)
-                cv2.resize(padded, (self.size, self.size), dst=scaled, interpolation=_INTERPOLATION[self.interpolation])
-                if self.interpolation in _RINGING:
-                    _antiring(scaled, padded)
-            square = _to_pixels_in_place(scaled)
+        square = self.square(face)
+        if detail is not None:
+            square += detail
+        square = _to_pixels_in_place(square)
         width, height = self.frame_size
         if (width, height) == (self.size, self.size):
             return square
@@ -84,6 +73,30 @@ class Canvas:
         left, top = self.origin
         out[top : top + self.size, left : left + self.size] = square
         return out
+
+    def square(self, face: np.ndarray) -> np.ndarray:
+        """The face padded and scaled to (size, size), float32, before it becomes pixels: this thread's
+        scratch array (overwritten by the next call), or a new one when no scaling is needed."""
+        import cv2
+
+        face = face.astype(np.float32, copy=False)
+        side = face.shape[0] + 2 * self.padding, face.shape[1] + 2 * self.padding
+        if side == (self.size, self.size):
+            return self._padded(face, self.pad_value)
+        scaled = _scratch("scaled", (self.size, self.size))
+        if self.interpolation in _RINGING and self.pad_value is not None and self.padding:
+            self._soft_edged(face, scaled)
+        else:
+            padded = self._padded(face, self.pad_value)
+            cv2.resize(padded, (self.size, self.size), dst=scaled, interpolation=_INTERPOLATION[self.interpolation])
+            if self.interpolation in _RINGING:
+                _antiring(scaled, padded)
+        return scaled
+
+    def inside(self, shape: tuple[int, int]) -> np.ndarray:
+        """Where a face of ``shape`` lies in this canvas's square: 1 on the face, 0 on the padding, a
+        linear ramp one source pixel wide between (the soft edge the faces are laid on the padding with)."""
+        return _edge(tuple(shape), self.padding, self.size, 0.0)[0]
 
     def _padded(self, face: np.ndarray, value: float | None) -> np.ndarray:
         """The face with ``padding`` pixels of ``value`` around it (None: its border pixels repeated)."""

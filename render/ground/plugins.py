@@ -38,8 +38,9 @@ class FaceDetector(Protocol):
     #: changes whenever its detection or framing changes: part of folder datasets' cache keys
     version: str
 
-    def frame(self, pixels: np.ndarray, name: str, person: int | str) -> np.ndarray:
-        """The face of a gray photo in [0, 1], (size, size) float32: the ``largest``, or the
+    def frame(self, pixels: np.ndarray, name: str, person: int | str) -> Any:
+        """The face of a gray photo in [0, 1] as a :class:`render.faces.portrait.Portrait` (the face
+        (size, size) float32, and its detail when the portraits ask for one): the ``largest``, or the
         ``person``-th from the left; :class:`render.faces.portrait.NoFaceError` when not found."""
         ...
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EDGE", "bicubic", "frame_points", "owners", "warp"]
+__all__ = ["EDGE", "bicubic", "frame_points", "owners", "sources", "warp"]
 
 #: How far outside a triangle (in barycentric units) a pixel centre on its edge still counts as in it:
 #: a centre on an edge shared by two triangles belongs to the later one, in Python and in the browser.
@@ -79,6 +79,15 @@ def warp(image: np.ndarray, source: np.ndarray, dest: np.ndarray, triangles: np.
     height, width = size or image.shape
     if size in (None, image.shape) and np.array_equal(source, dest):
         return image.astype(np.float32, copy=True)
+    sx, sy = sources(source, dest, triangles, height, width)
+    return bicubic(image, sx, sy).reshape(height, width).astype(np.float32)
+
+
+def sources(source: np.ndarray, dest: np.ndarray, triangles: np.ndarray, height: int,
+            width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pixel centre of a (height, width) image drawn by :func:`warp` reads its source
+    (x, y, row-major, float64): its place among ``dest``'s triangles carried to ``source``'s; a pixel
+    that no triangle holds reads where it is."""
     owner, bary = owners(dest, triangles, height, width)
     ys, xs = np.divmod(np.arange(height * width), width)
     sx, sy = xs.astype(np.float64), ys.astype(np.float64)
@@ -88,7 +97,7 @@ def warp(image: np.ndarray, source: np.ndarray, dest: np.ndarray, triangles: np.
     # Summed in this order, as the viewer's script sums them: the same doubles on both sides.
     sx[held] = b[:, 0] * corners[:, 0, 0] + b[:, 1] * corners[:, 1, 0] + b[:, 2] * corners[:, 2, 0]
     sy[held] = b[:, 0] * corners[:, 0, 1] + b[:, 1] * corners[:, 1, 1] + b[:, 2] * corners[:, 2, 1]
-    return bicubic(image, sx, sy).reshape(height, width).astype(np.float32)
+    return sx, sy
 
 
 def cubic_weights(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

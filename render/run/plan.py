@@ -83,7 +83,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
             write_scene_stills(staging, scene, learnt.basis, learnt.kept)
     manifest = Manifest.load(scene.scene_dir, scene.name, console)
     shared = scene_settings(scene, learnt)
-    settings = {s.name: clip_settings(shared, s.name, s.face) for s in subjects}
+    settings = {s.name: clip_settings(shared, s.name, s.face, s.detail) for s in subjects}
 
     if scene.layout != "clips":  # one film of every face
         name = layout_name(scene)
@@ -101,7 +101,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     planned = [morphs[s.name] for s in todo]
     readouts = read_morphs(planned, learnt.model, learnt.identity, cache) if scene.reads_frames else [None] * len(planned)
     jobs: list[Job] = [
-        ClipJob(scene, s.name, morph, learnt.state, readout, s.from_photo, settings[s.name], s.source)
+        ClipJob(scene, s.name, morph, learnt.state, readout, s.from_photo, settings[s.name], s.source, s.detail)
         for s, morph, readout in zip(todo, planned, readouts)
     ]
     done = {s.name for s in todo}
@@ -135,12 +135,15 @@ def scene_settings(scene: Scene, learnt: Learnt) -> str:
         del shape["morph"]["amount"]
     if shape["basis"]["model"] == "pixels":  # likewise
         del shape["basis"]["model"]
+    if shape["morph"]["detail"] == "face":  # likewise
+        del shape["morph"]["detail"]
     digest = Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state)))
     if scene.output.audio is not None:
         digest = digest.file(scene.output.audio.path)
     return digest.hexdigest()
 
 
-def clip_settings(shared: str, name: str, face: np.ndarray) -> str:
-    """Hash of one face's clip: the scene's settings, the clip's name and its face."""
-    return Digest(shared).text(name).arrays(face.astype("<f4")).hexdigest()
+def clip_settings(shared: str, name: str, face: np.ndarray, detail: np.ndarray | None = None) -> str:
+    """Hash of one face's clip: the scene's settings, the clip's name, its face and its photo's detail."""
+    digest = Digest(shared).text(name).arrays(face.astype("<f4"))
+    return (digest if detail is None else digest.arrays(detail.astype("<f4"))).hexdigest()

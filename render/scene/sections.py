@@ -123,6 +123,12 @@ class MorphSpec(_Spec):
         description="The weight at the last level: 1 ends on the target; above 1 (up to 3) the film goes past "
         "it ('happier than happy'), below 0 (down to -2) away from it. Pixels beyond black or white are "
         "clipped; the sidecar says how many.")
+    detail: Literal["face", "photo"] = Field(
+        "face",
+        description="'face': every frame is drawn from the face at the basis's size, enlarged. 'photo': a photo "
+        "input's clip starts on the photo's own crop at the film's resolution (its detail, not the small face "
+        "enlarged) and dissolves into the morph as it goes; faces from the dataset, layouts, the viewer and "
+        "the kiosk are drawn as with 'face'.")
 
     @field_validator("easing", mode="before")
     @classmethod

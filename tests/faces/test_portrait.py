@@ -56,7 +56,7 @@ def test_a_face_cut_by_the_frame_is_still_found(portraits, photos):
     photo = read_photo(photos / "obama_partial_face.jpg")
     (box,) = portraits.detector.faces(photo)
     assert box.x < 0 < box.x + box.side  # it reaches past the left edge
-    crop = portraits.crop(photo, box, portraits.detector.eyes(photo, box))
+    crop = portraits.crop(photo, box, portraits.detector.eyes(photo, box)).face
     assert crop.shape == (64, 64)
 
 
@@ -78,13 +78,13 @@ def eyes_in_crop(portraits, crop):
 def test_the_crop_is_levelled_whatever_the_tilt_of_the_photo(portraits, photos, degrees):
     photo = read_photo(photos / "obama.jpg")
     (box,) = portraits.detector.faces(photo)
-    level = portraits.crop(photo, box, portraits.detector.eyes(photo, box))
+    level = portraits.crop(photo, box, portraits.detector.eyes(photo, box)).face
     tilted = rotate(photo, degrees)  # counter-clockwise for positive degrees: the right eye rises
     (tilted_box,) = portraits.detector.faces(tilted)
     eyes = portraits.detector.eyes(tilted, tilted_box)
     assert eyes.tilt == pytest.approx(portraits.detector.eyes(photo, box).tilt - degrees, abs=3.0)
-    levelled = portraits.crop(tilted, tilted_box, eyes)
-    unlevelled = portraits.crop(tilted, tilted_box, None)
+    levelled = portraits.crop(tilted, tilted_box, eyes).face
+    unlevelled = portraits.crop(tilted, tilted_box, None).face
     assert abs(eyes_in_crop(portraits, levelled).tilt) < 3.0
     assert abs(eyes_in_crop(portraits, unlevelled).tilt) > 8.0
     assert correlation(levelled, level) > 0.8
@@ -95,7 +95,7 @@ def test_the_crop_is_centred_on_the_face(portraits, photos):
     """Found again inside its own crop, the face sits where it sits in an Olivetti frame."""
     photo = read_photo(photos / "obama.jpg")
     (box,) = portraits.detector.faces(photo)
-    crop = portraits.crop(photo, box, portraits.detector.eyes(photo, box))
+    crop = portraits.crop(photo, box, portraits.detector.eyes(photo, box)).face
     big = np.clip(cv2.resize(crop, (256, 256), interpolation=cv2.INTER_CUBIC), 0, 1)
     (inner,) = portraits.detector.faces(big)
     assert (inner.x + inner.side / 2) / 256 == pytest.approx(0.5, abs=0.04)
