@@ -24,7 +24,7 @@ import numpy as np
 from render.cache import Cache
 from render.encode.viewer import b64, viewer_data
 from render.faces.photo import read_photo_bytes
-from render.faces.portrait import Portraits, match_tone
+from render.faces.portrait import Detail, Portraits, match_tone
 from render.faces.subjects import dataset_tone
 from render.film.clip import ClipJob
 from render.ground.console import Console
@@ -58,10 +58,14 @@ class Studio:
         # A visitor before the camera fills at least a fifth of the picture: look for no smaller face.
         # One detector per core (a detector's network is not safe for two threads at once), lent out
         # per photo: visitors arriving together are framed side by side.
+        # A watched folder's photos are cut again at the film's resolution when the scene asks; a
+        # visitor's film is made from what the kiosk keeps of them (their small face at most).
+        side = learnt.kept.shape[1]
+        detail = Detail(scene.output.size, scene.morph.padding / side) if scene.morph.detail == "photo" and not kiosk else None
         self._detectors: queue.SimpleQueue[Portraits] = queue.SimpleQueue()
         for _ in range(_cores()):
-            self._detectors.put(Portraits(learnt.kept.shape[1], min_face_divisor=5 if kiosk else 12,
-                                          detector=scene.photos.detector, fill=learnt.kept.mean(axis=0)))
+            self._detectors.put(Portraits(side, min_face_divisor=5 if kiosk else 12, detector=scene.photos.detector,
+                                          fill=learnt.kept.mean(axis=0), detail=detail))
         self.portraits = self._detectors.get()
         self._detectors.put(self.portraits)
         # A 16-megapixel upload takes about 200 MB while it is decoded and framed: eight at once would
@@ -141,10 +145,11 @@ class Studio:
                            interpolation=scene.output.interpolation, emotion=scene.filter.emotion, idle_seconds=0.01,
                            loop="pingpong", hold_start=1.0, hold_end=1.0)
 
-    def clip(self, name: str, morph: Morph, readout: np.ndarray | None, source: str, from_photo: bool = True) -> ClipJob:
-        """The clip job of one face's morph, as a batch would plan it."""
+    def clip(self, name: str, morph: Morph, readout: np.ndarray | None, source: str, from_photo: bool = True,
+             detail: np.ndarray | None = None) -> ClipJob:
+        """The clip job of one face's morph (and its photo's detail), as a batch would plan it."""
         return ClipJob(self.scene, name, morph, self.state, readout, from_photo=from_photo,
-                       settings=clip_settings(self.shared, name, morph.face), source=source)
+                       settings=clip_settings(self.shared, name, morph.face, detail), source=source, detail=detail)
 
     def film(self, job: ClipJob) -> Future:
         """Render a clip job on the studio's executor, recorded in the scene's manifest when done (the

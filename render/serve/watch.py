@@ -22,7 +22,7 @@ from render.cache import Cache, default_cache_dir
 from render import interrupt
 from render.errors import InputError, RenderError, SceneError, shown
 from render.faces.photo import PHOTO_SUFFIXES
-from render.faces.portrait import match_tone
+from render.faces.portrait import toned
 from render.faces.subjects import clip_name, named_inputs
 from render.ground.morph import Morph
 from render.run.program import Options, Program
@@ -223,10 +223,10 @@ def _render(photo: Path, studio, options: Options) -> None:
     try:
         name = _name(photo, studio)
         label = f"{scene.name}: {name}"
-        face = match_tone(studio.portraits.framed(photo), *studio.tone)
+        face, detail = toned(studio.portraits.portrait_of(photo), *studio.tone)
         morph = Morph.of(face, studio.basis, scene.morph)
         job = studio.clip(name, morph, studio.read(morph) if scene.reads_frames else None,
-                          f"{shown(photo)} (person: largest)")
+                          f"{shown(photo)} (person: largest)", detail=detail)
         if not options.force and studio.manifest.up_to_date(job.name, job.settings):
             options.console.log(f"{label}: up to date, skipped")
             return

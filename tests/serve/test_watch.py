@@ -189,3 +189,27 @@ def test_a_photo_is_whole_only_when_its_bytes_end_as_a_photo_ends(tmp_path, phot
     for name, (data, expected) in cases.items():
         (tmp_path / name).write_bytes(data)
         assert whole(tmp_path / name) is expected, name
+
+
+def test_a_hot_folder_draws_a_photo_s_own_detail_as_a_batch_does(tmp_path, photos, olivetti_home, isolated_cache):
+    """``morph.detail: photo`` in a watched folder: each new photo's clip starts on its own crop at the
+    film's resolution, the same frames a batch of the folder draws."""
+    from mediafiles import png
+
+    booth = tmp_path / "booth"
+    booth.mkdir()
+    scene = write_scene(tmp_path, "name: booth\ninputs: [{folder: booth}]\nmorph: {levels: 5, detail: photo}\n"
+                                  "output: {dir: out, size: 256, formats: [frames]}\n")
+    with watching(scene, tmp_path, isolated_cache) as said:
+        (booth / "sharp.jpg").write_bytes((photos / "obama.jpg").read_bytes())
+        wait_for(lambda: "booth: sharp: done" in said(), 90, "the film")
+    batch = subprocess.run([sys.executable, "-m", "render", str(scene), "--output-dir", str(tmp_path / "batch"),
+                            "--cache-dir", str(isolated_cache), "-q", "--force"], cwd=REPO, capture_output=True, text=True)
+    assert batch.returncode == 0, batch.stderr
+    watched = sorted((tmp_path / "out" / "booth" / "frames" / "sharp").glob("*.png"))
+    batched = sorted((tmp_path / "batch" / "booth" / "frames" / "sharp").glob("*.png"))
+    assert len(watched) == len(batched) == 5
+    for a, b in zip(watched, batched):
+        np.testing.assert_array_equal(png(a), png(b))
+    first, last = png(watched[0]).astype(float), png(watched[-1]).astype(float)
+    assert np.abs(np.diff(first[40:-40, 40:-40], axis=1)).mean() > 1.5 * np.abs(np.diff(last[40:-40, 40:-40], axis=1)).mean()
