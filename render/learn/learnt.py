@@ -48,8 +48,9 @@ class Learnt:
         return self.faces.images[self.selection.kept_]
 
 
-def learn(scene: Scene, cache: Cache, console: Console) -> Learnt:
-    """Score, filter and fit the scene's basis (each from the cache when it can be)."""
+def learn(scene: Scene, cache: Cache, console: Console, *, inputs: bool = True) -> Learnt:
+    """Score, filter and fit the scene's basis (each from the cache when it can be). ``inputs``: the
+    scene's ``{face: N}`` inputs are this basis's kept faces (not so for a comparison's other bases)."""
     faces = load_dataset(scene.dataset, cache, console, scene.photos.detector)
     model, identity = emotion_model(scene.filter, console)
     scored = {"dataset": faces.digest, **identity}
@@ -59,7 +60,8 @@ def learn(scene: Scene, cache: Cache, console: Console) -> Learnt:
     console.log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
         f"{scene.filter.emotion}{' (cached scores)' if hit else ''}")
     _check_supports(scene, len(kept))
-    check_indices(scene, len(kept))  # before the basis is fitted: a face past the end fails at once
+    if inputs:
+        check_indices(scene, len(kept))  # before the basis is fitted: a face past the end fails at once
     selected = {"emotion": scene.filter.emotion, "min_probability": scene.filter.min_probability}
     spec = scene.basis
     kind = BASIS_MODELS[spec.model].load()

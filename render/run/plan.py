@@ -85,6 +85,10 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     shared = scene_settings(scene, learnt)
     settings = {s.name: clip_settings(shared, s.name, s.face, s.detail) for s in subjects}
 
+    if scene.compare is not None:  # each face's film on every panel's basis, side by side
+        jobs, skipped = compare_jobs(scene, cache, console, subjects, morphs, settings, manifest, force, failures)
+        return Plan(scene, manifest, jobs, skipped, failures)
+
     if scene.layout != "clips":  # one film of every face
         name = layout_name(scene)
         combined = Digest("".join([shared, *settings.values()])).hexdigest()
@@ -106,6 +110,36 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     ]
     done = {s.name for s in todo}
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
+
+
+def compare_jobs(scene: Scene, cache: Cache, console: Console, subjects: list[Subject], morphs: dict[str, Morph],
+                 settings: dict[str, str], manifest: Manifest, force: bool, failures: list[str]) -> tuple[list[Job], list[str]]:
+    """A comparison's jobs (one per subject not up to date) and the names up to date: each subject's
+    face, as the scene's own basis frames it, morphed on every panel's basis too. A face another basis
+    cannot take (no landmarks for the appearance basis) fails alone, named."""
+    from render.film.compare import CompareJob
+
+    panels = scene.panels
+    others = [learn(scene.model_copy(update={"dataset": p.dataset, "filter": p.filter, "basis": p.basis}), cache,
+                    console, inputs=False) for p in panels[1:]]
+    bases = Digest("".join(scene_settings(scene, other) for other in others)).hexdigest()
+    labels = tuple(p.label for p in panels)
+    jobs: list[Job] = []
+    skipped = []
+    for subject in subjects:
+        clip = Digest(settings[subject.name]).text("compare").text(bases).hexdigest()
+        if not force and manifest.up_to_date(subject.name, clip):
+            skipped.append(subject.name)
+            continue
+        drawn = {}
+        for panel, other in zip(panels[1:], others):
+            try:
+                drawn[panel.label] = Morph.of(subject.face, other.basis, scene.morph)
+            except InputError as exc:
+                failures.append(f"{scene.where('compare')}: {subject.name} ({subject.source}) on {panel.label!r}: {exc}")
+        if len(drawn) == len(others):
+            jobs.append(CompareJob(scene, subject.name, (morphs[subject.name], *drawn.values()), labels, clip, subject.source))
+    return jobs, skipped
 
 
 def morphs_of(subjects: list[Subject], learnt: Learnt, scene: Scene, failures: list[str]) -> dict[str, Morph]:

@@ -24,6 +24,8 @@ from render.scene.specs import (
     GifSpec,
     ViewerSpec,
     ServeSpec,
+    CompareSpec,
+    Panel,
 )
 
-__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema", "EMOTIONS", "EASINGS", "FORMATS", "Scene", "FilterSpec", "BasisSpec", "FaceInput", "ImageInput", "FolderInput", "FolderDataset", "GridLayout", "PlaylistLayout", "MorphSpec", "OutputSpec", "GifSpec", "ViewerSpec", "ServeSpec"]
+__all__ = ["MAX_SCENE_BYTES", "load_scene", "scene_schema", "EMOTIONS", "EASINGS", "FORMATS", "Scene", "FilterSpec", "BasisSpec", "FaceInput", "ImageInput", "FolderInput", "FolderDataset", "GridLayout", "PlaylistLayout", "MorphSpec", "OutputSpec", "GifSpec", "ViewerSpec", "ServeSpec", "CompareSpec", "Panel"]

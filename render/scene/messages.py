@@ -30,7 +30,8 @@ def describe_errors(path: Path, lines: dict, exc: ValidationError, given: set[tu
     for error in errors:
         if error["type"] == "scene_limit":  # rules across keys name the keys they are about
             for key, message in [(error["ctx"]["key"], error["ctx"]["message"]), *error["ctx"].get("more", [])]:
-                expanded.append({**error, "loc": tuple(key.split(".")), "msg": message})
+                loc = tuple(int(part) if part.isdigit() else part for part in key.split("."))  # list items by index
+                expanded.append({**error, "loc": loc, "msg": message})
         else:
             expanded.append(error)
     described = []

@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from render.errors import shown
 from render.ground.formats import formats_with
 from render.scene.base import EASINGS, EMOTIONS, FORMATS, _Spec, scene_limits
+from render.scene.compare import CompareSpec, Panel, identical, panels
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
@@ -44,6 +45,8 @@ __all__ = [
     "ServeSpec",
     "PublishSpec",
     "YoutubeSpec",
+    "CompareSpec",
+    "Panel",
 ]
 
 
@@ -88,6 +91,12 @@ class Scene(_Spec):
         description="'clips': one clip per face; 'grid' (or {grid: {rows, cols, gap}}): all the faces in "
         "one frame; 'playlist' (or {playlist: {crossfade}}): every face one after another, in one loop.",
     )
+    compare: Optional[CompareSpec] = Field(
+        None,
+        description="Each input's film shows the same person projected onto the scene's basis and onto each of "
+        "`bases` (the scene's dataset, filter and basis with the keys an entry gives in their place), side by "
+        "side, each panel labelled: happy against sad, Olivetti's happy against a folder's.",
+    )
 
     @field_validator("description")
     @classmethod
@@ -114,7 +123,7 @@ class Scene(_Spec):
     def _rules_across_sections(self) -> Scene:
         """Rules between sections, checked once the scene is whole; every broken one is reported."""
         problems = [problem for problem in (self._layout_problem(), self._duration_problem(),
-                                            self._overlay_problem()) if problem]
+                                            self._overlay_problem(), self._compare_problem()) if problem]
         if problems:
             raise scene_limits(problems)
         return self
@@ -124,6 +133,30 @@ class Scene(_Spec):
             return ("layout", "a grid or a playlist is one film of many faces: the html viewer, the readout and "
                     "its overlay are made per face; leave them out, or use layout: clips")
         return None
+
+    def _compare_problem(self) -> tuple[str, str] | None:
+        if self.compare is None:
+            return None
+        if self.layout != "clips":
+            return ("compare", "a comparison is one film per input, its bases side by side; a grid or a playlist is "
+                    "one film of every face: use layout: clips, or leave compare out")
+        if {"html", "readout"} & set(self.output.formats) or self.overlay.readout != "none":
+            return ("compare", "the html viewer, the readout and its overlay play one basis; leave them out of a "
+                    "comparison's output.formats and overlay")
+        same = identical(self.panels)
+        if same is not None:
+            first, second = same
+            other = "the scene's own basis" if first == 0 else f"compare.bases[{first - 1}]"
+            return (f"compare.bases.{second - 1}", f"draws the same basis as {other}; give it another dataset, "
+                    "filter or basis")
+        return None
+
+    @property
+    def panels(self) -> list[Panel]:
+        """A comparison's panels, the scene's own basis first (none without ``compare``)."""
+        if self.compare is None:
+            return []
+        return panels(self.dataset, self.filter, self.basis, self.compare)
 
     def _overlay_problem(self) -> tuple[str, str] | None:
         style, output = self.overlay.readout, self.output

@@ -109,7 +109,7 @@ def test_schema_command_prints_the_json_schema():
     schema = json.loads(result.stdout)
     assert schema["$schema"].endswith("2020-12/schema")
     assert set(schema["properties"]) == {"name", "title", "description", "dataset", "filter", "basis", "inputs", "morph", "output", "overlay", "layout", "serve",
-                                            "tags", "language", "youtube", "publish", "photos"}
+                                            "tags", "language", "youtube", "publish", "photos", "compare"}
     assert schema["additionalProperties"] is False
     assert schema == scene_schema()
 
