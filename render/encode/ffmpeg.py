@@ -64,21 +64,32 @@ def _find_quietly(find) -> None:  # noqa: ANN001
         pass
 
 
+#: RGB to YUV as the films are tagged (BT.709, limited range), rounded accurately: a colour film read
+#: back the same way is 51 dB from its PNG frames, every channel's mean within 0.03 of a level (50.7 dB
+#: and 0.1 with ffmpeg's default rounding; a player's fast conversion reads it about a level dark).
+COLOUR_SCALE = "out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int+bitexact"
+
+
 def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path,
-                   alpha: bool = False, inputs: tuple[str, ...] = ()) -> list[str]:
+                   alpha: bool = False, inputs: tuple[str, ...] = (), colour: bool = False) -> list[str]:
     """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source`` (gray and
-    alpha pairs when ``alpha``), and the further ``inputs`` (a soundtrack), encoded with the ``output``
-    arguments into ``path``."""
+    alpha pairs when ``alpha``; RGB, or RGBA, with ``colour``), and the further ``inputs`` (a
+    soundtrack), encoded with the ``output`` arguments into ``path``. Colour frames coded as YUV are
+    converted with the BT.709 matrix in limited range, as the films are tagged."""
     import imageio_ffmpeg
 
     width, height = size
     rate = str(Fraction(fps).limit_denominator(1001))
+    pixels = ("rgba" if alpha else "rgb24") if colour else ("ya8" if alpha else "gray")
+    coded = output[output.index("-pix_fmt") + 1] if "-pix_fmt" in output else ""
+    matrix = ["-vf", f"scale={COLOUR_SCALE}", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+              "-color_range", "tv"] if colour and coded.startswith("yuv") else []
     return [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "ya8" if alpha else "gray", "-s", f"{width}x{height}", "-r", rate,
+        "-f", "rawvideo", "-pix_fmt", pixels, "-s", f"{width}x{height}", "-r", rate,
         "-i", source, *inputs,
-        *output, str(path),
+        *matrix, *output, str(path),
     ]  # fmt: skip
 
 
@@ -93,9 +104,10 @@ class FfmpegSink:
     facts: dict[str, object]  #: what a sidecar says of the file (each format's sink sets it)
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str],
-                 alpha: np.ndarray | None = None, track: Path | None = None) -> None:
+                 alpha: np.ndarray | None = None, track: Path | None = None, colour: bool = False) -> None:
         self.path = path
         self.size = size
+        self.colour = colour  #: RGB frames (h, w, 3), not gray
         self.fps = fps
         self.output = output
         self.alpha = alpha
@@ -107,11 +119,12 @@ class FfmpegSink:
         self._start()
 
     def write(self, frame: np.ndarray) -> None:
-        if frame.shape != (self.size[1], self.size[0]):
+        if frame.shape != (self.size[1], self.size[0], *((3,) if self.colour else ())):
             raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
         assert self._pump is not None
         if self.alpha is not None:
-            frame = np.stack((frame, self.alpha), axis=-1)
+            frame = np.concatenate((frame, self.alpha[..., None]), axis=-1) if self.colour else \
+                np.stack((frame, self.alpha), axis=-1)
         self._pump.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
 
     def close(self) -> None:
@@ -136,7 +149,8 @@ class FfmpegSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._log = tempfile.TemporaryFile()
         inputs = ("-i", str(self.track)) if self.track is not None else ()
-        command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path, self.alpha is not None, inputs)
+        command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path, self.alpha is not None, inputs,
+                                 self.colour)
         # In a session of its own: a Ctrl-C at the terminal reaches the render, which stops ffmpeg
         # itself (at once, or after the last frame); ffmpeg never quits half way on its own.
         self._process = subprocess.Popen(

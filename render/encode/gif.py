@@ -60,24 +60,30 @@ def _dither_table(colors: int) -> np.ndarray:
 
 
 class GifSink:
-    """Streams gray frames of ``size`` (w, h) into a looping GIF."""
+    """Streams gray frames of ``size`` (w, h) into a looping GIF; RGB frames (h, w, 3) with ``colour``."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, colors: int = 32, tolerance: int = 0,
-                 dither: bool = True, start: int = 0) -> None:
+                 dither: bool = True, start: int = 0, colour: bool = False) -> None:
         """``start``: the GIF's frame this one's first frame is (a part of a long GIF, to be joined by
-        :func:`join`), for the delays to fall as in one GIF."""
+        :func:`join`), for the delays to fall as in one GIF. ``colour``: the palette is the
+        :data:`CUBE` of colours (``colors`` is for gray GIFs), each channel dithered as a gray is."""
         self.path = path
         self.size = size
         self.fps = fps
-        self.colors = colors
+        self.colour = colour
+        self.colors = colors = CUBE_COLOURS if colour else colors
         self.tolerance = tolerance
         self.dither = dither
         self.facts = {"codec": "gif", "colors": colors, "fps": fps, "width": size[0], "height": size[1]}
         self.frames = start
-        self._palette_bytes = _palette(colors)
+        self._palette_bytes = _palette(colors, colour)
         self._ramp = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)
         self._index = np.rint(np.arange(256) * ((colors - 1) / 255.0)).astype(np.uint8)  # gray -> palette
         self._table = _dither_table(colors) if dither else None
+        if colour:  # per channel: its levels' nearest or dithered index, and the palette's colours
+            self._index = [np.rint(np.arange(256) * ((n - 1) / 255.0)).astype(np.uint8) for n in CUBE]
+            self._table = [_dither_table(n) for n in CUBE] if dither else None
+            self._colours = np.frombuffer(self._palette_bytes, np.uint8).reshape(-1, 3).astype(np.int16)
         self._offset = (_ranks(size) * 256).astype(np.uint16) if dither else None  #: each pixel's row of the table
         self._transparent = colors
         self._shown: np.ndarray | None = None  # palette indices on screen
@@ -85,7 +91,7 @@ class GifSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._file: BinaryIO | None = path.open("wb")
-            self._file.write(header(size, colors))
+            self._file.write(header(size, colors, colour))
         except OSError as exc:
             if exc.errno in WRITE_ERRNOS:
                 raise  # the disk's doing: said by the staging folder, naming the real destination
@@ -93,7 +99,7 @@ class GifSink:
         self._pump: Pump[np.ndarray] = Pump(self._encode)
 
     def write(self, frame: np.ndarray) -> None:
-        if frame.shape != (self.size[1], self.size[0]):
+        if frame.shape != (self.size[1], self.size[0], *((3,) if self.colour else ())):
             raise ValueError(f"frame of shape {frame.shape} sent to a GIF of size {self.size}")
         self._pump.put(frame)
 
@@ -124,6 +130,8 @@ class GifSink:
         else:
             if self.tolerance == 0:
                 moved = levels != self._shown
+            elif self.colour:  # the most any channel moved
+                moved = np.abs(self._colours[levels] - self._colours[self._shown]).max(axis=-1) > self.tolerance
             else:
                 drift = np.abs(np.take(self._ramp, levels).astype(np.int16) - np.take(self._ramp, self._shown))
                 moved = drift > self.tolerance
@@ -141,7 +149,13 @@ class GifSink:
     def _levels(self, frame: np.ndarray) -> np.ndarray:
         """Palette indices of a frame: the nearest level, or the ordered dither between the two nearest
         (looked up by the pixel's Bayer rank and gray: see :func:`_dither_table`). Black and white stay
-        pure."""
+        pure. In colour, each channel's index so, combined as the :data:`CUBE`'s index."""
+        if self.colour:
+            if self._table is None:
+                r, g, b = (np.take(self._index[c], frame[..., c]) for c in range(3))
+            else:
+                r, g, b = (np.take(self._table[c], self._offset + frame[..., c]) for c in range(3))
+            return (r * (CUBE[1] * CUBE[2]) + g * CUBE[2] + b).astype(np.uint8)
         if self._table is None:
             return np.take(self._index, frame)
         return np.take(self._table, self._offset + frame)
@@ -180,28 +194,40 @@ def _entries(colors: int) -> int:
     return 1 << max(1, math.ceil(math.log2(colors + 1)))
 
 
-def _palette(colors: int) -> bytes:
-    """The gray ramp of ``colors`` levels, padded to a power of two (the transparent entry among them)."""
+def _palette(colors: int, colour: bool = False) -> bytes:
+    """The gray ramp of ``colors`` levels (in colour: the :data:`CUBE`), padded to a power of two (the
+    transparent entry among them)."""
     table = np.zeros((_entries(colors), 3), np.uint8)
+    if colour:
+        r, g, b = np.meshgrid(*(np.rint(np.arange(n) * 255.0 / (n - 1)) for n in CUBE), indexing="ij")
+        table[:CUBE_COLOURS] = np.stack([r.ravel(), g.ravel(), b.ravel()], axis=1).astype(np.uint8)
+        return table.tobytes()
     table[:colors] = np.rint(np.arange(colors) * 255.0 / (colors - 1)).astype(np.uint8)[:, None]
     return table.tobytes()
 
 
-def header(size: tuple[int, int], colors: int) -> bytes:
-    """What a looping GIF of ``size`` (w, h) and ``colors`` gray levels begins with: its screen, the
-    global palette, and the loop forever."""
+#: A colour GIF's palette: 6 levels of red, 7 of green (the eye tells greens apart best) and 6 of blue,
+#: 252 colours and the transparent entry, each channel dithered between its two nearest levels.
+CUBE = (6, 7, 6)
+CUBE_COLOURS = CUBE[0] * CUBE[1] * CUBE[2]
+
+
+def header(size: tuple[int, int], colors: int, colour: bool = False) -> bytes:
+    """What a looping GIF of ``size`` (w, h) and ``colors`` gray levels (or the colour cube) begins with:
+    its screen, the global palette, and the loop forever."""
     width, height = size
+    colors = CUBE_COLOURS if colour else colors
     bits = int(math.log2(_entries(colors))) - 1
     screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, 0x80 | (7 << 4) | bits, 0, 0)
     loop = b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # repeat forever
-    return screen + _palette(colors) + loop
+    return screen + _palette(colors, colour) + loop
 
 
-def join(parts: list[Path], path: Path, size: tuple[int, int], colors: int) -> None:
+def join(parts: list[Path], path: Path, size: tuple[int, int], colors: int, colour: bool = False) -> None:
     """One GIF of ``parts`` (GIFs of one size and palette, each starting with a whole frame, their
     delays counted from where they start: see :class:`GifSink`'s ``start``): the frames of each, in
     order, after one header."""
-    head = header(size, colors)
+    head = header(size, colors, colour)
     with path.open("wb") as out:
         out.write(head)
         for part in parts:

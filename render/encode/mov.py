@@ -27,14 +27,14 @@ class MovSink(FfmpegSink):
     """Streams gray frames of ``size`` (w, h), and their alpha when given, into a ProRes 4444 MOV."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, alpha: np.ndarray | None = None,
-                 track: Path | None = None) -> None:
+                 track: Path | None = None, colour: bool = False) -> None:
         self.facts = {"codec": "prores", "profile": "4444", "alpha": alpha is not None,
                       "pixel_format": "yuva444p10le" if alpha is not None else "yuv444p10le"}
-        super().__init__(path, size, fps, mov_output(alpha is not None, track is not None), alpha, track)
+        super().__init__(path, size, fps, mov_output(alpha is not None, track is not None), alpha, track, colour)
 
 
 def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
-              track: Path | None) -> MovSink:
+              track: Path | None, colour: bool = False) -> MovSink:
     """The ProRes 4444 MOV of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
     format registry's entry point: :mod:`render.ground.formats`)."""
-    return MovSink(path, size, fps, alpha, track)
+    return MovSink(path, size, fps, alpha, track, colour)

@@ -74,16 +74,16 @@ class Mp4Sink(FfmpegSink):
     facts = {"codec": "h264", "profile": "High", "pixel_format": "yuv420p", "alpha": False}
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, h264: H264 = H264(),
-                 track: Path | None = None, audio_kbps: int | None = None) -> None:
-        super().__init__(path, size, fps, mp4_output(h264, track is not None, audio_kbps), track=track)
+                 track: Path | None = None, audio_kbps: int | None = None, colour: bool = False) -> None:
+        super().__init__(path, size, fps, mp4_output(h264, track is not None, audio_kbps), track=track, colour=colour)
 
 
 def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
-              track: Path | None) -> Mp4Sink:
+              track: Path | None, colour: bool = False) -> Mp4Sink:
     """The MP4 of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
     format registry's entry point: :mod:`render.ground.formats`)."""
     h264 = H264(output.crf, output.max_kbps, max(1, round(fps * output.gop_seconds)))
-    return Mp4Sink(path, size, fps, h264, track, audio_kbps("mp4", output.preset))
+    return Mp4Sink(path, size, fps, h264, track, audio_kbps("mp4", output.preset), colour)
 
 
 def join(parts: list[Path], path: Path, output: OutputSpec, track: Path | None) -> None:

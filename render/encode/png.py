@@ -18,12 +18,12 @@ FRAME_LEVEL = 3
 
 
 def write_png(path: Path, image: np.ndarray, level: int = 6) -> None:
-    """Write a uint8 image, gray (h, w), gray and alpha (h, w, 2) or RGB (h, w, 3), as a PNG at zlib's
-    ``level`` (the stills: the default, 6)."""
+    """Write a uint8 image, gray (h, w), gray and alpha (h, w, 2), RGB (h, w, 3) or RGBA (h, w, 4), as a
+    PNG at zlib's ``level`` (the stills: the default, 6)."""
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "L" if image.ndim == 2 else {2: "LA", 3: "RGB"}[image.shape[2]]
+    mode = "L" if image.ndim == 2 else {2: "LA", 3: "RGB", 4: "RGBA"}[image.shape[2]]
     try:
         Image.fromarray(image, mode=mode).save(path, format="PNG", compress_level=level)
     except OSError as exc:
@@ -33,7 +33,7 @@ def write_png(path: Path, image: np.ndarray, level: int = 6) -> None:
 
 
 class FramesSink:
-    """Writes frame k as ``<folder>/<k:04d>.png``: gray, or gray and the ``alpha`` mask given."""
+    """Writes frame k as ``<folder>/<k:04d>.png``: gray (or RGB), and the ``alpha`` mask when given."""
 
     def __init__(self, folder: Path, alpha: np.ndarray | None = None) -> None:
         self.folder = folder
@@ -43,7 +43,8 @@ class FramesSink:
     def write(self, frame: np.ndarray, index: int | None = None) -> None:
         """Frame number ``index`` (default: the next one)."""
         if self.alpha is not None:
-            frame = np.stack((frame, self.alpha), axis=-1)
+            frame = np.concatenate((frame, self.alpha[..., None]), axis=-1) if frame.ndim == 3 else \
+                np.stack((frame, self.alpha), axis=-1)
         self.count = self.count if index is None else index
         write_png(self.folder / f"{self.count:04d}.png", frame, FRAME_LEVEL)
         self.count += 1

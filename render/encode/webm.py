@@ -52,18 +52,19 @@ class WebmSink(FfmpegSink):
     """Streams gray frames of ``size`` (w, h), and their alpha when given, into a WebM."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, webm: Webm | None = None,
-                 alpha: np.ndarray | None = None, track: Path | None = None) -> None:
+                 alpha: np.ndarray | None = None, track: Path | None = None, colour: bool = False) -> None:
         webm = webm or Webm()
         self.facts = {"codec": webm.codec, "pixel_format": "yuva420p" if alpha is not None else "yuv420p",
                       "lossless": webm.crf is None, "alpha": alpha is not None}
-        super().__init__(path, size, fps, webm_output(webm, fps, alpha is not None, track is not None), alpha, track)
+        super().__init__(path, size, fps, webm_output(webm, fps, alpha is not None, track is not None), alpha, track,
+                         colour)
 
 
 def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
-              track: Path | None) -> WebmSink:
+              track: Path | None, colour: bool = False) -> WebmSink:
     """The WebM of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
     format registry's entry point: :mod:`render.ground.formats`)."""
-    return WebmSink(path, size, fps, Webm(output.webm.codec, output.webm.crf), alpha, track)
+    return WebmSink(path, size, fps, Webm(output.webm.codec, output.webm.crf), alpha, track, colour)
 
 
 def join(parts: list[Path], path: Path, output: OutputSpec, track: Path | None) -> None:

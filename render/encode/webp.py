@@ -50,13 +50,13 @@ class WebpSink(FfmpegSink):
     """Streams gray frames of ``size`` (w, h), and their alpha when given, into an animated WebP."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, webp: Webp | None = None,
-                 alpha: np.ndarray | None = None) -> None:
+                 alpha: np.ndarray | None = None, colour: bool = False) -> None:
         webp = webp or Webp()
         self.lossless = webp.lossless
         self.facts = {"codec": "webp", "lossless": webp.lossless, "alpha": alpha is not None,
                       "pixel_format": ("bgra" if alpha is not None else "bgr0") if webp.lossless else
                       ("yuva420p" if alpha is not None else "yuv420p")}
-        super().__init__(path, size, fps, webp_output(webp, alpha is not None), alpha)
+        super().__init__(path, size, fps, webp_output(webp, alpha is not None), alpha, colour=colour)
 
     def close(self) -> None:
         super().close()
@@ -82,8 +82,8 @@ def _replacing(path: Path) -> None:
 
 
 def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,
-              track: Path | None) -> WebpSink:
+              track: Path | None, colour: bool = False) -> WebpSink:
     """The animated WebP of a film of ``size`` at ``fps``, as the scene's ``output`` section asks (the
     format registry's entry point: :mod:`render.ground.formats`)."""
     del track  # an animation: no sound
-    return WebpSink(path, size, fps, Webp(output.webp.lossless, output.webp.quality), alpha)
+    return WebpSink(path, size, fps, Webp(output.webp.lossless, output.webp.quality), alpha, colour)

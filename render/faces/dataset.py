@@ -1,6 +1,6 @@
 """The face set a basis is learnt from.
 
-Faces are gray float32 images in [0, 1], all of one size, in a fixed order so that every render of a
+Faces are float32 images in [0, 1] (gray; RGB for a folder asked in colour), all of one size, in a fixed order so that every render of a
 scene sees the same faces. A set is identified by the sha256 of its source file's bytes, and its
 decoded arrays are cached, so a warm render reads them without importing scikit-learn.
 """
@@ -30,7 +30,7 @@ class FaceSet:
 
     name: str
     digest: str  #: sha256 of the source's bytes
-    images: np.ndarray = field(repr=False)  #: (n, height, width) float32 in [0, 1]
+    images: np.ndarray = field(repr=False)  #: (n, height, width) float32 in [0, 1]; (n, height, width, 3) RGB
     people: np.ndarray = field(repr=False)  #: (n,) integer identity of each face; -1 where unknown
     sources: np.ndarray = field(repr=False)  #: (n,) where each face came from (file name or index)
 
@@ -50,7 +50,7 @@ def load_dataset(spec: str | FolderDataset, cache: Cache, console: Console, dete
     Olivetti comes from the cache when it holds it, even with scikit-learn's file gone (offline, a
     fresh data folder); else from scikit-learn's file, downloaded once when missing."""
     if isinstance(spec, FolderDataset):
-        return _folder(spec.folder, cache, console, detector)
+        return _folder(spec, cache, console, detector)
     source = _sklearn_data_home() / OLIVETTI_FILE
     if not source.is_file():
         cached = _cached_olivetti(cache)
@@ -64,18 +64,22 @@ def load_dataset(spec: str | FolderDataset, cache: Cache, console: Console, dete
     return FaceSet("olivetti", digest, arrays["images"], arrays["people"], sources)
 
 
-def _folder(folder: Path, cache: Cache, console: Console, detector: str = "haar") -> FaceSet:
+def _folder(spec: FolderDataset, cache: Cache, console: Console, detector: str = "haar") -> FaceSet:
     """Every JPEG and PNG of a folder through the portrait stage (largest face, levelled, framed
-    like Olivetti, 64x64). Photos without a usable face are listed and skipped."""
+    like Olivetti, ``size`` pixels square, gray or in colour). Photos without a usable face are listed
+    and skipped."""
     from render.faces.photo import photos_in
     from render.faces.portrait import portrait_version
 
+    folder = spec.folder
     photos = photos_in(folder)
     digest = Digest()
     for photo in photos:
         digest.text(f"{photo.name}\0{sha256_file(photo)}\0")
-    parts = {"folder_sha256": digest.hexdigest(), "portrait": portrait_version(detector), "size": FACE_SIZE}
-    arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos, detector))
+    parts = {"folder_sha256": digest.hexdigest(), "portrait": portrait_version(detector), "size": spec.size}
+    if spec.color:  # a gray set's key as it was before there was colour
+        parts["color"] = True
+    arrays, _ = cache.fetch("dataset", parts, lambda: _crop_all(photos, detector, spec.size, spec.color))
     for name, reason in zip(arrays["skipped"], arrays["reasons"]):
         console.warn(f"{folder / name}: skipped from the dataset: {reason}")
     found = len(arrays["images"])
@@ -90,10 +94,11 @@ def _folder(folder: Path, cache: Cache, console: Console, detector: str = "haar"
 
 
 
-def _crop_all(photos: list[Path], detector: str = "haar") -> dict[str, np.ndarray]:
+def _crop_all(photos: list[Path], detector: str = "haar", size: int = FACE_SIZE,
+              colour: bool = False) -> dict[str, np.ndarray]:
     from render.faces.portrait import Portraits
 
-    portraits = Portraits(FACE_SIZE, detector=detector)
+    portraits = Portraits(size, detector=detector, colour=colour)
     faces, sources, skipped, reasons = [], [], [], []
     for photo in photos:
         try:
@@ -104,7 +109,7 @@ def _crop_all(photos: list[Path], detector: str = "haar") -> dict[str, np.ndarra
             continue
         sources.append(photo.name)
     return {
-        "images": np.array(faces, dtype=np.float32).reshape(-1, FACE_SIZE, FACE_SIZE),
+        "images": np.array(faces, dtype=np.float32).reshape(-1, size, size, *((3,) if colour else ())),
         "sources": np.array(sources, dtype=str),
         "skipped": np.array(skipped, dtype=str),
         "reasons": np.array(reasons, dtype=str),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from render.errors import DetectorError
+from render.faces.photo import luma
 from render.faces.portrait import MAX_TILT, NoFaceError, can_hold_a_face, chosen
 
 if TYPE_CHECKING:
@@ -72,11 +73,12 @@ class HaarDetector:
             )
 
     def frame(self, pixels: np.ndarray, name: str, person: int | str) -> Portrait:
-        boxes = self.faces(pixels)
+        gray = luma(pixels)  # found in gray, cut as given
+        boxes = self.faces(gray)
         if not boxes:
             raise NoFaceError(f"{name}: no face found; use a photo of a face seen from the front")
         box = chosen(boxes, person, name, lambda b: b.side)
-        return self.portraits.crop(pixels, box, self.eyes(pixels, box))
+        return self.portraits.crop(pixels, box, self.eyes(gray, box))
 
     def faces(self, photo: np.ndarray) -> list[Box]:
         """Every face found, left to right (none in a photo too thin to hold one)."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from render.faces.blazeface import BlazeFace, Detection
+from render.faces.photo import luma
 from render.faces.portrait import TEMPLATE, NoFaceError, chosen, similarity
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ class LandmarkDetector:
         self.blazeface = BlazeFace()
 
     def frame(self, pixels: np.ndarray, name: str, person: int | str) -> Portrait:
-        gray = np.rint(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
-        smallest = max(24, min(pixels.shape) // self.portraits.min_face_divisor)
+        gray = np.rint(np.clip(luma(pixels), 0, 1) * 255).astype(np.uint8)  # found in gray, cut as given
+        smallest = max(24, min(pixels.shape[:2]) // self.portraits.min_face_divisor)
         found = self._detections(gray, smallest)
         if not found:
             raise NoFaceError(f"{name}: no face found; use a photo where a face is seen, tilted less than 40 degrees")

@@ -43,17 +43,19 @@ class FaceMesh:
 
     def shape(self, face: np.ndarray) -> tuple[np.ndarray, float]:
         """The landmarks (468, 2: x, y in the face's pixels, pixel centres at integers) of a framed face
-        ((h, w) in [0, 1]), and the mesh's probability that it saw a face: the means of its looks."""
+        ((h, w) in [0, 1], or (h, w, 3) RGB, which the mesh reads as it is), and the mesh's probability
+        that it saw a face: the means of its looks."""
         gray = np.rint(np.clip(face, 0, 1) * 255).astype(np.uint8)
         with self._lock:
-            looks = [self._look(gray, int(round(max(gray.shape) * margin))) for margin in LOOKS]
+            looks = [self._look(gray, int(round(max(gray.shape[:2]) * margin))) for margin in LOOKS]
         return np.mean([points for points, _ in looks], axis=0), float(np.mean([p for _, p in looks]))
 
     def _look(self, gray: np.ndarray, margin: int) -> tuple[np.ndarray, float]:
         cv2 = self._cv2
         room = cv2.copyMakeBorder(gray, margin, margin, margin, margin, cv2.BORDER_REPLICATE)
         big = cv2.resize(room, (SIDE, SIDE), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255.0
-        self.net.setInput(np.ascontiguousarray(np.broadcast_to(big, (3, SIDE, SIDE)))[None])
+        planes = np.moveaxis(big, -1, 0) if big.ndim == 3 else np.broadcast_to(big, (3, SIDE, SIDE))
+        self.net.setInput(np.ascontiguousarray(planes)[None])
         names = self.net.getUnconnectedOutLayersNames()
         outputs = [np.asarray(v, np.float64).reshape(-1) for v in self.net.forward(names)]
         points = next(v for v in outputs if v.size == 3 * POINTS).reshape(POINTS, 3)[:, :2]

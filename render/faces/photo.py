@@ -13,7 +13,7 @@ import numpy as np
 
 from render.errors import InputError, RenderWarning, shown
 
-__all__ = ["without_location", "MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
+__all__ = ["luma", "without_location", "MAX_PIXELS", "PHOTO_SUFFIXES", "read_photo", "read_photo_bytes", "photos_in"]
 
 #: Largest photo accepted (width x height): 50 megapixels, beyond any camera a visitor carries and
 #: far below what would exhaust memory (a decompression bomb is refused before it is decoded).
@@ -27,15 +27,15 @@ def photos_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
 
 
-def read_photo(path: Path) -> np.ndarray:
-    """A photo file as a (height, width) float32 gray image in [0, 1]."""
+def read_photo(path: Path, colour: bool = False) -> np.ndarray:
+    """A photo file as a (height, width) float32 gray image in [0, 1]; (height, width, 3) RGB with ``colour``."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(f"{shown(path)}: cannot be read ({exc.strerror}); check the path") from None
     if size == 0:
         raise InputError(f"{shown(path)}: the file is empty (0 bytes); use a JPEG or PNG photo")
-    return _decode(path, shown(path))
+    return _decode(path, shown(path), colour=colour)
 
 
 def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -50,7 +50,7 @@ def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX
     return _decode(io.BytesIO(data), name, max_pixels)
 
 
-def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def _decode(source, name: str, max_pixels: int = MAX_PIXELS, colour: bool = False) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -64,7 +64,7 @@ def _decode(source, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                     f"{max_pixels / 1e6:.0f}-megapixel limit; scale the photo down"
                 )
             image.load()
-            gray = _to_gray(_upright(image, name))
+            gray = (_to_rgb if colour else _to_gray)(_upright(image, name))
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image Pillow can read; use a JPEG or PNG photo") from None
     except Image.DecompressionBombError:
@@ -102,6 +102,27 @@ def _to_gray(image) -> np.ndarray:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def _to_rgb(image) -> np.ndarray:
+    """RGB in [0, 1], transparency laid over white; a gray photo's one channel three times."""
+    from PIL import Image
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        gray = _to_gray(image)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def luma(image: np.ndarray) -> np.ndarray:
+    """A colour image's gray (ITU-R 601 luma, Pillow's weights), float32; a gray image as it is."""
+    if image.ndim == 2:
+        return image
+    return (image[..., 0] * np.float32(0.299) + image[..., 1] * np.float32(0.587)
+            + image[..., 2] * np.float32(0.114)).astype(np.float32)
 
 
 def without_location(data: bytes) -> bytes:

@@ -85,10 +85,11 @@ class Portraits:
     """
 
     def __init__(self, size: int = 64, min_face_divisor: int = 12, detector: str = "haar",
-                 fill: np.ndarray | None = None, detail: Detail | None = None) -> None:
+                 fill: np.ndarray | None = None, detail: Detail | None = None, colour: bool = False) -> None:
         import cv2
 
         self.size = size
+        self.colour = colour  #: photo files are read in colour, and their faces cut in colour
         self.fill = fill  #: (size, size) in [0, 1]: what a face cut by the photo's edge is completed with
         self.detail = detail  #: the film-sized framing also cut, when the scene asks for it
         self.min_face_divisor = min_face_divisor
@@ -98,28 +99,29 @@ class Portraits:
 
     def framed(self, photo: Path, person: int | str = "largest") -> np.ndarray:
         """A photo file's face, read, found, levelled and framed: see :meth:`frame`."""
-        return self.frame(read_photo(photo), shown(photo), person)
+        return self.portrait_of(photo, person).face
 
     def portrait_of(self, photo: Path, person: int | str = "largest") -> Portrait:
-        """A photo file's face, and its detail when this object was made with one: see :meth:`portrait`."""
-        return self.portrait(read_photo(photo), shown(photo), person)
+        """A photo file's face (in colour when this object was made for colour), and its detail when it
+        was made with one: see :meth:`portrait`."""
+        return self.portrait(read_photo(photo, colour=self.colour), shown(photo), person)
 
     def frame(self, pixels: np.ndarray, name: str, person: int | str = "largest") -> np.ndarray:
         """A gray photo's face, found, levelled and framed, (size, size) float32: see :meth:`portrait`."""
         return self.portrait(pixels, name, person).face
 
     def portrait(self, pixels: np.ndarray, name: str, person: int | str = "largest") -> Portrait:
-        """A gray photo's face, found, levelled and framed, (size, size) float32: the ``largest``, or
-        the ``person``-th from the left. ``name`` stands for the photo in messages. With a
-        :class:`Detail`, the same framing is cut again at its side.
+        """A photo's face, found, levelled and framed, (size, size) float32 (gray; (size, size, 3) from
+        an RGB photo, found in its luma): the ``largest``, or the ``person``-th from the left. ``name``
+        stands for the photo in messages. With a :class:`Detail`, the same framing is cut again at its side.
 
         Raises
         ------
         NoFaceError
             When the photo has no face, or not that many.
         """
-        if not can_hold_a_face(pixels.shape):
-            height, width = pixels.shape
+        if not can_hold_a_face(pixels.shape[:2]):
+            height, width = pixels.shape[:2]
             raise InputError(f"{name}: {width}x{height} is too small or too thin to hold a face (at least "
                              f"{MIN_SIDE} pixels a side, at most {MAX_ASPECT:g} times as long as wide); "
                              f"use a photo of a face")
@@ -133,7 +135,7 @@ class Portraits:
         side = max(self.size, int(round(1 / scale)))  # the frame at the photo's own resolution, at least
         rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) * scale * side
         matrix = np.hstack([rotation, (shift * side)[:, None]]).astype(np.float64)
-        inside = cv2.warpAffine(np.ones(photo.shape, np.float32), matrix, (side, side), flags=cv2.INTER_NEAREST,
+        inside = cv2.warpAffine(np.ones(photo.shape[:2], np.float32), matrix, (side, side), flags=cv2.INTER_NEAREST,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         if inside.mean() < MIN_INSIDE:
             raise NoFaceError(f"{name}: the face is more than half outside the photo; use a photo with the whole "
@@ -196,7 +198,7 @@ class Portraits:
         detail = cv2.resize(square, (out, out), interpolation=cv2.INTER_AREA) if fine > 1 else square
         if not cut:
             return detail
-        inside = cv2.warpAffine(np.ones(photo.shape, np.float32), to_fine, grid, flags=cv2.INTER_NEAREST,
+        inside = cv2.warpAffine(np.ones(photo.shape[:2], np.float32), to_fine, grid, flags=cv2.INTER_NEAREST,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         inside = cv2.resize(inside, (out, out), interpolation=cv2.INTER_AREA) if fine > 1 else inside
         pad = int(round(margin * self.size))
@@ -223,6 +225,8 @@ def completed(face: np.ndarray, inside: np.ndarray, fill: np.ndarray, sigma: flo
     import cv2
 
     weight = np.minimum(cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma), inside)
+    if face.ndim == 3:  # colour: one weight for the three channels
+        weight = weight[..., None]
     seen = inside > 0.99
     own, model = face[seen], fill[seen]
     spread = float(model.std())

@@ -83,7 +83,8 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
 
                 side = kept.shape[1]
                 detail = Detail(scene.output.size, scene.morph.padding / side) if scene.morph.detail == "photo" else None
-                portraits = Portraits(side, detector=scene.photos.detector, fill=kept.mean(axis=0), detail=detail)
+                portraits = Portraits(side, detector=scene.photos.detector, fill=kept.mean(axis=0), detail=detail,
+                                      colour=scene.colour)
             try:
                 face, detail = _face_from(item.photo, item.person, portraits, tone)
             except InputError as exc:

@@ -85,7 +85,7 @@ def join_film(film: Film, name: str, folders: list[Path], staging: Path, scene: 
             if fmt.role == "timeline":
                 fmt.joins.load()(pieces, staging / f"{name}{fmt.suffix}", output, track.path if track else None)
             elif fmt.role == "gif":
-                join_gif(pieces, staging / f"{name}.gif", film.gif_size, output.gif.colors)
+                join_gif(pieces, staging / f"{name}.gif", film.gif_size, output.gif.colors, film.colour)
                 check_gif_weight(staging / f"{name}.gif", len(gif_order), film, scene, name)
             elif fmt.role == "frames":
                 target = staging / "frames" / name

@@ -97,7 +97,7 @@ def render_clip(job: ClipJob, staging: Path) -> int:
 
     film = Film(len(morph), frames, video.frame_size, small.frame_size, alpha=alphas[0], bare_alpha=alphas[1],
                 gif_alpha=small.mask(morph.face.shape) if output.transparent else None,
-                clipped=morph.clipped if spec.amount != 1 else None)
+                clipped=morph.clipped if spec.amount != 1 else None, colour=morph.face.ndim == 3)
     count = write_film(film, name, staging, scene, title)
 
     if "html" in output.formats:

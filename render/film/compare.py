@@ -56,6 +56,7 @@ def comparison(morphs: tuple[Morph, ...], labels: tuple[str, ...], scene: Scene)
     wide as it takes), or fitted into its ``output.frame`` (inside the preset's safe zone)."""
     output, spec, gap = scene.output, scene.morph, scene.compare.gap  # type: ignore[union-attr]
     count = len(morphs)
+    planes = morphs[0].face.shape[2:]  #: () gray, (3,) colour
     pad_value = None if output.transparent else spec.pad_value
     background = int(to_pixels(np.float32(output.background_gray)))
     ink = 20 if output.background_gray >= 0.5 else 235
@@ -78,8 +79,8 @@ def comparison(morphs: tuple[Morph, ...], labels: tuple[str, ...], scene: Scene)
             left, top = x0 + (x1 - x0 - full) // 2, y0 + (y1 - y0 - side - band) // 2
         canvas = Canvas(spec.padding, pad_value, side, output.interpolation)
         under = label_band(labels, side, band, gap, background, ink)
-        base = np.full((height, width), background, np.uint8)
-        base[top + side : top + side + band, left : left + under.shape[1]] = under
+        base = np.full((height, width, *planes), background, np.uint8)
+        base[top + side : top + side + band, left : left + under.shape[1]] = under[..., None] if planes else under
 
         def place(tiles) -> np.ndarray:
             out = base.copy()
@@ -110,7 +111,7 @@ def comparison(morphs: tuple[Morph, ...], labels: tuple[str, ...], scene: Scene)
 
     clipped = None if spec.amount == 1 else (lambda: sum(m.clipped() for m in morphs))
     return Film(len(morphs[0]), frames, video_size, gif_size, alpha=alpha, bare_alpha=alpha, gif_alpha=gif_alpha,
-                clipped=clipped)
+                clipped=clipped, colour=bool(planes))
 
 
 def label_band(labels: tuple[str, ...], side: int, height: int, gap: int, background: int, ink: int) -> np.ndarray:

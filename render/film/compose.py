@@ -57,8 +57,9 @@ class Canvas:
         return x, y + self.size, x + self.size, y + self.size + self.band
 
     def __call__(self, face: np.ndarray, detail: np.ndarray | None = None) -> np.ndarray:
-        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``. ``detail``
-        ((size, size) float32) is added to the scaled square before it becomes pixels.
+        """(h, w) float face to a uint8 frame: (size, size), or (height, width) of ``frame``; an RGB face
+        (h, w, 3) to an RGB frame. ``detail`` (the square's shape, float32) is added to the scaled square
+        before it becomes pixels.
 
         Every step but the last works in this thread's scratch arrays (a film's frames are all the same
         size): no frame-sized array is allocated, filled with zero pages and given back per frame."""
@@ -69,7 +70,7 @@ class Canvas:
         width, height = self.frame_size
         if (width, height) == (self.size, self.size):
             return square
-        out = np.full((height, width), to_pixels(np.float32(self.background)), np.uint8)
+        out = np.full((height, width, *square.shape[2:]), to_pixels(np.float32(self.background)), np.uint8)
         left, top = self.origin
         out[top : top + self.size, left : left + self.size] = square
         return out
@@ -83,7 +84,7 @@ class Canvas:
         side = face.shape[0] + 2 * self.padding, face.shape[1] + 2 * self.padding
         if side == (self.size, self.size):
             return self._padded(face, self.pad_value)
-        scaled = _scratch("scaled", (self.size, self.size))
+        scaled = _scratch("scaled", (self.size, self.size, *face.shape[2:]))
         if self.interpolation in _RINGING and self.pad_value is not None and self.padding:
             self._soft_edged(face, scaled)
         else:
@@ -96,7 +97,7 @@ class Canvas:
     def inside(self, shape: tuple[int, int]) -> np.ndarray:
         """Where a face of ``shape`` lies in this canvas's square: 1 on the face, 0 on the padding, a
         linear ramp one source pixel wide between (the soft edge the faces are laid on the padding with)."""
-        return _edge(tuple(shape), self.padding, self.size, 0.0)[0]
+        return _edge(tuple(shape[:2]), self.padding, self.size, 0.0)[0]
 
     def _padded(self, face: np.ndarray, value: float | None) -> np.ndarray:
         """The face with ``padding`` pixels of ``value`` around it (None: its border pixels repeated)."""
@@ -105,7 +106,7 @@ class Canvas:
         pad = self.padding
         if value is None:
             return cv2.copyMakeBorder(face, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        return cv2.copyMakeBorder(face, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=float(np.float32(value)))
+        return cv2.copyMakeBorder(face, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(float(np.float32(value)),) * 4)
 
     def _soft_edged(self, face: np.ndarray, scaled: np.ndarray) -> None:
         """The face scaled on its own border (its edge pixels repeated: nothing for the kernel to
@@ -123,14 +124,16 @@ class Canvas:
         inner = self._padded(face, None)
         cv2.resize(inner, (self.size, self.size), dst=scaled, interpolation=_INTERPOLATION[self.interpolation])
         _antiring(scaled, inner)
-        edge, under = _edge(face.shape, self.padding, self.size, float(self.pad_value))
+        edge, under = _edge(face.shape[:2], self.padding, self.size, float(self.pad_value))
+        if scaled.ndim == 3:  # colour: one edge for every channel
+            edge, under = edge[..., None], under[..., None]
         scaled *= edge
         scaled += under
 
     def mask(self, shape: tuple[int, int]) -> np.ndarray:
         """The alpha channel (uint8) of this canvas's frames for faces of ``shape``: 255 on the face and
         the overlay's band, 0 on the padding and the frame, the face's edge scaled as the face is."""
-        alpha = replace(self, pad_value=0.0, background=0.0)(np.ones(shape, np.float32))
+        alpha = replace(self, pad_value=0.0, background=0.0)(np.ones(shape[:2], np.float32))
         if self.band:
             left, top, right, bottom = self.band_box
             alpha[top:bottom, left:right] = 255

@@ -52,7 +52,7 @@ class Detailed:
         # The first frame: the crop laid on the padding through the canvas's own soft edge (on a
         # transparent film's repeated border, through its mask), less the face as the canvas draws it.
         base = canvas.square(morph.face).copy()
-        edge, own = canvas.inside(morph.face.shape), own.astype(np.float32)
+        edge, own = _planes(canvas.inside(morph.face.shape), own), own.astype(np.float32)
         under = base if canvas.pad_value is None else np.float32(canvas.pad_value)
         residual = edge * (own - under) + under - base
         return cls(canvas, morph, fade, residual.astype(np.float32))
@@ -86,4 +86,9 @@ class Detailed:
         map_y = (fine[1] + np.float32(0.5)) * scale[1] - np.float32(0.5)
         moved = cv2.remap(self.residual, map_x, map_y, interpolation=cv2.INTER_CUBIC,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-        return moved * self.canvas.inside(self.morph.face.shape)  # none of it carried onto the padding
+        return moved * _planes(self.canvas.inside(self.morph.face.shape), moved)  # none of it onto the padding
+
+
+def _planes(mask: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """A (h, w) mask for images shaped like ``like``: with a channel axis for colour."""
+    return mask[..., None] if like.ndim == 3 else mask

@@ -111,8 +111,8 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
         full = (cols * tile + (cols - 1) * grid.gap, rows * tile + (rows - 1) * grid.gap)
         left, top = (width - full[0]) // 2, (height - full[1]) // 2
 
-        def place(tiles, fill: int) -> np.ndarray:
-            out = np.full((height, width), fill, np.uint8)
+        def place(tiles, fill: int, planes: tuple[int, ...] = ()) -> np.ndarray:
+            out = np.full((height, width, *planes), fill, np.uint8)
             for i, morph in enumerate(morphs):
                 r, c = divmod(i, cols)
                 y, x = top + r * (tile + grid.gap), left + c * (tile + grid.gap)
@@ -120,7 +120,7 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
             return out
 
         def draw(level: int) -> np.ndarray:
-            return place(lambda morph: canvas(morph.frame(level)), background)
+            return place(lambda morph: canvas(morph.frame(level)), background, morphs[0].face.shape[2:])
 
         alpha = place(lambda morph: canvas.mask(morph.face.shape), 0) if output.transparent else None
         return draw, (width, height), alpha
@@ -133,7 +133,7 @@ def _grid(morphs: list[Morph], scene: Scene) -> Film:
         return pixels, (small(level) if want_small else None), pixels
 
     return Film(len(morphs[0]), frames, video_size, gif_size, alpha=alpha, bare_alpha=alpha,
-                clipped=_clipped(morphs, scene))
+                clipped=_clipped(morphs, scene), colour=morphs[0].face.ndim == 3)
 
 
 def _playlist(morphs: list[Morph], scene: Scene) -> Film:
@@ -165,7 +165,7 @@ def _playlist(morphs: list[Morph], scene: Scene) -> Film:
         return pixels, (small(face) if want_small else None), pixels
 
     return Film(levels, frames, output.frame_size, (output.gif_size, output.gif_size), len(morphs), fade, alpha=alpha,
-                bare_alpha=alpha, clipped=_clipped(morphs, scene))
+                bare_alpha=alpha, clipped=_clipped(morphs, scene), colour=first.face.ndim == 3)
 
 
 def _clipped(morphs: list[Morph | None], scene: Scene) -> Callable[[], int] | None:

@@ -42,7 +42,9 @@ class Overlay:
         from PIL import Image, ImageDraw
 
         left, top, right, bottom = self.box
-        strip = Image.fromarray(np.ascontiguousarray(frame[top:bottom, left:right]), mode="L")
+        band = frame[top:bottom, left:right]
+        # The band is the background's gray: drawn in gray, laid on every channel of a colour frame.
+        strip = Image.fromarray(np.ascontiguousarray(band[..., 0] if band.ndim == 3 else band), mode="L")
         draw = ImageDraw.Draw(strip)
         width = right - left
         chosen = EMOTIONS.index(self.emotion)
@@ -67,7 +69,8 @@ class Overlay:
                 draw.text((x0 + slot / 2, self.band - names / 2 - 1), EMOTIONS[i][:3], fill=235 if i == chosen else 150,
                           font=self.small, anchor="mm")
         out = frame.copy()
-        out[top:bottom, left:right] = np.asarray(strip)
+        drawn = np.asarray(strip)
+        out[top:bottom, left:right] = drawn[..., None] if frame.ndim == 3 else drawn
         return out
 
     def _label(self, draw, x: int, middle: int, before: str, after: str) -> int:

@@ -54,6 +54,7 @@ class Film:
     #: how many pixels are drawn clipped, over every level: counted when the sidecar says it (the scene's
     #: morph.amount is not 1); None: not said
     clipped: Optional[Callable[[], int]] = None
+    colour: bool = False  #: RGB frames (h, w, 3), not gray
 
     @property
     def length(self) -> int:
@@ -186,11 +187,11 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec, track: Trac
         for fmt in film_formats(formats):
             if fmt.role == "timeline":  # a format without alpha gets the film laid on the matte (see _Matte)
                 videos[fmt.name] = fmt.open_sink(staging / f"{stem}{fmt.suffix}", size, fps, output,
-                                                 alpha if fmt.alpha else None, sound)
+                                                 alpha if fmt.alpha else None, sound, colour=film.colour)
         if "gif" in formats:
             gif = GifSink(staging / f"{stem}.gif", film.gif_size, output.gif_fps, output.gif.colors,
                           output.gif.tolerance, output.gif.dither == "ordered",
-                          part.gif_start if part is not None else 0)
+                          part.gif_start if part is not None else 0, colour=film.colour)
         if "frames" in formats:
             pngs = FramesSink(staging / "frames" / name, film.bare_alpha)
     except BaseException:
@@ -240,6 +241,8 @@ class _Matte:
         if weights is None:
             return pixels
         opaque, under = weights
+        if pixels.ndim == 3:  # colour: one alpha for every channel
+            opaque, under = opaque[..., None], under[..., None]
         return np.rint(pixels * opaque + under).astype(np.uint8)
 
 

@@ -36,7 +36,7 @@ def sheet(faces: np.ndarray, canvas: Canvas, columns: int | None = None) -> np.n
     columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
     tile = canvas.size
-    out = np.full((rows * tile, columns * tile), to_pixels(np.float32(canvas.pad_value)), np.uint8)
+    out = np.full((rows * tile, columns * tile, *faces[0].shape[2:]), to_pixels(np.float32(canvas.pad_value)), np.uint8)
     for i, face in enumerate(faces):
         r, c = divmod(i, columns)
         out[r * tile : (r + 1) * tile, c * tile : (c + 1) * tile] = canvas(face)

@@ -44,7 +44,7 @@ class OutputFormat:
     publish_kind: Optional[str] = None  #: what ``publish.files`` calls its files
     keys: tuple[str, ...] = ()  #: ``output`` keys that only this format uses
     even_sides: bool = False  #: its pixel format (yuv420p) needs even frame sides
-    sink: Optional[Plugin] = None  #: ``open_sink(path, size, fps, output, alpha, track)`` of a timeline format
+    sink: Optional[Plugin] = None  #: ``open_sink(path, size, fps, output, alpha, track, colour=False)`` of a timeline format
     #: ``join(parts, path, output, track)``: a long film's parts joined without coding them again (a
     #: film is cut into parts only when each of its formats joins; the GIF's and the frames' are built in)
     joins: Optional[Plugin] = None
@@ -58,10 +58,10 @@ class OutputFormat:
         """Whether a long film's parts in this format are joined without coding them again."""
         return self.joins is not None or self.role in ("gif", "frames")
 
-    def open_sink(self, *args: Any) -> Any:
+    def open_sink(self, *args: Any, **kwargs: Any) -> Any:
         """The format's sink, its encoder's module imported now."""
         assert self.sink is not None, f"{self.name} is not written by a sink of its own"
-        return self.sink.load()(*args)
+        return self.sink.load()(*args, **kwargs)
 
 
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (

@@ -72,14 +72,17 @@ def owners(points: np.ndarray, triangles: np.ndarray, height: int, width: int) -
 
 def warp(image: np.ndarray, source: np.ndarray, dest: np.ndarray, triangles: np.ndarray,
          size: tuple[int, int] | None = None) -> np.ndarray:
-    """``image`` (h, w) drawn so that the points ``source`` (p, 2, as x, y in its pixels) land on
+    """``image`` (h, w), or (h, w, c), drawn so that the points ``source`` (p, 2, as x, y in its pixels) land on
     ``dest`` (in the pixels of an image of ``size``, (height, width), the image's own by default),
     piecewise affinely over ``triangles`` (m, 3 indices); float32. Where ``source`` and ``dest`` are
     the same points the image comes back unchanged."""
-    height, width = size or image.shape
-    if size in (None, image.shape) and np.array_equal(source, dest):
+    height, width = size or image.shape[:2]
+    if size in (None, image.shape[:2]) and np.array_equal(source, dest):
         return image.astype(np.float32, copy=True)
     sx, sy = sources(source, dest, triangles, height, width)
+    if image.ndim == 3:  # colour: each channel read at the same places
+        return np.stack([bicubic(image[..., c], sx, sy).reshape(height, width) for c in range(image.shape[2])],
+                        axis=-1).astype(np.float32)
     return bicubic(image, sx, sy).reshape(height, width).astype(np.float32)
 
 

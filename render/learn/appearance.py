@@ -57,7 +57,7 @@ class AppearanceBasis:
                              f"{self.components} components needs {self.components + 1}: use fewer components or "
                              f"basis.model: pixels")
         self.shapes_ = shapes.astype(np.float64)
-        n, height, width = faces.shape
+        n, height, width, *channels = faces.shape  # (h, w), or (h, w, 3) in colour
         self.frame_ = frame_points(height, width)
         shapes = self._inside(shapes.astype(np.float64))
         mean, components, _, spread = fit_pca(shapes.reshape(n, -1), self.components)
@@ -69,8 +69,8 @@ class AppearanceBasis:
         self.triangles_ = self.triangles_[np.lexsort(self.triangles_.T[::-1])]
         textures = np.stack([self.free(face, shape) for face, shape in zip(faces, shapes)])
         mean, components, ratio, spread = fit_pca(textures.reshape(n, -1), self.components)
-        self.mean_ = mean.reshape(height, width)
-        self.components_ = components.reshape(-1, height, width)
+        self.mean_ = mean.reshape(height, width, *channels)
+        self.components_ = components.reshape(-1, height, width, *channels)
         self.explained_variance_ratio_ = ratio
         self.spread_ = spread
         return self

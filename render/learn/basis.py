@@ -50,10 +50,10 @@ class Basis:
 
     def fit(self, faces: np.ndarray) -> Basis:
 
-        n, height, width = faces.shape
+        n, *shape = faces.shape  # (h, w), or (h, w, 3) in colour
         mean, components, self.explained_variance_ratio_, self.spread_ = fit_pca(faces.reshape(n, -1), self.components)
-        self.mean_ = mean.reshape(height, width)
-        self.components_ = components.reshape(-1, height, width)
+        self.mean_ = mean.reshape(shape)
+        self.components_ = components.reshape(-1, *shape)
         return self
 
     #: The learnt arrays (each the attribute of that name with ``_``), as cached and sent to jobs.

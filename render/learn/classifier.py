@@ -193,8 +193,13 @@ class EmotionModel:
         return self._layout
 
     def preprocess(self, faces: np.ndarray) -> np.ndarray:
-        """(n, h, w) faces in [0, 1] to the model's input: resized, scaled, channels in place."""
+        """(n, h, w) faces in [0, 1] (or (n, h, w, 3) RGB, read as their luma: the model reads gray) to the
+        model's input: resized, scaled, channels in place."""
         layout = self.layout
+        if faces.ndim == 4:
+            from render.faces.photo import luma
+
+            faces = luma(faces)
         if faces.shape[1:] != (layout.height, layout.width):
             import cv2
 

@@ -34,6 +34,7 @@ EASINGS: tuple[str, ...] = get_args(Easing)
 FORMATS: tuple[str, ...] = get_args(Format)
 
 StrictInt = Annotated[int, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
 StrictFloat = Annotated[float, Field(strict=True)]
 
 

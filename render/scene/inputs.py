@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Discriminator, Field, Tag, ValidationInfo, field_validator
 
-from render.scene.base import _existing, _Spec
+from render.scene.base import StrictBool, StrictInt, _existing, _Spec
 
 __all__ = ["FaceInput", "ImageInput", "FolderInput", "FolderDataset", "Input", "Dataset", "TAGGED"]
 
@@ -90,6 +90,12 @@ Input = Annotated[
 
 class FolderDataset(_Folder):
     """A folder of face photos in place of Olivetti: the largest face of each, framed alike."""
+
+    color: StrictBool = Field(False, description="Keep the faces' colour: the basis, the films and the stills in "
+                              "colour, photo inputs cut in colour (the emotion model still reads them gray). "
+                              "Olivetti is gray.")
+    size: StrictInt = Field(64, ge=32, le=256, multiple_of=2, description="Side of the faces cut from the photos, "
+                            "32 to 256 pixels (even): the basis's resolution (Olivetti's is 64).")
 
 
 def _dataset_kind(value: Any) -> str | None:

@@ -104,7 +104,7 @@ class MorphSpec(_Spec):
         50, ge=2, le=10_000, description="Number of weight levels (frames), 0 and 1 included; 2 to 10000."
     )
     padding: StrictInt = Field(
-        2, ge=0, le=256, description="Pixels of padding around the 64x64 source face (0 to 256)."
+        2, ge=0, le=256, description="Pixels of padding around the source face (64x64 for Olivetti; 0 to 256)."
     )
     pad_value: StrictFloat = Field(
         0.0, ge=0.0, le=1.0, description="Gray level of the padding, 0 (black) to 1 (white)."

@@ -123,7 +123,8 @@ class Scene(_Spec):
     def _rules_across_sections(self) -> Scene:
         """Rules between sections, checked once the scene is whole; every broken one is reported."""
         problems = [problem for problem in (self._layout_problem(), self._duration_problem(),
-                                            self._overlay_problem(), self._compare_problem()) if problem]
+                                            self._overlay_problem(), self._compare_problem(), self._colour_problem())
+                    if problem]
         if problems:
             raise scene_limits(problems)
         return self
@@ -143,6 +144,11 @@ class Scene(_Spec):
         if {"html", "readout"} & set(self.output.formats) or self.overlay.readout != "none":
             return ("compare", "the html viewer, the readout and its overlay play one basis; leave them out of a "
                     "comparison's output.formats and overlay")
+        looks = {(isinstance(p.dataset, FolderDataset) and p.dataset.color,
+                  p.dataset.size if isinstance(p.dataset, FolderDataset) else 64) for p in self.panels}
+        if len(looks) > 1:
+            return ("compare", "the panels' datasets differ in colour or size, and a person is drawn alike in every "
+                    "panel; give every folder dataset the scene's own color and size")
         same = identical(self.panels)
         if same is not None:
             first, second = same
@@ -150,6 +156,17 @@ class Scene(_Spec):
             return (f"compare.bases.{second - 1}", f"draws the same basis as {other}; give it another dataset, "
                     "filter or basis")
         return None
+
+    def _colour_problem(self) -> tuple[str, str] | None:
+        if self.colour and "html" in self.output.formats:
+            return ("output.formats", "the html viewer plays gray faces and this scene's dataset is in colour; leave html "
+                    "out, or set dataset.color: false")
+        return None
+
+    @property
+    def colour(self) -> bool:
+        """Whether the faces, the basis and the films are in colour (a folder dataset asked so)."""
+        return isinstance(self.dataset, FolderDataset) and self.dataset.color
 
     @property
     def panels(self) -> list[Panel]:

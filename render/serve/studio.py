@@ -23,6 +23,7 @@ import numpy as np
 
 from render.cache import Cache
 from render.encode.viewer import b64, viewer_data
+from render.errors import SceneError
 from render.faces.photo import read_photo_bytes
 from render.faces.portrait import Detail, Portraits, match_tone
 from render.faces.subjects import dataset_tone
@@ -51,6 +52,9 @@ class Studio:
     def __init__(self, scene: Scene, cache: Cache, executor: Executor | None, console: Console, *, warm: bool = True,
                  kiosk: bool = True) -> None:
         check_soundtrack(scene)
+        if kiosk and scene.colour:
+            raise SceneError(f"{scene.where('dataset', 'color')}: the kiosk's page plays gray faces and this scene's "
+                             "dataset is in colour; serve a scene with dataset.color: false")
         learnt = learn(scene, cache, console)
         self.scene, self.basis, self.state, self.model = scene, learnt.basis, learnt.state, learnt.model
         self.tone = dataset_tone(learnt.kept)
@@ -65,7 +69,7 @@ class Studio:
         self._detectors: queue.SimpleQueue[Portraits] = queue.SimpleQueue()
         for _ in range(_cores()):
             self._detectors.put(Portraits(side, min_face_divisor=5 if kiosk else 12, detector=scene.photos.detector,
-                                          fill=learnt.kept.mean(axis=0), detail=detail))
+                                          fill=learnt.kept.mean(axis=0), detail=detail, colour=scene.colour))
         self.portraits = self._detectors.get()
         self._detectors.put(self.portraits)
         # A 16-megapixel upload takes about 200 MB while it is decoded and framed: eight at once would
