@@ -67,7 +67,20 @@ def _find_quietly(find) -> None:  # noqa: ANN001
 #: RGB to YUV as the films are tagged (BT.709, limited range), rounded accurately: a colour film read
 #: back the same way is 51 dB from its PNG frames, every channel's mean within 0.03 of a level (50.7 dB
 #: and 0.1 with ffmpeg's default rounding; a player's fast conversion reads it about a level dark).
-COLOUR_SCALE = "out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int+bitexact"
+#: This ffmpeg negotiates the conversion from the output's colour tags; the scale filter says the same.
+COLOUR_SCALE = "out_color_matrix={matrix}:out_range=tv:flags=accurate_rnd+full_chroma_int+bitexact"
+
+
+def _colour_matrix(output: list[str]) -> list[str]:
+    """The conversion of RGB frames for an output coded as YUV: BT.709, tagged, for the videos; BT.601,
+    which every WebP decoder assumes (the format carries no tag), for a lossy WebP; none for RGB codings."""
+    coded = output[output.index("-pix_fmt") + 1] if "-pix_fmt" in output else ""
+    if not coded.startswith("yuv"):
+        return []
+    if output[output.index("-f") + 1] == "webp":
+        return ["-vf", f"scale={COLOUR_SCALE.format(matrix='bt601')}"]
+    return ["-vf", f"scale={COLOUR_SCALE.format(matrix='bt709')}", "-colorspace", "bt709", "-color_primaries", "bt709",
+            "-color_trc", "bt709", "-color_range", "tv"]
 
 
 def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path,
@@ -75,15 +88,13 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
     """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source`` (gray and
     alpha pairs when ``alpha``; RGB, or RGBA, with ``colour``), and the further ``inputs`` (a
     soundtrack), encoded with the ``output`` arguments into ``path``. Colour frames coded as YUV are
-    converted with the BT.709 matrix in limited range, as the films are tagged."""
+    converted as :func:`_colour_matrix` says."""
     import imageio_ffmpeg
 
     width, height = size
     rate = str(Fraction(fps).limit_denominator(1001))
     pixels = ("rgba" if alpha else "rgb24") if colour else ("ya8" if alpha else "gray")
-    coded = output[output.index("-pix_fmt") + 1] if "-pix_fmt" in output else ""
-    matrix = ["-vf", f"scale={COLOUR_SCALE}", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-              "-color_range", "tv"] if colour and coded.startswith("yuv") else []
+    matrix = _colour_matrix(output) if colour else []
     return [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-hide_banner", "-loglevel", "error", "-y",

@@ -125,7 +125,8 @@ class Portraits:
             raise InputError(f"{name}: {width}x{height} is too small or too thin to hold a face (at least "
                              f"{MIN_SIDE} pixels a side, at most {MAX_ASPECT:g} times as long as wide); "
                              f"use a photo of a face")
-        return self.detector.frame(pixels, name, person)
+        framed = self.detector.frame(pixels, name, person)
+        return framed if isinstance(framed, Portrait) else Portrait(framed)  # a detector that returns the face alone
 
     def align(self, photo: np.ndarray, points: np.ndarray, name: str = "the photo") -> Portrait:
         """The face whose right eye, left eye and nose tip are ``points`` (photo pixels), taken by

@@ -96,7 +96,8 @@ def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], lis
 
 def dataset_tone(kept: np.ndarray) -> tuple[float, float]:
     """The kept faces' mean brightness and contrast, which a photo's face is matched to."""
-    return float(kept.mean(axis=(1, 2)).mean()), float(kept.std(axis=(1, 2)).mean())
+    axes = tuple(range(1, kept.ndim))  # a face's pixels, every channel of them: as a face's own tone is measured
+    return float(kept.mean(axis=axes).mean()), float(kept.std(axis=axes).mean())
 
 
 def check_indices(scene: Scene, kept: int) -> None:

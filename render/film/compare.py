@@ -13,19 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from render.errors import SceneError, shown
+from render.encode import write_png
 from render.film.compose import Canvas, to_pixels
 from render.film.job import FilmJob
 from render.film.reel import Film, write_film
 from render.ground.morph import Morph
 from render.scene import Scene
+from render.scene.compare import band_height, panel_side
 from render.scene.presets import safe_zone
 
 __all__ = ["CompareJob", "comparison", "label_band"]
-
-BAND = 0.14  #: the labels' band, as a share of a panel's side
-MIN_PANEL = 16  #: the narrowest panel a frame may hold, in pixels
-
 
 @dataclass(frozen=True, eq=False)
 class CompareJob(FilmJob):
@@ -38,17 +35,18 @@ class CompareJob(FilmJob):
     labels: tuple[str, ...]
     settings: str = ""
     source: str = ""
+    from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the film, as a clip's
+
 
     @property
     def title(self) -> str:
         return self.scene.title or f"{self.scene.name}: {self.name}"
 
     def write(self, staging: Path) -> int:
-        return write_film(comparison(self.morphs, self.labels, self.scene), self.name, staging, self.scene, self.title)
-
-
-def _even(value: float) -> int:
-    return max(2, int(value) // 2 * 2)
+        count = write_film(comparison(self.morphs, self.labels, self.scene), self.name, staging, self.scene, self.title)
+        if self.from_photo:
+            write_png(staging / "crops" / f"{self.name}.png", to_pixels(self.morphs[0].face))
+        return count
 
 
 def comparison(morphs: tuple[Morph, ...], labels: tuple[str, ...], scene: Scene) -> Film:
@@ -63,18 +61,14 @@ def comparison(morphs: tuple[Morph, ...], labels: tuple[str, ...], scene: Scene)
 
     def row(side: int, frame: tuple[int, int] | None, safe: tuple[int, int, int, int] | None):
         if frame is None:
-            band = _even(max(12, side * BAND))
+            band = band_height(side)
             width, height = count * side + (count - 1) * gap, side + band
             left, top = 0, 0
-        else:
+        else:  # the scene checked that the panels fit (at least MIN_PANEL pixels)
             width, height = frame
             x0, y0, x1, y1 = safe or (0, 0, width, height)
-            side = _even(min((x1 - x0 - (count - 1) * gap) / count, (y1 - y0) / (1 + BAND)))
-            if side < MIN_PANEL:
-                raise SceneError(f"{shown(scene.source or scene.name)}: compare: {count} panels with a gap of {gap} px "
-                                 f"leave less than {MIN_PANEL} px a panel in a {width}x{height} frame; compare fewer "
-                                 "bases, use a smaller gap or a larger frame")
-            band = _even(max(12, side * BAND))
+            side = panel_side(count, gap, (x0, y0, x1, y1))
+            band = band_height(side)
             full = count * side + (count - 1) * gap
             left, top = x0 + (x1 - x0 - full) // 2, y0 + (y1 - y0 - side - band) // 2
         canvas = Canvas(spec.padding, pad_value, side, output.interpolation)

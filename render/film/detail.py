@@ -75,7 +75,7 @@ class Detailed:
         if w == 0.0:
             return self.residual
         pad, size = self.canvas.padding, self.canvas.size
-        height, width = self.morph.face.shape
+        height, width = self.morph.face.shape[:2]
         grid = (height + 2 * pad, width + 2 * pad)
         at = (1.0 - w) * start + w * end
         sx, sy = sources(start + pad, at + pad, triangles, *grid)

@@ -186,8 +186,9 @@ def _sinks(film: Film, name: str, staging: Path, output: OutputSpec, track: Trac
     try:  # each ffmpeg starts as its sink is made: one that cannot start stops those already running
         for fmt in film_formats(formats):
             if fmt.role == "timeline":  # a format without alpha gets the film laid on the matte (see _Matte)
+                colour = {"colour": True} if film.colour else {}  # a gray film: a format's sink as it always was
                 videos[fmt.name] = fmt.open_sink(staging / f"{stem}{fmt.suffix}", size, fps, output,
-                                                 alpha if fmt.alpha else None, sound, colour=film.colour)
+                                                 alpha if fmt.alpha else None, sound, **colour)
         if "gif" in formats:
             gif = GifSink(staging / f"{stem}.gif", film.gif_size, output.gif_fps, output.gif.colors,
                           output.gif.tolerance, output.gif.dither == "ordered",

@@ -120,8 +120,13 @@ def compare_jobs(scene: Scene, cache: Cache, console: Console, subjects: list[Su
     from render.film.compare import CompareJob
 
     panels = scene.panels
-    others = [learn(scene.model_copy(update={"dataset": p.dataset, "filter": p.filter, "basis": p.basis}), cache,
-                    console, inputs=False) for p in panels[1:]]
+    others = []
+    for i, panel in enumerate(panels[1:]):
+        try:
+            others.append(learn(scene.model_copy(update={"dataset": panel.dataset, "filter": panel.filter,
+                                                         "basis": panel.basis}), cache, console, inputs=False))
+        except InputError as exc:  # said of the entry, not of the scene's own sections
+            raise InputError(f"{scene.where('compare', 'bases', i)} ({panel.label}): {exc}") from None
     bases = Digest("".join(scene_settings(scene, other) for other in others)).hexdigest()
     labels = tuple(p.label for p in panels)
     jobs: list[Job] = []
@@ -138,7 +143,8 @@ def compare_jobs(scene: Scene, cache: Cache, console: Console, subjects: list[Su
             except InputError as exc:
                 failures.append(f"{scene.where('compare')}: {subject.name} ({subject.source}) on {panel.label!r}: {exc}")
         if len(drawn) == len(others):
-            jobs.append(CompareJob(scene, subject.name, (morphs[subject.name], *drawn.values()), labels, clip, subject.source))
+            jobs.append(CompareJob(scene, subject.name, (morphs[subject.name], *drawn.values()), labels, clip,
+                                   subject.source, subject.from_photo))
     return jobs, skipped
 
 
@@ -171,6 +177,12 @@ def scene_settings(scene: Scene, learnt: Learnt) -> str:
         del shape["basis"]["model"]
     if shape["morph"]["detail"] == "face":  # likewise
         del shape["morph"]["detail"]
+    if shape["compare"] is None:  # likewise
+        del shape["compare"]
+    if isinstance(shape["dataset"], dict):  # a gray 64 px folder, as before colour and size
+        for key, default in (("color", False), ("size", 64)):
+            if shape["dataset"].get(key) == default:
+                del shape["dataset"][key]
     digest = Digest().json([shape, learnt.scored, __version__]).arrays(*(learnt.state[k] for k in sorted(learnt.state)))
     if scene.output.audio is not None:
         digest = digest.file(scene.output.audio.path)

@@ -17,9 +17,28 @@ from render.scene.base import StrictInt, _Spec
 from render.scene.inputs import Dataset, FolderDataset
 from render.scene.sections import BasisSpec, FilterSpec
 
-__all__ = ["CompareBasis", "CompareSpec", "MAX_PANELS", "Panel", "panels"]
+__all__ = ["CompareBasis", "CompareSpec", "MAX_PANELS", "MIN_PANEL", "Panel", "panels", "panel_side", "band_height"]
 
 MAX_PANELS = 6  #: the scene's own basis and five more: beyond that a panel is too narrow to read
+MIN_PANEL = 16  #: the narrowest panel a frame may hold, in pixels
+BAND = 0.14  #: the labels' band, as a share of a panel's side
+
+
+def _even(value: float) -> int:
+    return max(2, int(value) // 2 * 2)
+
+
+def band_height(side: int) -> int:
+    """The labels' band under panels of ``side`` pixels (even, at least 12 px: a line of small text)."""
+    return _even(max(12, side * BAND))
+
+
+def panel_side(count: int, gap: int, box: tuple[int, int, int, int]) -> int:
+    """The side of ``count`` panels ``gap`` apart, with their labels' band, in ``box`` (left, top, right,
+    bottom: a frame, or its safe zone): as large as fits, even."""
+    left, top, right, bottom = box
+    side = _even(min((right - left - (count - 1) * gap) / count, (bottom - top) / (1 + BAND)))
+    return min(side, _even(bottom - top - band_height(side)))
 
 _LABEL = dict(max_length=40, pattern=r"^[^<>\n]*$")
 

@@ -15,7 +15,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from render.errors import shown
 from render.ground.formats import formats_with
 from render.scene.base import EASINGS, EMOTIONS, FORMATS, _Spec, scene_limits
-from render.scene.compare import CompareSpec, Panel, identical, panels
+from render.scene.compare import MIN_PANEL, CompareSpec, Panel, identical, panel_side, panels
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
@@ -149,6 +149,15 @@ class Scene(_Spec):
         if len(looks) > 1:
             return ("compare", "the panels' datasets differ in colour or size, and a person is drawn alike in every "
                     "panel; give every folder dataset the scene's own color and size")
+        if self.output.frame is not None:
+            from render.scene.presets import safe_zone
+
+            width, height = self.output.frame
+            box = safe_zone(self.output.preset, self.output.frame) or (0, 0, width, height)
+            if panel_side(len(self.panels), self.compare.gap, box) < MIN_PANEL:
+                return ("compare", f"{len(self.panels)} panels with a gap of {self.compare.gap} px and their labels "
+                        f"leave less than {MIN_PANEL} px a panel in a {width}x{height} frame; compare fewer bases, "
+                        "use a smaller gap or a larger output.frame")
         same = identical(self.panels)
         if same is not None:
             first, second = same

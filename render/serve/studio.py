@@ -55,6 +55,9 @@ class Studio:
         if kiosk and scene.colour:
             raise SceneError(f"{scene.where('dataset', 'color')}: the kiosk's page plays gray faces and this scene's "
                              "dataset is in colour; serve a scene with dataset.color: false")
+        if kiosk and scene.compare is not None:
+            raise SceneError(f"{scene.where('compare')}: the kiosk's page plays one basis; serve a scene without "
+                             "compare")
         learnt = learn(scene, cache, console)
         self.scene, self.basis, self.state, self.model = scene, learnt.basis, learnt.state, learnt.model
         self.tone = dataset_tone(learnt.kept)

@@ -53,6 +53,9 @@ def watch_scene(path: Path, options: Options) -> int:
                          f"has none; add one, e.g. inputs: [{{folder: booth}}]")
     if scene.layout != "clips":
         raise SceneError(f"{scene.where('layout')}: render watch makes one clip per photo; use layout: clips")
+    if scene.compare is not None:
+        raise SceneError(f"{scene.where('compare')}: render watch makes one clip per photo on the scene's basis; "
+                         "render the comparison as a batch (render scene.yaml), or leave compare out")
     console = options.console
     Program(options).run([path])  # what is there already, as a batch
 

@@ -20,7 +20,7 @@ TINTS = [(1.0, 0.78, 0.6), (0.6, 0.8, 1.0), (0.85, 1.0, 0.65), (1.0, 0.7, 0.9)]
 SIDE = 96  #: the dataset's size in the scene
 SCENE = ("name: tinted\ndataset: {{folder: people, color: true, size: 96}}\n{basis}"
          "inputs: [{{face: 0}}, {{image: obama.jpg}}]\nmorph: {{levels: 6, padding: 2}}\n"
-         "output: {{dir: {out}, size: 200, formats: [mp4, gif, frames, stills]}}\n")
+         "output: {{dir: {out}, size: 200, formats: [mp4, gif, webp, frames, stills]}}\n")
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +94,11 @@ def test_films_are_in_colour_and_faithful_in_every_format(rendered):
     error = video[0] - frames[0]
     assert np.abs(error.reshape(-1, 3).mean(axis=0)).max() < 0.5, error.reshape(-1, 3).mean(axis=0)
     assert 10 * np.log10(255**2 / (error**2).mean()) > 42
+    # The lossy WebP, coded with the BT.601 matrix its decoders use (libwebp, through Pillow here).
+    with Image.open(out / "face-0.webp") as webp:
+        webp.seek(0)
+        error = np.asarray(webp.convert("RGB")).astype(np.float64) - frames[0]
+    assert np.abs(error.reshape(-1, 3).mean(axis=0)).max() < 1.0, error.reshape(-1, 3).mean(axis=0)
     # The GIF: the colour cube, dithered; seen through a blur (as the eye averages a dither), the frame.
     with Image.open(out / "face-0.gif") as gif:
         gif.seek(0)
@@ -159,6 +164,8 @@ def test_detail_layouts_and_comparisons_work_in_colour(rendered):
     scenes = {
         "detail": "inputs: [{image: obama.jpg}]\nmorph: {levels: 4, detail: photo}\n"
                   "output: {dir: detail, size: 200, formats: [frames]}\n",
+        "shaped-detail": "basis: {model: appearance}\ninputs: [{image: obama.jpg}]\nmorph: {levels: 4, detail: photo}\n"
+                         "output: {dir: shaped-detail, size: 200, formats: [frames]}\n",
         "grid": "inputs: [{face: all}]\nlayout: grid\nmorph: {levels: 3}\noutput: {dir: grid, size: 200, formats: [frames, gif]}\n",
         "playlist": "inputs: [{face: 0}, {face: 1}]\nlayout: playlist\nmorph: {levels: 3}\n"
                     "output: {dir: playlist, size: 200, formats: [webm, frames], background: transparent}\n",
@@ -173,7 +180,18 @@ def test_detail_layouts_and_comparisons_work_in_colour(rendered):
     soft = rgb(out / "frames" / "obama" / "0000.png")
     assert cv2.Laplacian(sharp, cv2.CV_64F).var() > 2 * cv2.Laplacian(soft, cv2.CV_64F).var()
     np.testing.assert_allclose(cast(sharp), cast(soft), atol=0.03)  # the same colours, finer
+    shaped = [rgb(p) for p in sorted((root / "shaped-detail" / "tinted" / "frames" / "obama").glob("*.png"))]
+    np.testing.assert_array_equal(shaped[0], sharp)  # the same first frame on either basis
     assert rgb(root / "grid" / "tinted" / "frames" / "grid" / "0000.png").shape[2] == 3
     with Image.open(root / "playlist" / "tinted" / "frames" / "playlist" / "0000.png") as frame:
         assert frame.mode == "RGBA" and np.asarray(frame)[0, 0, 3] == 0  # see-through padding, in colour
     assert rgb(root / "compare" / "tinted" / "frames" / "face-0" / "0000.png").shape[1] == 2 * 200 + 8
+
+
+def test_the_kiosk_refuses_a_colour_scene(tmp_path):
+    (tmp_path / "people").mkdir()
+    scene = write_scene(tmp_path, "name: booth\ndataset: {folder: people, color: true}\n")
+    result = invoke("serve", str(scene), "--port", "18781")  # refused before it listens
+    assert result.exit_code == ExitCode.SCENE
+    assert result.stderr.strip().endswith("the kiosk's page plays gray faces and this scene's dataset is in colour; "
+                                          "serve a scene with dataset.color: false")

@@ -107,3 +107,44 @@ def test_a_comparison_that_cannot_be_drawn_is_the_scene_s_error(tmp_path, text, 
     assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_comparison_of_a_photo_keeps_its_crop_and_names_a_basis_that_cannot_be_learnt(tmp_path, olivetti_home,
+                                                                                         photos):
+    import shutil
+
+    shutil.copy(photos / "obama.jpg", tmp_path / "obama.jpg")
+    scene = write_scene(tmp_path, "name: versus\ninputs: [{image: obama.jpg}]\nmorph: {levels: 3}\n"
+                        "compare: {bases: [{filter: {emotion: sad}}]}\noutput: {dir: out, size: 68, formats: [frames]}\n")
+    assert invoke(str(scene)).exit_code == 0
+    crop = png(tmp_path / "out" / "versus" / "crops" / "obama.png")
+    frame = png(tmp_path / "out" / "versus" / "frames" / "obama" / "0000.png")
+    np.testing.assert_array_equal(frame[2:66, 2:66], crop)  # the crop the film starts from, as a clip keeps it
+    # A basis whose filter keeps too few faces is named as the entry, at its line.
+    bad = write_scene(tmp_path, "name: versus\ninputs: [{face: 0}]\ncompare:\n  bases:\n"
+                      "    - {filter: {emotion: disgust, min_probability: 0.99}}\n", "bad.yaml")
+    result = invoke(str(bad))
+    assert result.exit_code == ExitCode.INPUT, result.stderr
+    assert "bad.yaml:5: compare.bases[0] (disgust" in result.stderr, result.stderr
+
+
+def test_panels_that_do_not_fit_a_short_frame_are_the_scene_s_error(tmp_path, olivetti_home):
+    scene = write_scene(tmp_path, "name: versus\ninputs: [{face: 0}]\nmorph: {levels: 3}\n"
+                        "compare: {bases: [{filter: {emotion: sad}}, {filter: {emotion: neutral}}]}\n"
+                        "output: {dir: out, formats: [mp4], frame: [400, 24]}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == ExitCode.SCENE, result.stderr
+    assert "leave less than 16 px a panel in a 400x24 frame" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_watch_and_the_kiosk_refuse_a_comparison(tmp_path):
+    (tmp_path / "booth").mkdir()
+    scene = write_scene(tmp_path, "name: versus\ninputs: [{folder: booth}]\n"
+                        "compare: {bases: [{filter: {emotion: sad}}]}\n")
+    result = invoke("watch", str(scene))
+    assert result.exit_code == ExitCode.SCENE and "render watch makes one clip per photo" in result.stderr
+    result = invoke("serve", str(scene), "--port", "18779")  # refused before it listens
+    assert result.exit_code == ExitCode.SCENE, result.stderr
+    assert result.stderr.strip().endswith("compare: the kiosk's page plays one basis; serve a scene without compare")

@@ -80,3 +80,20 @@ def test_store_urls_are_normalised_and_passwords_never_repeated(tmp_path):
         with pytest.raises(SceneError, match=re.escape(said)) as caught:
             load_scene(write_scene(tmp_path, f"name: x\n{text}\n"))
         assert "hunter2" not in str(caught.value)
+
+
+def test_keys_at_their_defaults_leave_the_films_up_to_date(tmp_path):
+    """A scene that spells out the defaults of keys added later (morph.detail, compare, a folder's
+    color and size) has the settings of one written before they existed: its films stay up to date
+    (checked against the tool before those keys: the same hashes)."""
+    from render.run.plan import scene_settings
+
+    class Learnt:
+        scored, state = "scores", {}
+
+    (tmp_path / "people").mkdir()
+    before = load_scene(write_scene(tmp_path, "name: x\ndataset: {folder: people}\n", "before.yaml"))
+    spelt = load_scene(write_scene(tmp_path, "name: x\ndataset: {folder: people, color: false, size: 64}\n"
+                                   "morph: {detail: face}\n", "spelt.yaml"))
+    colour = load_scene(write_scene(tmp_path, "name: x\ndataset: {folder: people, color: true}\n", "colour.yaml"))
+    assert scene_settings(before, Learnt) == scene_settings(spelt, Learnt) != scene_settings(colour, Learnt)
