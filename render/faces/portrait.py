@@ -33,7 +33,7 @@ from render.errors import InputError, shown
 from render.ground.plugins import DETECTORS, FaceDetector
 from render.faces.photo import read_photo
 
-__all__ = ["NoFaceError", "Portrait", "Detail", "Portraits", "toned", "chosen", "similarity", "can_hold_a_face", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "TEMPLATE", "portrait_version", "match_tone", "completed"]
+__all__ = ["NoFaceError", "Portrait", "Detail", "Portraits", "toned", "kept_detail", "chosen", "similarity", "can_hold_a_face", "FRAME_PER_BOX", "FRAME_DROP", "EYES_AT", "TEMPLATE", "portrait_version", "match_tone", "completed"]
 
 FRAME_PER_BOX = 1 / 1.1328  #: frame side / detected box side, measured on Olivetti
 FRAME_DROP = (0.5 - 0.3965) / 1.1328  #: frame centre below box centre, in box widths
@@ -256,6 +256,12 @@ def can_hold_a_face(shape: tuple[int, ...]) -> bool:
 def match_tone(face: np.ndarray, mean: float, std: float) -> np.ndarray:
     """The face with its brightness (mean) and contrast (standard deviation) set to the dataset's."""
     return toned(Portrait(face), mean, std).face
+
+
+def kept_detail(detail: np.ndarray | None) -> np.ndarray | None:
+    """A detail as a batch holds it until its clip is drawn: 8-bit, as the film will show it (a quarter of
+    the memory of floats: a batch holds every photo's, and sends each with its job)."""
+    return None if detail is None else np.rint(np.clip(detail, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def toned(portrait: Portrait, mean: float, std: float) -> Portrait:

@@ -30,7 +30,7 @@ class Subject:
     face: np.ndarray = field(repr=False)
     from_photo: bool = False
     source: str = ""  #: where it came from, for the manifest
-    #: the photo's own crop at the film's resolution, with the film's padding (``morph.detail: photo``)
+    #: the photo's own crop at the film's resolution, with the film's padding (``morph.detail: photo``), 8-bit
     detail: np.ndarray | None = field(repr=False, default=None)
 
 
@@ -111,9 +111,10 @@ def check_indices(scene: Scene, kept: int) -> None:
 
 
 def _face_from(photo: Path, person: int | str, portraits, tone: tuple[float, float]):
-    from render.faces.portrait import toned
+    from render.faces.portrait import kept_detail, toned
 
-    return toned(portraits.portrait_of(photo, person), *tone)
+    face, detail = toned(portraits.portrait_of(photo, person), *tone)
+    return face, kept_detail(detail)
 
 
 def clip_name(photo: Path) -> str:

@@ -42,7 +42,7 @@ class ClipJob(FilmJob):
     from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the clip
     settings: str = ""  #: hash of every setting that shapes the clip
     source: str = ""  #: where the input came from
-    #: the photo's crop at the film's resolution, laid over the first levels (``morph.detail: photo``)
+    #: the photo's crop at the film's resolution (8-bit), laid over the first levels (``morph.detail: photo``)
     detail: np.ndarray | None = field(repr=False, default=None)
 
     def write(self, staging: Path) -> int:

@@ -43,9 +43,12 @@ class Detailed:
 
     @classmethod
     def of(cls, detail: np.ndarray, morph: Morph, canvas: Canvas, fade: np.ndarray) -> Detailed:
-        """``detail`` (the photo's crop with the film's padding, any size) for frames of ``canvas``."""
+        """``detail`` (the photo's crop with the film's padding, any size; 8-bit or floats in [0, 1]) for
+        frames of ``canvas``."""
         import cv2
 
+        if detail.dtype == np.uint8:
+            detail = detail.astype(np.float32) / np.float32(255.0)
         size = canvas.size
         own = detail if detail.shape == (size, size) else cv2.resize(
             detail, (size, size), interpolation=cv2.INTER_AREA if detail.shape[0] > size else cv2.INTER_CUBIC)

@@ -22,7 +22,7 @@ from render.cache import Cache, default_cache_dir
 from render import interrupt
 from render.errors import InputError, RenderError, SceneError, shown
 from render.faces.photo import PHOTO_SUFFIXES
-from render.faces.portrait import toned
+from render.faces.portrait import kept_detail, toned
 from render.faces.subjects import clip_name, named_inputs
 from render.ground.morph import Morph
 from render.run.program import Options, Program
@@ -227,6 +227,7 @@ def _render(photo: Path, studio, options: Options) -> None:
         name = _name(photo, studio)
         label = f"{scene.name}: {name}"
         face, detail = toned(studio.portraits.portrait_of(photo), *studio.tone)
+        detail = kept_detail(detail)
         morph = Morph.of(face, studio.basis, scene.morph)
         job = studio.clip(name, morph, studio.read(morph) if scene.reads_frames else None,
                           f"{shown(photo)} (person: largest)", detail=detail)
