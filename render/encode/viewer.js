@@ -12,9 +12,15 @@ window.HappyViewer = { start(D, elements) {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     return Float64Array.from(new Float32Array(bytes.buffer));
   };
-  const face = floats(D.face), projection = floats(D.target), mean = floats(D.mean);
-  const components = D.components.map(floats);
-  const n = D.width * D.height, levels = D.weights.length;
+  // A face is a list of planes: one for gray, red, green and blue for colour (the arrays come as the
+  // film's (h, w, 3) pixels, interleaved); every step below works plane by plane.
+  const C = D.channels || 1, n = D.width * D.height, levels = D.weights.length;
+  const planes = (flat) => {
+    if (C === 1) return [flat];
+    return Array.from({ length: C }, (_, c) => Float64Array.from({ length: n }, (_, i) => flat[i * C + c]));
+  };
+  const face = planes(floats(D.face)), projection = planes(floats(D.target)), mean = planes(floats(D.mean));
+  const components = D.components.map((b) => planes(floats(b)));
   // The appearance basis keeps shape apart (render.ground.warp): both ends are warped to each level's
   // shape before they are mixed; its axes are the shape modes, then the texture modes.
   const S = D.shapes || null, shapeAxes = S ? S.components.length : 0;
@@ -85,9 +91,9 @@ window.HappyViewer = { start(D, elements) {
     const w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1;
     return [w0, w1, w2, 1.0 - w0 - w1 - w2];
   }
-  function warp(image, source, dest) {
-    const W = D.width, H = D.height, out = new Float64Array(n), tris = S.triangles;
-    if (source.every((v, i) => v === dest[i])) { out.set(image); return out; }
+  function warp(images, source, dest) {  // every plane of a face, read at the same places
+    const W = D.width, H = D.height, outs = images.map(() => new Float64Array(n)), tris = S.triangles;
+    if (source.every((v, i) => v === dest[i])) { outs.forEach((out, c) => out.set(images[c])); return outs; }
     owner.fill(-1);
     for (let t = 0; t < tris.length / 3; t++) {
       const a = tris[3 * t], b = tris[3 * t + 1], c = tris[3 * t + 2];
@@ -118,25 +124,30 @@ window.HappyViewer = { start(D, elements) {
         sy = l0 * source[2 * a + 1] + l1 * source[2 * b + 1] + l2 * source[2 * c + 1];
       }
       const fx = Math.floor(sx), fy = Math.floor(sy), wx = cubicWeights(sx - fx), wy = cubicWeights(sy - fy);
-      let v = 0;
-      for (let j = 0; j < 4; j++) {
-        const row = Math.min(Math.max(fy + j - 1, 0), H - 1) * W;
-        let across = 0;
-        for (let i = 0; i < 4; i++) across += image[row + Math.min(Math.max(fx + i - 1, 0), W - 1)] * wx[i];
-        v += across * wy[j];
+      for (let c = 0; c < images.length; c++) {
+        const image = images[c];
+        let v = 0;
+        for (let j = 0; j < 4; j++) {
+          const row = Math.min(Math.max(fy + j - 1, 0), H - 1) * W;
+          let across = 0;
+          for (let i = 0; i < 4; i++) across += image[row + Math.min(Math.max(fx + i - 1, 0), W - 1)] * wx[i];
+          v += across * wy[j];
+        }
+        outs[c][p] = Math.fround(v);
       }
-      out[p] = Math.fround(v);
     }
-    return out;
+    return outs;
   }
-  const mixed = new Float64Array(n);
+  const mixed = Array.from({ length: C }, () => new Float64Array(n));
   function mix(w) {  // the level's face before padding: the film's formula, warped first with shapes
     let from = face, to = target;
     if (S) {
       const at = S.start.map((v, i) => (1.0 - w) * v + w * end[i]);
       from = warp(face, S.start, at); to = warp(target, S.drawn, at);
     }
-    for (let i = 0; i < n; i++) mixed[i] = Math.fround((1 - w) * from[i] + w * to[i]);
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < n; i++) mixed[c][i] = Math.fround((1 - w) * from[c][i] + w * to[c][i]);
+    }
   }
 
   function rint(v) {  // round half to even, as numpy's rint
@@ -159,12 +170,15 @@ window.HappyViewer = { start(D, elements) {
   }
   function retarget() {
     if (offsets.every((v) => v === 0)) { target = projection; end = S ? S.end : null; return; }
-    const out = Float64Array.from(mean);
-    for (let c = shapeAxes; c < k; c++) {
-      const coefficient = D.coefficients[c] + offsets[c] * D.spread[c];
-      for (let i = 0; i < n; i++) out[i] += coefficient * components[c - shapeAxes][i];
-    }
-    target = Float64Array.from(new Float32Array(out));
+    // As the basis reconstructs: over the pixels interleaved, the components in order (the same sums).
+    target = mean.map((plane, ch) => {
+      const out = Float64Array.from(plane);
+      for (let c = shapeAxes; c < k; c++) {
+        const coefficient = D.coefficients[c] + offsets[c] * D.spread[c];
+        for (let i = 0; i < n; i++) out[i] += coefficient * components[c - shapeAxes][ch][i];
+      }
+      return Float64Array.from(new Float32Array(out));
+    });
     if (S) {  // the target's shape along the shape modes, the frame's fixed points after it
       const shape = Array.from(S.mean);
       for (let c = 0; c < shapeAxes; c++) {
@@ -176,23 +190,30 @@ window.HappyViewer = { start(D, elements) {
   }
   function draw(level) {
     mix(weightAt(level));
+    for (let ch = 0; ch < C; ch++) drawPlane(mixed[ch], ch);
+    context.putImageData(image, 0, 0);
+    describe(level);
+  }
+  function drawPlane(plane, ch) {  // one plane of the level's face padded, scaled and rounded into the image
     if (soft) {  // the padding holds the face's edge pixels repeated
       for (let y = 0; y < side; y++) {
         const fy = Math.min(Math.max(y - D.padding, 0), D.height - 1);
         for (let x = 0; x < side; x++) {
-          padded[y * side + x] = mixed[fy * D.width + Math.min(Math.max(x - D.padding, 0), D.width - 1)];
+          padded[y * side + x] = plane[fy * D.width + Math.min(Math.max(x - D.padding, 0), D.width - 1)];
         }
       }
     } else {
       padded.fill(D.pad_value);
       for (let y = 0; y < D.height; y++) {
-        for (let x = 0; x < D.width; x++) padded[(y + D.padding) * side + x + D.padding] = mixed[y * D.width + x];
+        for (let x = 0; x < D.width; x++) padded[(y + D.padding) * side + x + D.padding] = plane[y * D.width + x];
       }
     }
     const pixels = image.data;
-    const put = (p, v) => {
+    const put = C === 1 ? (p, v) => {
       const g = rint(Math.min(Math.max(v, 0), 1) * 255);
       pixels[4 * p] = pixels[4 * p + 1] = pixels[4 * p + 2] = g; pixels[4 * p + 3] = 255;
+    } : (p, v) => {
+      pixels[4 * p + ch] = rint(Math.min(Math.max(v, 0), 1) * 255); pixels[4 * p + 3] = 255;
     };
     if (same) {
       for (let p = 0; p < size * size; p++) put(p, padded[p]);
@@ -221,7 +242,8 @@ window.HappyViewer = { start(D, elements) {
         }
       }
     }
-    context.putImageData(image, 0, 0);
+  }
+  function describe(level) {
     // The eigenface's axes in words: the ways the kept faces differ, the first the most; a nudge is
     // counted in typical differences (one standard deviation of the kept faces along that axis).
     const moved = offsets.some((v) => v !== 0)

@@ -1,7 +1,7 @@
 """The interactive viewer: one self-contained HTML file per clip, for a kiosk screen or a web page.
 
-The page carries the 64x64 source data (the input face, its projection, the mean face and the
-components, as float32), not rendered frames, and computes each frame live with the film's own
+The page carries the source data (the input face, its projection, the mean face and the components,
+as float32, gray or RGB), not rendered frames, and computes each frame live with the film's own
 formula: ``(1 - w_k) * face + w_k * target``, padded, resampled with OpenCV's kernels and rounded as
 the PNG frames are. The mouse wheel, the arrow keys and dragging move the level; the keys 1-9 with
 left/right (or a sideways drag) move the target along each component's axis. It works offline from
@@ -35,10 +35,11 @@ def viewer_data(*, face: np.ndarray, target: np.ndarray, basis: Basis, coefficie
     """What the viewer's script draws a morph from (JSON-ready): the source arrays as base64 float32,
     how its idle play loops (as the films do: ``loop``, ``hold_start``, ``hold_end`` in seconds), and,
     when given, the model's reading of ``emotion`` at each level."""
-    height, width = face.shape
+    height, width = face.shape[:2]
     data = {
         "width": width,
         "height": height,
+        "channels": face.shape[2] if face.ndim == 3 else 1,  #: 3: the arrays are RGB, interleaved
         "face": b64(face),
         "target": b64(target),
         "mean": b64(basis.mean_),

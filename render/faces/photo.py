@@ -38,16 +38,17 @@ def read_photo(path: Path, colour: bool = False) -> np.ndarray:
     return _decode(path, shown(path), colour=colour)
 
 
-def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """A photo's bytes (as uploaded) as a gray image; ``name`` stands for it in messages. The bytes
-    are sniffed: only a JPEG or PNG is decoded, whatever it is called or said to be."""
+def read_photo_bytes(data: bytes, name: str = "the photo", max_pixels: int = MAX_PIXELS,
+                     colour: bool = False) -> np.ndarray:
+    """A photo's bytes (as uploaded) as a gray image (RGB with ``colour``); ``name`` stands for it in
+    messages. The bytes are sniffed: only a JPEG or PNG is decoded, whatever it is called or said to be."""
     import io
 
     if not data:
         raise InputError(f"{name}: empty (0 bytes); send a JPEG or PNG photo")
     if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
         raise InputError(f"{name}: not a JPEG or PNG photo (its first bytes say otherwise); send a JPEG or PNG")
-    return _decode(io.BytesIO(data), name, max_pixels)
+    return _decode(io.BytesIO(data), name, max_pixels, colour)
 
 
 def _decode(source, name: str, max_pixels: int = MAX_PIXELS, colour: bool = False) -> np.ndarray:

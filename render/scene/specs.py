@@ -123,8 +123,7 @@ class Scene(_Spec):
     def _rules_across_sections(self) -> Scene:
         """Rules between sections, checked once the scene is whole; every broken one is reported."""
         problems = [problem for problem in (self._layout_problem(), self._duration_problem(),
-                                            self._overlay_problem(), self._compare_problem(), self._colour_problem())
-                    if problem]
+                                            self._overlay_problem(), self._compare_problem()) if problem]
         if problems:
             raise scene_limits(problems)
         return self
@@ -164,12 +163,6 @@ class Scene(_Spec):
             other = "the scene's own basis" if first == 0 else f"compare.bases[{first - 1}]"
             return (f"compare.bases.{second - 1}", f"draws the same basis as {other}; give it another dataset, "
                     "filter or basis")
-        return None
-
-    def _colour_problem(self) -> tuple[str, str] | None:
-        if self.colour and "html" in self.output.formats:
-            return ("output.formats", "the html viewer plays gray faces and this scene's dataset is in colour; leave html "
-                    "out, or set dataset.color: false")
         return None
 
     @property

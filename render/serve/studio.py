@@ -52,9 +52,6 @@ class Studio:
     def __init__(self, scene: Scene, cache: Cache, executor: Executor | None, console: Console, *, warm: bool = True,
                  kiosk: bool = True) -> None:
         check_soundtrack(scene)
-        if kiosk and scene.colour:
-            raise SceneError(f"{scene.where('dataset', 'color')}: the kiosk's page plays gray faces and this scene's "
-                             "dataset is in colour; serve a scene with dataset.color: false")
         if kiosk and scene.compare is not None:
             raise SceneError(f"{scene.where('compare')}: the kiosk's page plays one basis; serve a scene without "
                              "compare")
@@ -107,7 +104,7 @@ class Studio:
         """
         scene = self.scene
         with self._decoding:  # a few photos decoded at once, the others wait as the bytes they came as
-            pixels = read_photo_bytes(photo, max_pixels=KIOSK_MAX_PIXELS)
+            pixels = read_photo_bytes(photo, max_pixels=KIOSK_MAX_PIXELS, colour=scene.colour)
             portraits = self._detectors.get()
             try:
                 framed = portraits.frame(pixels, "the photo")

@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import canvas_red, chromium, invoke, write_scene
+from conftest import canvas_red, chromium, invoke, tinted_folder, write_scene
 from mediafiles import png
 from render.film.compose import Canvas
 
@@ -28,7 +28,7 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def viewers(tmp_path_factory, olivetti_home):
+def viewers(tmp_path_factory, olivetti_home, faces):
     folder = tmp_path_factory.mktemp("viewer")
     scene = write_scene(folder, "name: view\nmorph: {levels: 50}\n"
                                 "output: {dir: out, formats: [frames, html], size: 512, viewer: {idle_seconds: 0}}\n")
@@ -44,7 +44,11 @@ def viewers(tmp_path_factory, olivetti_home):
     shaped = write_scene(folder, "name: shape\nbasis: {model: appearance}\nmorph: {levels: 6, amount: 1.4}\n"
                                  "output: {dir: out, formats: [frames, html], size: 256, viewer: {idle_seconds: 0}}\n",
                          "shape.yaml")
-    for path in (scene, idle, once, read, lanczos, shaped):
+    tinted_folder(folder / "people", faces)
+    colour = write_scene(folder, "name: tinted\ndataset: {folder: people, color: true, size: 64}\nmorph: {levels: 5}\n"
+                                 "output: {dir: out, formats: [frames, html], size: 136, viewer: {idle_seconds: 0}}\n",
+                         "tinted.yaml")
+    for path in (scene, idle, once, read, lanczos, shaped, colour):
         result = invoke(str(path))
         assert result.exit_code == 0, result.stderr
     return folder / "out"
@@ -303,3 +307,36 @@ def test_lanczos_is_drawn_as_the_frames_are_clamped_at_the_padding(page, viewers
     rendered = png(viewers / "sharp" / "frames" / "face-0" / "0005.png")
     difference = np.abs(drawn.astype(int) - rendered)
     assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (difference.max(), (difference > 0).sum())
+
+
+def canvas_rgb(page, selector: str = "#face"):
+    """A page's canvas as RGB (read as a PNG, as :func:`canvas_red` reads it)."""
+    import io
+
+    from PIL import Image
+
+    url = page.evaluate(f"document.querySelector({selector!r}).toDataURL('image/png')")
+    return np.array(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_a_colour_basis_is_drawn_in_colour_as_the_frames_are(page, viewers):
+    """A colour folder dataset: the page mixes, pads, scales and rounds each of red, green and blue as
+    the film does, at every level, and along an axis of the colour eigenface."""
+    from PIL import Image
+
+    open_viewer(page, viewers / "tinted" / "face-0.html")
+    for level in range(5):
+        if level:
+            page.keyboard.press("ArrowUp")
+            settle(page, level)
+        with Image.open(viewers / "tinted" / "frames" / "face-0" / f"{level:04d}.png") as frame:
+            rendered = np.asarray(frame.convert("RGB")).astype(int)
+        difference = np.abs(canvas_rgb(page).astype(int) - rendered)
+        assert difference.max() <= 1 and (difference > 0).mean() < 0.001, (level, difference.max())
+    drawn = canvas_rgb(page).astype(float)
+    assert np.abs(drawn[..., 0] - drawn[..., 2]).mean() > 5  # colour, not gray
+    page.keyboard.press("1")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.body.dataset.settled === 'yes'")
+    assert np.abs(canvas_rgb(page).astype(int) - drawn).mean() > 0.5  # the target moved along axis 1

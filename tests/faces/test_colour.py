@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import invoke, write_scene
+from conftest import TINTS, invoke, tinted_folder, write_scene
 from render.errors import ExitCode
 
-TINTS = [(1.0, 0.78, 0.6), (0.6, 0.8, 1.0), (0.85, 1.0, 0.65), (1.0, 0.7, 0.9)]
 SIDE = 96  #: the dataset's size in the scene
 SCENE = ("name: tinted\ndataset: {{folder: people, color: true, size: 96}}\n{basis}"
          "inputs: [{{face: 0}}, {{image: obama.jpg}}]\nmorph: {{levels: 6, padding: 2}}\n"
@@ -27,12 +26,7 @@ SCENE = ("name: tinted\ndataset: {{folder: people, color: true, size: 96}}\n{bas
 def rendered(tmp_path_factory, faces, photos, olivetti_home):
     """The tinted folder and the scene's outputs (rendered once for the module)."""
     root = tmp_path_factory.mktemp("colour")
-    people = root / "people"
-    people.mkdir()
-    for n, i in enumerate(range(0, 400, 10)):
-        big = cv2.resize(faces.images[i], (192, 192), interpolation=cv2.INTER_CUBIC)
-        rgb = np.clip(big[..., None] * np.array(TINTS[n % 4]), 0, 1)
-        Image.fromarray(np.rint(rgb * 255).astype(np.uint8)).save(people / f"tint{n % 4}-{i:03d}.png")
+    tinted_folder(root / "people", faces)
     shutil.copy(photos / "obama.jpg", root / "obama.jpg")
     result = invoke(str(write_scene(root, SCENE.format(basis="", out="out"), "tinted.yaml")))
     assert result.exit_code == 0, result.stderr
@@ -143,7 +137,6 @@ def test_the_appearance_basis_in_colour(rendered):
 
 
 @pytest.mark.parametrize("text, says", [
-    ("dataset: {folder: people, color: true}\noutput: {formats: [mp4, html]}\n", "the html viewer plays gray faces"),
     ("dataset: {folder: people, size: 300}\n", "dataset.size"),
     ("dataset: {folder: people, size: 65}\n", "multiple of 2"),
     ("dataset: {folder: people, color: 'yes'}\n", "dataset.color"),
@@ -186,12 +179,3 @@ def test_detail_layouts_and_comparisons_work_in_colour(rendered):
     with Image.open(root / "playlist" / "tinted" / "frames" / "playlist" / "0000.png") as frame:
         assert frame.mode == "RGBA" and np.asarray(frame)[0, 0, 3] == 0  # see-through padding, in colour
     assert rgb(root / "compare" / "tinted" / "frames" / "face-0" / "0000.png").shape[1] == 2 * 200 + 8
-
-
-def test_the_kiosk_refuses_a_colour_scene(tmp_path):
-    (tmp_path / "people").mkdir()
-    scene = write_scene(tmp_path, "name: booth\ndataset: {folder: people, color: true}\n")
-    result = invoke("serve", str(scene), "--port", "18781")  # refused before it listens
-    assert result.exit_code == ExitCode.SCENE
-    assert result.stderr.strip().endswith("the kiosk's page plays gray faces and this scene's dataset is in colour; "
-                                          "serve a scene with dataset.color: false")

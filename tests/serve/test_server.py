@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import write_scene
+from conftest import tinted_folder, write_scene
 from mediafiles import mp4_frames, paced, png
 from render.film.compose import Canvas
 
@@ -262,3 +262,26 @@ def test_the_kiosk_plays_the_appearance_basis(tmp_path, olivetti_home, isolated_
     np.testing.assert_array_equal(png(frames / "0000.png"), Canvas(2, 0.0, 68)(face))
     assert np.abs(png(frames / "0005.png").astype(int) - Canvas(2, 0.0, 68)(projection)).max() <= 1
     assert np.abs(projection - face).mean() > 0.02
+
+
+def test_the_kiosk_plays_a_colour_basis(tmp_path, olivetti_home, isolated_cache, photos, faces):
+    """A colour folder dataset at the kiosk: the visitor's photo is read and framed in colour, the page
+    is given RGB arrays, and the film is in colour, starting on the face it was given."""
+    from PIL import Image
+
+    tinted_folder(tmp_path / "people", faces)
+    scene = write_scene(tmp_path, "name: tinted\ndataset: {folder: people, color: true, size: 64}\n"
+                                  "morph: {levels: 4}\noutput: {dir: out, size: 68, formats: [mp4, frames]}\n")
+    with kiosk(scene, isolated_cache) as (base, _):
+        answer = post(base, (photos / "obama.jpg").read_bytes())
+        assert answer.status_code == 201, answer.text
+        reply = answer.json()
+        assert reply["size"] == [64, 64, 3] and reply["viewer"]["channels"] == 3
+        state = wait_done(base, reply["id"])
+        assert state["state"] == "done", state
+    face = floats(reply["face"]).reshape(64, 64, 3)
+    red, green, blue = face[16:48, 16:48].reshape(-1, 3).mean(axis=0)
+    assert red > green > blue  # the visitor's own skin, not gray
+    with Image.open(tmp_path / "out" / "tinted" / "frames" / f"visitor-{reply['id']}" / "0000.png") as first:
+        assert first.mode == "RGB"
+        np.testing.assert_array_equal(np.asarray(first), Canvas(2, 0.0, 68)(face))
