@@ -48,16 +48,17 @@ class Learnt:
         return self.faces.images[self.selection.kept_]
 
 
-def learn(scene: Scene, cache: Cache, console: Console, *, inputs: bool = True) -> Learnt:
+def learn(scene: Scene, cache: Cache, console: Console, *, inputs: bool = True, said: str = "") -> Learnt:
     """Score, filter and fit the scene's basis (each from the cache when it can be). ``inputs``: the
-    scene's ``{face: N}`` inputs are this basis's kept faces (not so for a comparison's other bases)."""
+    scene's ``{face: N}`` inputs are this basis's kept faces (not so for a comparison's other bases);
+    ``said``: what the messages call this basis (the scene's name by default)."""
     faces = load_dataset(scene.dataset, cache, console, scene.photos.detector)
     model, identity = emotion_model(scene.filter, console)
     scored = {"dataset": faces.digest, **identity}
     scores, hit = cache.fetch("scores", scored, lambda: {"probabilities": model.predict(faces.images)})
     selection = EmotionFilter(scene.filter.emotion, scene.filter.min_probability).fit(scores["probabilities"])
     kept = faces.images[selection.kept_]
-    console.log(f"{scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
+    console.log(f"{said or scene.name}: the emotion model keeps {len(kept)} of {len(faces)} faces as "
         f"{scene.filter.emotion}{' (cached scores)' if hit else ''}")
     _check_supports(scene, len(kept))
     if inputs:
@@ -89,10 +90,12 @@ def _check_supports(scene: Scene, kept: int) -> None:
     """The kept faces must support the basis."""
     emotion = scene.filter.emotion
     if kept < 2:
+        lower = "lower filter.min_probability, " if scene.filter.min_probability > 0 else ""
+        more = ", or add photos to the folder" if not isinstance(scene.dataset, str) else ""
         raise InputError(
             f"{scene.where('filter')}: the filter kept {kept} face(s) as {emotion!r} "
-            f"(min_probability {scene.filter.min_probability}); a basis needs at least 2: lower "
-            f"filter.min_probability or choose another emotion"
+            f"(min_probability {scene.filter.min_probability}); a basis needs at least 2: {lower}choose another "
+            f"emotion{more}"
         )
     most = max_components(kept)
     if scene.basis.components > most:

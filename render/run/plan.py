@@ -70,6 +70,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     """
     check_soundtrack(scene)
     learnt = learn(scene, cache, console)
+    others = learn_panels(scene, cache, console)  # a comparison's other bases: before anything is written
     subjects, failures = resolve_subjects(scene, learnt.kept)
     morphs = morphs_of(subjects, learnt, scene, failures)
     subjects = [s for s in subjects if s.name in morphs]
@@ -86,7 +87,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     settings = {s.name: clip_settings(shared, s.name, s.face, s.detail) for s in subjects}
 
     if scene.compare is not None:  # each face's film on every panel's basis, side by side
-        jobs, skipped = compare_jobs(scene, cache, console, subjects, morphs, settings, manifest, force, failures)
+        jobs, skipped = compare_jobs(scene, others, subjects, morphs, settings, manifest, force, failures)
         return Plan(scene, manifest, jobs, skipped, failures)
 
     if scene.layout != "clips":  # one film of every face
@@ -112,21 +113,30 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
 
 
-def compare_jobs(scene: Scene, cache: Cache, console: Console, subjects: list[Subject], morphs: dict[str, Morph],
+def learn_panels(scene: Scene, cache: Cache, console: Console) -> list[Learnt]:
+    """What a comparison's other bases learn (each cached as a scene's own), before anything of the
+    scene is written: a basis that cannot be learnt is the entry's error, said at its line."""
+    others = []
+    for i, panel in enumerate(scene.panels[1:]):
+        other = scene.model_copy(update={"dataset": panel.dataset, "filter": panel.filter, "basis": panel.basis})
+        other._source, other._lines = None, {}  # its messages name the entry's keys, placed below
+        try:
+            others.append(learn(other, cache, console, inputs=False, said=f"{scene.name} [{panel.label}]"))
+        except InputError as exc:
+            raise InputError(f"{scene.where('compare', 'bases', i)} ({panel.label}): "
+                             f"{str(exc).removeprefix('<scene>: ')}") from None
+    return others
+
+
+def compare_jobs(scene: Scene, others: list[Learnt], subjects: list[Subject], morphs: dict[str, Morph],
                  settings: dict[str, str], manifest: Manifest, force: bool, failures: list[str]) -> tuple[list[Job], list[str]]:
     """A comparison's jobs (one per subject not up to date) and the names up to date: each subject's
-    face, as the scene's own basis frames it, morphed on every panel's basis too. A face another basis
-    cannot take (no landmarks for the appearance basis) fails alone, named."""
+    face, as the scene's own basis frames it, morphed on every panel's basis too (``others``: what
+    :func:`learn_panels` learnt). A face another basis cannot take (no landmarks for the appearance
+    basis) fails alone, named."""
     from render.film.compare import CompareJob
 
     panels = scene.panels
-    others = []
-    for i, panel in enumerate(panels[1:]):
-        try:
-            others.append(learn(scene.model_copy(update={"dataset": panel.dataset, "filter": panel.filter,
-                                                         "basis": panel.basis}), cache, console, inputs=False))
-        except InputError as exc:  # said of the entry, not of the scene's own sections
-            raise InputError(f"{scene.where('compare', 'bases', i)} ({panel.label}): {exc}") from None
     bases = Digest("".join(scene_settings(scene, other) for other in others)).hexdigest()
     labels = tuple(p.label for p in panels)
     jobs: list[Job] = []

@@ -75,6 +75,13 @@ def _explain(loc: tuple, error: dict[str, Any]) -> str:
         typed = got if isinstance(got, str) else next(iter(got), None) if isinstance(got, dict) and len(got) == 1 else None
         close = _closest(str(typed), words) if typed is not None else []
         return f"{message}; did you mean {' or '.join(map(repr, close))}?" if close else message
+    if kind in ("too_short", "too_long"):  # pydantic's "tuple should have at least 1 item after validation"
+        least, most = error.get("ctx", {}).get("min_length"), error.get("ctx", {}).get("max_length")
+        count = len(got) if isinstance(got, (list, tuple, dict, str)) else "?"
+        message = f"needs at least {least} item(s), got {count}" if kind == "too_short" else \
+            f"takes at most {most} item(s), got {count}"
+    if kind == "multiple_of":
+        message += f", got {json.dumps(got, default=str)}"
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"} or "than" in kind:
         message += f", got {json.dumps(got, default=str)}"

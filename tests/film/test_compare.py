@@ -148,3 +148,17 @@ def test_the_watch_and_the_kiosk_refuse_a_comparison(tmp_path):
     result = invoke("serve", str(scene), "--port", "18779")  # refused before it listens
     assert result.exit_code == ExitCode.SCENE, result.stderr
     assert result.stderr.strip().endswith("compare: the kiosk's page plays one basis; serve a scene without compare")
+
+
+def test_a_basis_that_cannot_be_learnt_leaves_nothing_written(tmp_path, olivetti_home):
+    """The other bases are learnt before any of the scene's files is written: the entry is named at its
+    line, with its label, and its own key; the log says which basis each count of kept faces is for."""
+    scene = write_scene(tmp_path, "name: versus\ninputs: [{face: 0}]\ncompare:\n  bases:\n"
+                        "    - {filter: {emotion: disgust, min_probability: 0.99}}\noutput: {dir: out}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == ExitCode.INPUT
+    assert "versus [disgust, p >= 0.99]: the emotion model keeps 0 of 400 faces" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        "scene.yaml:5: compare.bases[0] (disgust, p >= 0.99): filter: the filter kept 0 face(s) as 'disgust' "
+        "(min_probability 0.99); a basis needs at least 2: lower filter.min_probability, choose another emotion")
+    assert not (tmp_path / "out").exists()
