@@ -74,6 +74,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     subjects, failures = resolve_subjects(scene, learnt.kept)
     morphs = morphs_of(subjects, learnt, scene, failures)
     subjects = [s for s in subjects if s.name in morphs]
+    _say_undetailed(scene, subjects, console)
     if not subjects:
         raise InputError(failures[0] if len(failures) == 1 else
                          f"{scene.where('inputs')}: none of the inputs gave a usable face: {'; '.join(failures)}")
@@ -111,6 +112,18 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     ]
     done = {s.name for s in todo}
     return Plan(scene, manifest, jobs, [s.name for s in subjects if s.name not in done], failures)
+
+
+def _say_undetailed(scene: Scene, subjects: list[Subject], console: Console) -> None:
+    """``morph.detail: photo`` draws a photo input's clip; where nothing of the scene is one, say so."""
+    if scene.morph.detail != "photo":
+        return
+    why = ("a comparison's panels are drawn from the small face" if scene.compare is not None else
+           "a grid or a playlist is drawn from the small faces" if scene.layout != "clips" else
+           "no input is a photo (dataset faces have no photo to take detail from)"
+           if not any(s.detail is not None for s in subjects) else "")
+    if why:
+        console.warn(f"{scene.where('morph', 'detail')}: photo changes nothing here: {why}")
 
 
 def learn_panels(scene: Scene, cache: Cache, console: Console) -> list[Learnt]:

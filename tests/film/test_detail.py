@@ -124,3 +124,12 @@ def test_on_the_appearance_basis_the_detail_moves_with_the_face():
     after = np.unravel_index(np.argmax(middle), middle.shape)
     assert after[0] == before[0] and after[1] - before[1] == pytest.approx(6, abs=1)
     assert middle.max() == pytest.approx(0.5 * first.max(), rel=0.2)
+
+
+def test_a_detail_that_changes_nothing_is_said(tmp_path, olivetti_home):
+    scene = write_scene(tmp_path, "name: kept\ninputs: [{face: 2}]\nmorph: {levels: 3, detail: photo}\n"
+                        "output: {dir: out, size: 68, formats: [frames]}\n")
+    result = invoke(str(scene))
+    assert result.exit_code == 0, result.stderr
+    assert ("scene.yaml:3: morph.detail: photo changes nothing here: no input is a photo (dataset faces have no "
+            "photo to take detail from)") in result.stderr
