@@ -17,12 +17,12 @@ import numpy as np
 from render.errors import InputError
 from render.ground.morph import Ends
 from render.ground.warp import frame_points, warp
-from render.learn.basis import Basis, fit_pca
+from render.learn.basis import Basis, LearntArrays, fit_pca
 
 __all__ = ["AppearanceBasis"]
 
 
-class AppearanceBasis:
+class AppearanceBasis(LearntArrays):
     """Shape and texture PCA over faces and their landmarks.
 
     After :meth:`fit`: ``mean_shape_`` (p, 2) and ``shape_components_`` (k, p, 2) with
@@ -35,7 +35,7 @@ class AppearanceBasis:
     version = "mesh-5-looks+cubic/1"  #: part of the cache key: changes whenever the fit's results would
 
     def __init__(self, components: int) -> None:
-        self.components = components
+        super().__init__(components)
         self._mesh = None
 
     def fit(self, faces: np.ndarray, shapes: np.ndarray | None = None) -> AppearanceBasis:
@@ -117,15 +117,7 @@ class AppearanceBasis:
 
     def state(self) -> dict[str, np.ndarray]:
         """The learnt arrays, for the cache, and which basis they are."""
-        return {"model": np.array(self.model), **{name: getattr(self, f"{name}_") for name in self.ARRAYS}}
-
-    @classmethod
-    def from_state(cls, state: dict[str, np.ndarray]) -> AppearanceBasis:
-        """A fitted basis from :meth:`state`'s arrays."""
-        basis = cls(len(state["components"]))
-        for name in cls.ARRAYS:
-            setattr(basis, f"{name}_", state[name])
-        return basis
+        return {"model": np.array(self.model), **self.arrays()}
 
     def project_shape(self, shape: np.ndarray) -> np.ndarray:
         """A shape's weights (k,) on the shape modes."""

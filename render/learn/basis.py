@@ -6,7 +6,7 @@ import numpy as np
 
 from render.ground.morph import Ends
 
-__all__ = ["Basis", "fit_pca", "fitted", "max_components"]
+__all__ = ["Basis", "LearntArrays", "fit_pca", "fitted", "max_components"]
 
 
 def max_components(n_faces: int) -> int:
@@ -35,7 +35,29 @@ def fitted(state: dict[str, np.ndarray]):
     return BASIS_MODELS[model].load().from_state(state)
 
 
-class Basis:
+class LearntArrays:
+    """A fitted basis's learnt arrays (:attr:`ARRAYS`, each the attribute of that name with ``_``), as
+    cached and sent to jobs, and a fitted basis made again from them."""
+
+    ARRAYS: tuple[str, ...] = ()
+
+    def __init__(self, components: int) -> None:
+        self.components = components
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The learnt arrays, by name."""
+        return {name: getattr(self, f"{name}_") for name in self.ARRAYS}
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]):
+        """A fitted basis from its state's arrays."""
+        basis = cls(len(state["components"]))
+        for name in cls.ARRAYS:
+            setattr(basis, f"{name}_", state[name])
+        return basis
+
+
+class Basis(LearntArrays):
     """scikit-learn PCA over faces, kept as plain arrays.
 
     After :meth:`fit`: ``mean_`` (h, w), ``components_`` (k, h, w) orthonormal when flattened,
@@ -44,9 +66,6 @@ class Basis:
     """
 
     model = "pixels"
-
-    def __init__(self, components: int) -> None:
-        self.components = components
 
     def fit(self, faces: np.ndarray) -> Basis:
 
@@ -60,16 +79,8 @@ class Basis:
     ARRAYS = ("mean", "components", "explained_variance_ratio", "spread")
 
     def state(self) -> dict[str, np.ndarray]:
-        """The learnt arrays, for the cache."""
-        return {name: getattr(self, f"{name}_") for name in self.ARRAYS}
-
-    @classmethod
-    def from_state(cls, state: dict[str, np.ndarray]) -> Basis:
-        """A fitted basis from :meth:`state`'s arrays."""
-        basis = cls(len(state["components"]))
-        for name in cls.ARRAYS:
-            setattr(basis, f"{name}_", state[name])
-        return basis
+        """The learnt arrays, for the cache (as they were before there was a choice of basis: no model)."""
+        return self.arrays()
 
     def project(self, faces: np.ndarray) -> np.ndarray:
         """Weights (n, k) of faces (n, h, w) on the components: ``(x - mean) . component_i``."""

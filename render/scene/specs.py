@@ -19,7 +19,7 @@ from render.scene.compare import MIN_PANEL, CompareSpec, Panel, identical, panel
 from render.scene.inputs import Dataset, FaceInput, FolderDataset, FolderInput, ImageInput, Input
 from render.scene.layouts import GridLayout, Layout, PlaylistLayout, layout_default
 from render.scene.output import GifSpec, OutputSpec, ViewerSpec
-from render.scene.presets import LIMITS
+from render.scene.presets import LIMITS, safe_zone
 from render.scene.publish import PublishSpec, YoutubeSpec, tags_problem
 
 from render.scene.serve import ServeSpec
@@ -149,8 +149,6 @@ class Scene(_Spec):
             return ("compare", "the panels' datasets differ in colour or size, and a person is drawn alike in every "
                     "panel; give every folder dataset the scene's own color and size")
         if self.output.frame is not None:
-            from render.scene.presets import safe_zone
-
             width, height = self.output.frame
             box = safe_zone(self.output.preset, self.output.frame) or (0, 0, width, height)
             if panel_side(len(self.panels), self.compare.gap, box) < MIN_PANEL:

@@ -243,20 +243,26 @@ def test_requests_the_kiosk_does_not_expect_get_a_json_4xx(server):
     assert elsewhere.status_code == 403 and "other sites" in elsewhere.json()["error"]
 
 
+def one_visitor(scene, cache, photo) -> dict:
+    """A real kiosk of ``scene``: one visitor's photo posted, its answer (201), once their film is done."""
+    with kiosk(scene, cache) as (base, _):
+        answer = post(base, photo.read_bytes())
+        assert answer.status_code == 201, answer.text
+        reply = answer.json()
+        state = wait_done(base, reply["id"])
+        assert state["state"] == "done", state
+    return reply
+
+
 def test_the_kiosk_plays_the_appearance_basis(tmp_path, olivetti_home, isolated_cache, photos):
     """A visitor on the appearance basis: the page is given the morph's shapes, the projection is the
     texture drawn in its shape, and the film ends on it."""
     scene = write_scene(tmp_path, "name: shaped\nbasis: {model: appearance}\nmorph: {levels: 6}\n"
                                   "output: {dir: out, size: 68, formats: [mp4, frames]}\n")
-    with kiosk(scene, isolated_cache) as (base, _):
-        answer = post(base, (photos / "obama.jpg").read_bytes())
-        assert answer.status_code == 201, answer.text
-        reply = answer.json()
-        shapes = reply["viewer"]["shapes"]
-        assert len(shapes["start"]) == len(shapes["end"]) == 2 * (468 + 16) and len(shapes["triangles"]) % 3 == 0
-        assert len(reply["coefficients"]) == 4 and len(reply["viewer"]["spread"]) == 4
-        state = wait_done(base, reply["id"])
-        assert state["state"] == "done", state
+    reply = one_visitor(scene, isolated_cache, photos / "obama.jpg")
+    shapes = reply["viewer"]["shapes"]
+    assert len(shapes["start"]) == len(shapes["end"]) == 2 * (468 + 16) and len(shapes["triangles"]) % 3 == 0
+    assert len(reply["coefficients"]) == 4 and len(reply["viewer"]["spread"]) == 4
     frames = tmp_path / "out" / "shaped" / "frames" / f"visitor-{reply['id']}"
     face, projection = floats(reply["face"]).reshape(64, 64), floats(reply["projection"]).reshape(64, 64)
     np.testing.assert_array_equal(png(frames / "0000.png"), Canvas(2, 0.0, 68)(face))
@@ -272,13 +278,8 @@ def test_the_kiosk_plays_a_colour_basis(tmp_path, olivetti_home, isolated_cache,
     tinted_folder(tmp_path / "people", faces)
     scene = write_scene(tmp_path, "name: tinted\ndataset: {folder: people, color: true, size: 64}\n"
                                   "morph: {levels: 4}\noutput: {dir: out, size: 68, formats: [mp4, frames]}\n")
-    with kiosk(scene, isolated_cache) as (base, _):
-        answer = post(base, (photos / "obama.jpg").read_bytes())
-        assert answer.status_code == 201, answer.text
-        reply = answer.json()
-        assert reply["size"] == [64, 64, 3] and reply["viewer"]["channels"] == 3
-        state = wait_done(base, reply["id"])
-        assert state["state"] == "done", state
+    reply = one_visitor(scene, isolated_cache, photos / "obama.jpg")
+    assert reply["size"] == [64, 64, 3] and reply["viewer"]["channels"] == 3
     face = floats(reply["face"]).reshape(64, 64, 3)
     red, green, blue = face[16:48, 16:48].reshape(-1, 3).mean(axis=0)
     assert red > green > blue  # the visitor's own skin, not gray
