@@ -111,6 +111,14 @@ def test_a_photo_input_is_cut_in_colour_on_a_colour_basis(rendered):
     # The crop keeps the photo's warm skin: red over green over blue, well apart.
     red, green, blue = cast(crop)
     assert red > green + 0.05 > blue + 0.1, cast(crop)
+    # Matched to the kept faces' contrast as each face's is measured: over its pixels, every channel of
+    # them (the kept faces read back from their sheet, inside each tile's padding).
+    sheet = rgb(out / "stills" / "kept-faces.png")
+    kept = sum(r["kept"] == "1" for r in csv.DictReader((out / "emotions.csv").open()))
+    columns, tile = int(np.ceil(np.sqrt(kept))), SIDE + 4
+    faces = [sheet[r * tile + 2 : r * tile + 2 + SIDE, c * tile + 2 : c * tile + 2 + SIDE]
+             for r, c in (divmod(i, columns) for i in range(kept))]
+    assert crop.std() == pytest.approx(np.mean([f.std() for f in faces]), rel=0.03)
     first = rgb(out / "frames" / "obama" / "0000.png")
     assert cast(first)[2] < 0.9  # not gray
 
