@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import errno
 
+import os
 import subprocess
+import sys
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -104,6 +106,30 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
     ]  # fmt: skip
 
 
+#: ffmpeg in a process group of its own, in this process's session: a Ctrl-C at the terminal (sent to the
+#: foreground group) reaches the render, which stops ffmpeg itself (at once, or after the last frame), so
+#: ffmpeg never quits half way on its own. Not a session of its own: Linux gives every new session its own
+#: scheduling group (autogroup), as heavy as the whole server's, and a film's encoder there takes half the
+#: machine from the kiosk's visitors whatever its nice value or SCHED_IDLE say (bench/season.py: POST p95
+#: with 4 visitors at once 360-430 ms in a session of its own, within the server's group: see the README).
+OWN_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+
+PIPE_BYTES = 1 << 20  #: how much of a film ffmpeg's pipe holds (Linux's default is 64 KiB: one 256 px frame)
+
+
+def _widen(pipe: IO[bytes] | None) -> None:
+    """Let ``pipe`` hold :data:`PIPE_BYTES` (Linux): frames wait in it for ffmpeg, not in a thread woken
+    frame by frame, so both sides are woken a few times a film instead of at every frame."""
+    import fcntl
+
+    if pipe is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
+        return
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:
+        pass  # over this system's limit (fs.pipe-max-size): the default size works, only a little slower
+
+
 class FfmpegSink:
     """A frame sink that encodes frames of ``size`` (w, h) with ffmpeg and the given output arguments.
 
@@ -162,12 +188,11 @@ class FfmpegSink:
         inputs = ("-i", str(self.track)) if self.track is not None else ()
         command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path, self.alpha is not None, inputs,
                                  self.colour)
-        # In a session of its own: a Ctrl-C at the terminal reaches the render, which stops ffmpeg
-        # itself (at once, or after the last frame); ffmpeg never quits half way on its own.
         self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, **OWN_GROUP  # type: ignore[arg-type]
         )
         interrupt.adopt(self._process)
+        _widen(self._process.stdin)
         self._pump = Pump(self._feed)
 
     def _feed(self, chunk: bytes) -> None:
@@ -221,7 +246,7 @@ def concat(parts: list[Path], path: Path, output: list[str], track: Path | None 
                "-f", "concat", "-safe", "0", "-i", str(listing), *(("-i", str(track)) if track else ()),
                *output, str(path)]
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, start_new_session=True)
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, **OWN_GROUP)  # type: ignore[arg-type]
     finally:
         listing.unlink(missing_ok=True)
     if done.returncode != 0:

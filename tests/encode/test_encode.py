@@ -131,3 +131,21 @@ def test_frames_are_numbered_gray_pngs(tmp_path):
     names = sorted(p.name for p in (tmp_path / "frames").iterdir())
     assert names == ["0000.png", "0001.png", "0002.png"]
     assert png(tmp_path / "frames" / "0002.png").max() == 255
+
+
+def test_ffmpeg_runs_in_a_group_of_its_own_within_the_renders_session(tmp_path):
+    """Its own process group (a Ctrl-C at the terminal is the render's to handle), but not a session of its
+    own: Linux schedules every session as one group (autogroup), and an encoder in a session of its own
+    would take half the machine from the kiosk's visitors whatever its priority says."""
+    import os
+    from pathlib import Path
+
+    sink = Mp4Sink(tmp_path / "clip.mp4", (64, 64), fps=25)
+    try:
+        pid = sink._process.pid
+        assert os.getpgid(pid) == pid != os.getpgid(0)
+        assert os.getsid(pid) == os.getsid(0)
+        if Path("/proc/self/autogroup").exists():
+            assert Path(f"/proc/{pid}/autogroup").read_text() == Path("/proc/self/autogroup").read_text()
+    finally:
+        encode(sink, ramp(2))
