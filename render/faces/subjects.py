@@ -46,13 +46,15 @@ class Named:
     person: int | str = "largest"
 
 
-def named_inputs(scene: Scene, kept: int) -> list[Named]:
+def named_inputs(scene: Scene, kept: int, left_out: frozenset[int] = frozenset()) -> list[Named]:
     """Every clip of the scene's inputs, in order, named: the one naming of clips, for a batch and for
-    a watched folder alike. A photo's name does not depend on whether its face (or another's) is found."""
+    a watched folder alike. A photo's name does not depend on whether its face (or another's) is found.
+    ``face: all`` passes over the kept faces the basis ``left_out`` (said once, where the basis is
+    learnt); a face named by its number is a clip, and fails alone if it cannot be drawn."""
     named: list[Named] = []
     for i, spec in enumerate(scene.inputs):
         if isinstance(spec, FaceInput):
-            indices = range(kept) if spec.face == "all" else [spec.face]
+            indices = [k for k in range(kept) if k not in left_out] if spec.face == "all" else [spec.face]
             named += [Named(i, "face", f"face-{k}", face=k) for k in indices]
         elif isinstance(spec, ImageInput):
             suffix = "" if spec.person == "largest" else f"-person-{spec.person}"
@@ -63,13 +65,15 @@ def named_inputs(scene: Scene, kept: int) -> list[Named]:
     return _unique(named)
 
 
-def resolve_subjects(scene: Scene, kept: np.ndarray) -> tuple[list[Subject], list[str]]:
-    """The scene's subjects in input order, and one message per input that gave no usable face."""
+def resolve_subjects(scene: Scene, kept: np.ndarray, left_out: frozenset[int] = frozenset()
+                     ) -> tuple[list[Subject], list[str]]:
+    """The scene's subjects in input order (``face: all`` passing over the kept faces the basis
+    ``left_out``), and one message per input that gave no usable face."""
     subjects: list[Subject] = []
     failures: list[str] = []
     tone = dataset_tone(kept)
     portraits = None
-    named = named_inputs(scene, len(kept))
+    named = named_inputs(scene, len(kept), left_out)
     for i, spec in enumerate(scene.inputs):
         if isinstance(spec, FolderInput) and not any(n.index == i for n in named):
             failures.append(f"{scene.where('inputs', i, 'folder')}: no JPEG or PNG photos in {shown(spec.folder)}")

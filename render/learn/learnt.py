@@ -47,6 +47,11 @@ class Learnt:
     def kept(self) -> np.ndarray:
         return self.faces.images[self.selection.kept_]
 
+    @property
+    def left_out(self) -> frozenset[int]:
+        """The kept faces the basis left out (the appearance basis: no landmarks found), by number."""
+        return frozenset(int(i) for i in self.state.get("left_out", ()))
+
 
 def learn(scene: Scene, cache: Cache, console: Console, *, inputs: bool = True, said: str = "") -> Learnt:
     """Score, filter and fit the scene's basis (each from the cache when it can be). ``inputs``: the
@@ -83,7 +88,7 @@ def learnt_names(faces: FaceSet, selection: EmotionFilter, indices: np.ndarray) 
 def _say_left_out(scene: Scene, names: list[str], kept: int, console: Console) -> None:
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     console.say(f"{scene.where('basis', 'model')}: the face mesh finds no landmarks in {len(names)} of the {kept} "
-                f"kept faces, left out of the appearance basis: {shown}")
+                f"kept faces, left out of the appearance basis (`face: all` passes over them): {shown}")
 
 
 def _check_supports(scene: Scene, kept: int) -> None:

@@ -71,7 +71,7 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     check_soundtrack(scene)
     learnt = learn(scene, cache, console)
     others = learn_panels(scene, cache, console)  # a comparison's other bases: before anything is written
-    subjects, failures = resolve_subjects(scene, learnt.kept)
+    subjects, failures = resolve_subjects(scene, learnt.kept, learnt.left_out)
     morphs = morphs_of(subjects, learnt, scene, failures)
     subjects = [s for s in subjects if s.name in morphs]
     _say_undetailed(scene, subjects, console)

@@ -82,8 +82,7 @@ class Studio:
         self.reader = self.model  #: what reads levels: the kiosk's, a quick copy of the model
         if warm:  # load the model and run it once now, not for the first visitor
             # A face the basis was fitted on (the appearance basis leaves out faces without landmarks).
-            left_out = set(learnt.state["left_out"].tolist()) if "left_out" in learnt.state else set()
-            first = next(i for i in range(len(learnt.kept)) if i not in left_out)
+            first = next(i for i in range(len(learnt.kept)) if i not in learnt.left_out)
             probe = _levels(Morph.of(learnt.kept[first], self.basis, scene.morph))
             self.model.predict(probe)
             if kiosk:

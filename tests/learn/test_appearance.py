@@ -82,6 +82,21 @@ def test_a_face_without_landmarks_is_named_and_left_out(faces, tmp_path):
         basis.ends(gray[0], "projection")
 
 
+def test_face_all_passes_over_the_faces_the_basis_left_out_and_a_named_one_still_fails_alone(faces, tmp_path):
+    from render.faces.subjects import resolve_subjects
+    from render.scene import load_scene
+
+    gray = np.full((1, 64, 64), 0.5, np.float32)
+    kept = np.concatenate([faces.images[:3], gray, faces.images[3:5]])
+    left_out = frozenset(int(i) for i in AppearanceBasis(2).fit(kept).state()["left_out"])
+    assert left_out == {3}
+    scene = load_scene(write_scene(tmp_path, "name: all\nbasis: {model: appearance}\n"
+                                             "inputs: [{face: all}, {face: 3}]\noutput: {dir: out}\n"))
+    subjects, failures = resolve_subjects(scene, kept, left_out)
+    assert [s.name for s in subjects] == ["face-0", "face-1", "face-2", "face-4", "face-5", "face-3"]
+    assert failures == []  # the named face is a clip: its morph fails alone, as the next test shows
+
+
 def test_an_input_without_landmarks_fails_alone_and_is_named(tmp_path, olivetti_home):
     from render.cache import Cache, default_cache_dir
     from render.faces.subjects import Subject
