@@ -8,7 +8,7 @@ Its exit status is checked and its last error line reported.
 from __future__ import annotations
 
 import errno
-
+import functools
 import os
 import subprocess
 import sys
@@ -86,16 +86,18 @@ def _colour_matrix(output: list[str]) -> list[str]:
 
 
 def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[str], path: Path,
-                   alpha: bool = False, inputs: tuple[str, ...] = (), colour: bool = False) -> list[str]:
+                   alpha: bool = False, inputs: tuple[str, ...] = (), colour: bool = False,
+                   planar: bool = False) -> list[str]:
     """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source`` (gray and
-    alpha pairs when ``alpha``; RGB, or RGBA, with ``colour``), and the further ``inputs`` (a
+    alpha pairs when ``alpha``; RGB, or RGBA, with ``colour``; with ``planar``, gray frames already
+    made the 4:2:0 planes ffmpeg would make of them: :func:`tv_planes`), and the further ``inputs`` (a
     soundtrack), encoded with the ``output`` arguments into ``path``. Colour frames coded as YUV are
     converted as :func:`_colour_matrix` says."""
     import imageio_ffmpeg
 
     width, height = size
     rate = str(Fraction(fps).limit_denominator(1001))
-    pixels = ("rgba" if alpha else "rgb24") if colour else ("ya8" if alpha else "gray")
+    pixels = ("rgba" if alpha else "rgb24") if colour else ("ya8" if alpha else "yuv420p" if planar else "gray")
     matrix = _colour_matrix(output) if colour else []
     return [
         imageio_ffmpeg.get_ffmpeg_exe(),
@@ -113,6 +115,27 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
 #: machine from the kiosk's visitors whatever its nice value or SCHED_IDLE say (bench/season.py: POST p95
 #: with 4 visitors at once 360-430 ms in a session of its own, within the server's group: see the README).
 OWN_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+
+#: A gray level (full range, 0-255) as ffmpeg's swscale writes it into a YUV frame's luma (TV range,
+#: 16-235): libswscale's lumRangeFromJpeg on its 15-bit samples, then rounded to 8 bits. Checked against
+#: the bundled ffmpeg for every level (tests/encode/test_encode.py).
+TV_LUMA = (((((np.arange(256) << 7) * 14071 + 33561947) >> 14) + 64) >> 7).astype(np.uint8)
+TV_LUMA.flags.writeable = False
+
+
+def tv_planes(frame: np.ndarray) -> bytes:
+    """A gray frame (h, w; even sides) as the yuv420p planes ffmpeg makes of it for an H.264 encode:
+    its luma through :data:`TV_LUMA`, both chroma planes neutral (128). Sent so, the encoder gets the
+    same planes without ffmpeg's converter (a tenth of a millisecond a 256 px frame, at every frame of
+    the video; here once a level, the video's repeats sending the same bytes)."""
+    height, width = frame.shape
+    return TV_LUMA[frame].tobytes() + _neutral_chroma(width, height)
+
+
+@functools.lru_cache(maxsize=8)
+def _neutral_chroma(width: int, height: int) -> bytes:
+    return bytes([128]) * ((width // 2) * (height // 2) * 2)
+
 
 PIPE_BYTES = 1 << 20  #: how much of a film ffmpeg's pipe holds (Linux's default is 64 KiB: one 256 px frame)
 
@@ -141,10 +164,14 @@ class FfmpegSink:
     facts: dict[str, object]  #: what a sidecar says of the file (each format's sink sets it)
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, output: list[str],
-                 alpha: np.ndarray | None = None, track: Path | None = None, colour: bool = False) -> None:
+                 alpha: np.ndarray | None = None, track: Path | None = None, colour: bool = False,
+                 planar: bool = False) -> None:
         self.path = path
         self.size = size
         self.colour = colour  #: RGB frames (h, w, 3), not gray
+        #: gray frames sent as the yuv420p planes ffmpeg would make of them (:func:`tv_planes`): for an
+        #: encoder that codes 4:2:0 from gray (H.264), on even sides
+        self.planar = planar and not colour and alpha is None and size[0] % 2 == 0 and size[1] % 2 == 0
         self.fps = fps
         self.output = output
         self.alpha = alpha
@@ -156,13 +183,24 @@ class FfmpegSink:
         self._start()
 
     def write(self, frame: np.ndarray) -> None:
+        self.send(self.raw(frame))
+
+    def raw(self, frame: np.ndarray) -> bytes:
+        """A frame's bytes as this encoder takes them: what :meth:`send` sends (a film sends a repeated
+        frame's bytes again, made once)."""
         if frame.shape != (self.size[1], self.size[0], *((3,) if self.colour else ())):
             raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
-        assert self._pump is not None
+        if self.planar:
+            return tv_planes(np.asarray(frame, dtype=np.uint8))
         if self.alpha is not None:
             frame = np.concatenate((frame, self.alpha[..., None]), axis=-1) if self.colour else \
                 np.stack((frame, self.alpha), axis=-1)
-        self._pump.put(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+        return np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
+
+    def send(self, raw: bytes) -> None:
+        """One frame, as :meth:`raw` made it, to the encoder."""
+        assert self._pump is not None
+        self._pump.put(raw)
 
     def close(self) -> None:
         if self._process is not None:
@@ -187,7 +225,7 @@ class FfmpegSink:
         self._log = tempfile.TemporaryFile()
         inputs = ("-i", str(self.track)) if self.track is not None else ()
         command = ffmpeg_command(self.size, self.fps, "pipe:0", self.output, self.path, self.alpha is not None, inputs,
-                                 self.colour)
+                                 self.colour, self.planar)
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, **OWN_GROUP  # type: ignore[arg-type]
         )

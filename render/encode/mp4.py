@@ -75,7 +75,8 @@ class Mp4Sink(FfmpegSink):
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, h264: H264 = H264(),
                  track: Path | None = None, audio_kbps: int | None = None, colour: bool = False) -> None:
-        super().__init__(path, size, fps, mp4_output(h264, track is not None, audio_kbps), track=track, colour=colour)
+        super().__init__(path, size, fps, mp4_output(h264, track is not None, audio_kbps), track=track, colour=colour,
+                         planar=True)
 
 
 def open_sink(path: Path, size: tuple[int, int], fps: float, output: OutputSpec, alpha: np.ndarray | None,

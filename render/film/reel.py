@@ -251,9 +251,10 @@ def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gi
           pngs: FrameSink | None, matte: _Matte, seen: int = -1) -> None:
     """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF
     (on the matte where a format has no alpha), each frame once (the first time it comes, after
-    ``seen``) to the PNG frames. Each frame is composed once: a hold or a ping-pong's way back sends
-    the frame composed before (the most recent ones are kept, up to :data:`KEPT_BYTES`)."""
-    kept: OrderedDict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = OrderedDict()
+    ``seen``) to the PNG frames. Each frame is composed once, and made each video's bytes once: a hold
+    or a ping-pong's way back sends what was made before (the most recent frames are kept, up to
+    :data:`KEPT_BYTES`)."""
+    kept: OrderedDict[int, tuple[tuple[bytes, ...], np.ndarray | None]] = OrderedDict()
     held = 0
     for index in order:
         interrupt.check()  # Ctrl-C stops a film here, between frames, never inside an encoder's queue
@@ -261,25 +262,27 @@ def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gi
         index = int(index)
         if index in kept:
             kept.move_to_end(index)
-            pixels, small, flat = kept[index]
+            raws, small = kept[index]
         else:
             pixels, small, bare = film.frames(index, gif is not None, first and pngs is not None)
             flat = _Matte.lay(pixels, matte.video) if matte.flat else None
+            raws = tuple(video.raw(flat if fmt in matte.flat else pixels) for fmt, video in videos)
             if gif is not None:
                 small = _Matte.lay(small, matte.gif)
             if first and pngs is not None:
                 pngs.write(bare, index)
-            kept[index] = (pixels, small, flat)
+            kept[index] = (raws, small)
             held += _nbytes(kept[index])
             while held > KEPT_BYTES and len(kept) > 1:
                 held -= _nbytes(kept.popitem(last=False)[1])
-        for fmt, video in videos:
-            video.write(flat if fmt in matte.flat else pixels)
+        for (_, video), raw in zip(videos, raws):
+            video.send(raw)
         if gif is not None:
             gif.write(small)
         if first:
             seen = index
 
 
-def _nbytes(frames: tuple[np.ndarray | None, ...]) -> int:
-    return sum(a.nbytes for a in frames if a is not None)
+def _nbytes(frame: tuple[tuple[bytes, ...], np.ndarray | None]) -> int:
+    raws, small = frame
+    return sum(len(raw) for raw in raws) + (small.nbytes if small is not None else 0)

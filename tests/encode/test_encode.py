@@ -149,3 +149,44 @@ def test_ffmpeg_runs_in_a_group_of_its_own_within_the_renders_session(tmp_path):
             assert Path(f"/proc/{pid}/autogroup").read_text() == Path("/proc/self/autogroup").read_text()
     finally:
         encode(sink, ramp(2))
+
+
+def _ffmpeg_planes(frame):
+    """What the bundled ffmpeg makes of a gray frame for an H.264 encode: its yuv420p planes."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    height, width = frame.shape
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "gray",
+                           "-s", f"{width}x{height}", "-i", "-", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
+                          input=frame.tobytes(), capture_output=True, check=True)
+    return done.stdout
+
+
+@pytest.mark.parametrize("size", [(256, 256), (250, 96), (1080, 1920)])
+def test_gray_frames_are_sent_as_the_very_planes_ffmpeg_would_make_of_them(size):
+    """Every gray level, at every place in the frame (each row the levels shifted by one more)."""
+    from render.encode.ffmpeg import tv_planes
+
+    width, height = size
+    levels = np.arange(width * height, dtype=np.int64).reshape(height, width)
+    frame = ((levels + np.arange(height)[:, None] * 7) % 256).astype(np.uint8)
+    assert tv_planes(frame) == _ffmpeg_planes(frame)
+
+
+def test_an_mp4_of_planes_is_byte_for_byte_the_mp4_ffmpeg_makes_from_the_gray_frames(tmp_path):
+    import subprocess
+
+    from render.encode.ffmpeg import ffmpeg_command
+    from render.encode.mp4 import H264, mp4_output
+
+    rng = np.random.default_rng(5)
+    frames = [np.clip(f.astype(int) + rng.integers(-40, 40, f.shape), 0, 255).astype(np.uint8) for f in ramp(10, 96)]
+    sink = Mp4Sink(tmp_path / "planes.mp4", (96, 96), fps=25)
+    assert sink.planar
+    encode(sink, frames)
+    raw = tmp_path / "gray.raw"
+    raw.write_bytes(b"".join(f.tobytes() for f in frames))
+    subprocess.run(ffmpeg_command((96, 96), 25, str(raw), mp4_output(H264()), tmp_path / "gray.mp4"), check=True)
+    assert (tmp_path / "planes.mp4").read_bytes() == (tmp_path / "gray.mp4").read_bytes()
