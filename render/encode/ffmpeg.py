@@ -128,8 +128,10 @@ def tv_planes(frame: np.ndarray) -> bytes:
     its luma through :data:`TV_LUMA`, both chroma planes neutral (128). Sent so, the encoder gets the
     same planes without ffmpeg's converter (a tenth of a millisecond a 256 px frame, at every frame of
     the video; here once a level, the video's repeats sending the same bytes)."""
+    import cv2
+
     height, width = frame.shape
-    return TV_LUMA[frame].tobytes() + _neutral_chroma(width, height)
+    return cv2.LUT(frame, TV_LUMA).tobytes() + _neutral_chroma(width, height)
 
 
 @functools.lru_cache(maxsize=8)
@@ -191,7 +193,7 @@ class FfmpegSink:
         if frame.shape != (self.size[1], self.size[0], *((3,) if self.colour else ())):
             raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
         if self.planar:
-            return tv_planes(np.asarray(frame, dtype=np.uint8))
+            return tv_planes(np.ascontiguousarray(frame, dtype=np.uint8))
         if self.alpha is not None:
             frame = np.concatenate((frame, self.alpha[..., None]), axis=-1) if self.colour else \
                 np.stack((frame, self.alpha), axis=-1)
