@@ -31,7 +31,7 @@ from render.ground.timeline import timeline
 __all__ = ["Film", "Part", "write_film", "orders", "write_sidecar_of", "sounds", "soundtrack", "check_gif_weight", "VIDEOS"]
 
 VIDEOS = formats_with(video=True)  #: the formats that are videos (with a sidecar, and sound when asked)
-KEPT_BYTES = 96 << 20  #: frames composed and kept to be sent again (a 512 px film's 50 levels: 13 MB)
+KEPT_BYTES = 96 << 20  #: frames kept, as the videos take them, to be sent again (a 512 px MP4's 50 levels: 20 MB)
 
 #: film frame, GIF frame wanted, PNG frame wanted -> (video frame, GIF frame or None, PNG frame or None)
 Frames = Callable[[int, bool, bool], tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]]
