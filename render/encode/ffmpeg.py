@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import os
 import subprocess
 import sys
 import tempfile
@@ -90,7 +89,7 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
                    planar: bool = False) -> list[str]:
     """ffmpeg's arguments: raw gray frames of ``size`` (w, h) at ``fps`` from ``source`` (gray and
     alpha pairs when ``alpha``; RGB, or RGBA, with ``colour``; with ``planar``, gray frames already
-    made the 4:2:0 planes ffmpeg would make of them: :func:`tv_planes`), and the further ``inputs`` (a
+    made the 4:2:0 planes ffmpeg would make of them: :func:`tv_luma` and :func:`neutral_chroma`), and the further ``inputs`` (a
     soundtrack), encoded with the ``output`` arguments into ``path``. Colour frames coded as YUV are
     converted as :func:`_colour_matrix` says."""
     import imageio_ffmpeg
@@ -114,7 +113,9 @@ def ffmpeg_command(size: tuple[int, int], fps: float, source: str, output: list[
 #: scheduling group (autogroup), as heavy as the whole server's, and a film's encoder there takes half the
 #: machine from the kiosk's visitors whatever its nice value or SCHED_IDLE say (bench/season.py: POST p95
 #: with 4 visitors at once 360-430 ms in a session of its own, within the server's group: see the README).
-OWN_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+#: (Python 3.10 has no ``process_group``, and ``preexec_fn`` is unsafe beside the render's threads: there
+#: ffmpeg keeps a session of its own.)
+OWN_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
 
 #: A gray level (full range, 0-255) as ffmpeg's swscale writes it into a YUV frame's luma (TV range,
 #: 16-235): libswscale's lumRangeFromJpeg on its 15-bit samples, then rounded to 8 bits. Checked against
@@ -123,19 +124,21 @@ TV_LUMA = (((((np.arange(256) << 7) * 14071 + 33561947) >> 14) + 64) >> 7).astyp
 TV_LUMA.flags.writeable = False
 
 
-def tv_planes(frame: np.ndarray) -> bytes:
-    """A gray frame (h, w; even sides) as the yuv420p planes ffmpeg makes of it for an H.264 encode:
-    its luma through :data:`TV_LUMA`, both chroma planes neutral (128). Sent so, the encoder gets the
-    same planes without ffmpeg's converter (a tenth of a millisecond a 256 px frame, at every frame of
-    the video; here once a level, the video's repeats sending the same bytes)."""
+def tv_luma(frame: np.ndarray) -> bytes:
+    """A gray frame's luma plane as ffmpeg makes it for an H.264 encode (through :data:`TV_LUMA`); with
+    :func:`neutral_chroma`, the very yuv420p planes ffmpeg's converter would make of the frame. Sent so,
+    the encoder gets the same planes without the converter (a tenth of a millisecond a 256 px frame, at
+    every frame of the video; here once a level, the video's repeats sending the same bytes)."""
     import cv2
 
-    height, width = frame.shape
-    return cv2.LUT(frame, TV_LUMA).tobytes() + _neutral_chroma(width, height)
+    return cv2.LUT(np.ascontiguousarray(frame, dtype=np.uint8), TV_LUMA).tobytes()
 
 
 @functools.lru_cache(maxsize=8)
-def _neutral_chroma(width: int, height: int) -> bytes:
+def neutral_chroma(width: int, height: int) -> bytes:
+    """Both chroma planes of a gray yuv420p frame of ``width`` x ``height`` (even): 128 throughout."""
+    if width % 2 or height % 2:
+        raise ValueError(f"a yuv420p frame of {width}x{height}: its sides must be even")
     return bytes([128]) * ((width // 2) * (height // 2) * 2)
 
 
@@ -171,8 +174,8 @@ class FfmpegSink:
         self.path = path
         self.size = size
         self.colour = colour  #: RGB frames (h, w, 3), not gray
-        #: gray frames sent as the yuv420p planes ffmpeg would make of them (:func:`tv_planes`): for an
-        #: encoder that codes 4:2:0 from gray (H.264), on even sides
+        #: gray frames sent as the yuv420p planes ffmpeg would make of them (:func:`tv_luma`, then
+        #: :func:`neutral_chroma`): for an encoder that codes 4:2:0 from gray (H.264), on even sides
         self.planar = planar and not colour and alpha is None and size[0] % 2 == 0 and size[1] % 2 == 0
         self.fps = fps
         self.output = output
@@ -188,12 +191,12 @@ class FfmpegSink:
         self.send(self.raw(frame))
 
     def raw(self, frame: np.ndarray) -> bytes:
-        """A frame's bytes as this encoder takes them: what :meth:`send` sends (a film sends a repeated
-        frame's bytes again, made once)."""
+        """A frame's bytes as this encoder takes them, less what every frame shares (a planar frame's
+        chroma): what :meth:`send` sends (a film sends a repeated frame's bytes again, made once)."""
         if frame.shape != (self.size[1], self.size[0], *((3,) if self.colour else ())):
             raise ValueError(f"frame of shape {frame.shape} sent to an encoder of size {self.size}")
         if self.planar:
-            return tv_planes(np.ascontiguousarray(frame, dtype=np.uint8))
+            return tv_luma(frame)
         if self.alpha is not None:
             frame = np.concatenate((frame, self.alpha[..., None]), axis=-1) if self.colour else \
                 np.stack((frame, self.alpha), axis=-1)
@@ -203,6 +206,8 @@ class FfmpegSink:
         """One frame, as :meth:`raw` made it, to the encoder."""
         assert self._pump is not None
         self._pump.put(raw)
+        if self.planar:
+            self._pump.put(neutral_chroma(*self.size))
 
     def close(self) -> None:
         if self._process is not None:
@@ -233,7 +238,7 @@ class FfmpegSink:
         )
         interrupt.adopt(self._process)
         _widen(self._process.stdin)
-        self._pump = Pump(self._feed)
+        self._pump = Pump(self._feed, capacity=64 if self.planar else 32)  # 32 frames: a planar one is 2 writes
 
     def _feed(self, chunk: bytes) -> None:
         """On the pump's thread: one frame into ffmpeg's pipe."""

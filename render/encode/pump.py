@@ -43,11 +43,15 @@ class Pump(Generic[T]):
 
     def put(self, item: T) -> None:
         with self._changed:
+            if self._closed:
+                raise RuntimeError("an item put in a pump already finished or cancelled")
             if self._held >= self._capacity:
                 self._producer_waits = True
-                while self._held > self._capacity // 2 and self._thread.is_alive():
-                    self._changed.wait(0.5)
-                self._producer_waits = False
+                try:
+                    while self._held > self._capacity // 2 and self._thread.is_alive():
+                        self._changed.wait(0.5)
+                finally:
+                    self._producer_waits = False
             self._queue.append(item)
             self._held += 1
             if self._consumer_waits:

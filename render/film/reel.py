@@ -14,7 +14,7 @@ import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from render.ground.timeline import timeline
 __all__ = ["Film", "Part", "write_film", "orders", "write_sidecar_of", "sounds", "soundtrack", "check_gif_weight", "VIDEOS"]
 
 VIDEOS = formats_with(video=True)  #: the formats that are videos (with a sidecar, and sound when asked)
-KEPT_BYTES = 96 << 20  #: frames kept, as the videos take them, to be sent again (a 512 px MP4's 50 levels: 20 MB)
+KEPT_BYTES = 96 << 20  #: frames composed and kept to be sent again (a 512 px film's 50 levels: 13 MB)
 
 #: film frame, GIF frame wanted, PNG frame wanted -> (video frame, GIF frame or None, PNG frame or None)
 Frames = Callable[[int, bool, bool], tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]]
@@ -247,14 +247,16 @@ class _Matte:
         return np.rint(pixels * opaque + under).astype(np.uint8)
 
 
-def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gif: FrameSink | None,
+def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FfmpegSink]], gif: FrameSink | None,
           pngs: FrameSink | None, matte: _Matte, seen: int = -1) -> None:
     """Send the film's frames in ``order`` to the sinks given: every frame to the videos and the GIF
     (on the matte where a format has no alpha), each frame once (the first time it comes, after
-    ``seen``) to the PNG frames. Each frame is composed once, and made each video's bytes once: a hold
-    or a ping-pong's way back sends what was made before (the most recent frames are kept, up to
-    :data:`KEPT_BYTES`)."""
-    kept: OrderedDict[int, tuple[tuple[bytes, ...], np.ndarray | None]] = OrderedDict()
+    ``seen``) to the PNG frames. Each frame is composed once, and made a planar video's bytes once: a
+    hold or a ping-pong's way back sends what was made before (the most recent frames are kept, up to
+    :data:`KEPT_BYTES`; the composed frame itself only where a video takes it as it is)."""
+    planar = [video.planar for _, video in videos]
+    as_composed = not all(planar)
+    kept: OrderedDict[int, _Kept] = OrderedDict()
     held = 0
     for index in order:
         interrupt.check()  # Ctrl-C stops a film here, between frames, never inside an encoder's queue
@@ -262,27 +264,41 @@ def _play(film: Film, order: np.ndarray, videos: list[tuple[str, FrameSink]], gi
         index = int(index)
         if index in kept:
             kept.move_to_end(index)
-            raws, small = kept[index]
+            frame = kept[index]
         else:
             pixels, small, bare = film.frames(index, gif is not None, first and pngs is not None)
             flat = _Matte.lay(pixels, matte.video) if matte.flat else None
-            raws = tuple(video.raw(flat if fmt in matte.flat else pixels) for fmt, video in videos)
+            made = tuple(video.raw(flat if fmt in matte.flat else pixels) if p else None
+                         for (fmt, video), p in zip(videos, planar))
             if gif is not None:
                 small = _Matte.lay(small, matte.gif)
             if first and pngs is not None:
                 pngs.write(bare, index)
-            kept[index] = (raws, small)
-            held += _nbytes(kept[index])
+            frame = kept[index] = _Kept(pixels if as_composed else None, flat if as_composed else None, small, made)
+            held += frame.nbytes
             while held > KEPT_BYTES and len(kept) > 1:
-                held -= _nbytes(kept.popitem(last=False)[1])
-        for (_, video), raw in zip(videos, raws):
-            video.send(raw)
+                held -= kept.popitem(last=False)[1].nbytes
+        for (fmt, video), raw in zip(videos, frame.made):
+            if raw is not None:
+                video.send(raw)
+            else:
+                video.write(frame.flat if fmt in matte.flat else frame.pixels)
         if gif is not None:
-            gif.write(small)
+            gif.write(frame.small)
         if first:
             seen = index
 
 
-def _nbytes(frame: tuple[tuple[bytes, ...], np.ndarray | None]) -> int:
-    raws, small = frame
-    return sum(len(raw) for raw in raws) + (small.nbytes if small is not None else 0)
+class _Kept(NamedTuple):
+    """A frame kept to be sent again: as composed (where a video takes it so), on the matte, the GIF's,
+    and each planar video's bytes (None for the others)."""
+
+    pixels: np.ndarray | None
+    flat: np.ndarray | None
+    small: np.ndarray | None
+    made: tuple[bytes | None, ...]
+
+    @property
+    def nbytes(self) -> int:
+        arrays = sum(a.nbytes for a in (self.pixels, self.flat, self.small) if a is not None)
+        return arrays + sum(len(raw) for raw in self.made if raw is not None)

@@ -167,15 +167,19 @@ def _ffmpeg_planes(frame):
 @pytest.mark.parametrize("size", [(256, 256), (250, 96), (1080, 1920)])
 def test_gray_frames_are_sent_as_the_very_planes_ffmpeg_would_make_of_them(size):
     """Every gray level, at every place in the frame (each row the levels shifted by one more)."""
-    from render.encode.ffmpeg import tv_planes
+    from render.encode.ffmpeg import neutral_chroma, tv_luma
 
     width, height = size
     levels = np.arange(width * height, dtype=np.int64).reshape(height, width)
     frame = ((levels + np.arange(height)[:, None] * 7) % 256).astype(np.uint8)
-    assert tv_planes(frame) == _ffmpeg_planes(frame)
+    assert tv_luma(frame) + neutral_chroma(width, height) == _ffmpeg_planes(frame)
+    assert tv_luma(frame[:, ::-1]) == tv_luma(np.ascontiguousarray(frame[:, ::-1]))  # a view is read as it shows
+    with pytest.raises(ValueError, match="must be even"):
+        neutral_chroma(95, 64)
 
 
-def test_an_mp4_of_planes_is_byte_for_byte_the_mp4_ffmpeg_makes_from_the_gray_frames(tmp_path):
+@pytest.mark.parametrize("crf", [None, 20])
+def test_an_mp4_of_planes_is_byte_for_byte_the_mp4_ffmpeg_makes_from_the_gray_frames(tmp_path, crf):
     import subprocess
 
     from render.encode.ffmpeg import ffmpeg_command
@@ -183,10 +187,11 @@ def test_an_mp4_of_planes_is_byte_for_byte_the_mp4_ffmpeg_makes_from_the_gray_fr
 
     rng = np.random.default_rng(5)
     frames = [np.clip(f.astype(int) + rng.integers(-40, 40, f.shape), 0, 255).astype(np.uint8) for f in ramp(10, 96)]
-    sink = Mp4Sink(tmp_path / "planes.mp4", (96, 96), fps=25)
+    frames += frames[::-1]  # the way back sends the same bytes again
+    sink = Mp4Sink(tmp_path / "planes.mp4", (96, 96), fps=25, h264=H264(crf=crf))
     assert sink.planar
     encode(sink, frames)
     raw = tmp_path / "gray.raw"
     raw.write_bytes(b"".join(f.tobytes() for f in frames))
-    subprocess.run(ffmpeg_command((96, 96), 25, str(raw), mp4_output(H264()), tmp_path / "gray.mp4"), check=True)
+    subprocess.run(ffmpeg_command((96, 96), 25, str(raw), mp4_output(H264(crf=crf)), tmp_path / "gray.mp4"), check=True)
     assert (tmp_path / "planes.mp4").read_bytes() == (tmp_path / "gray.mp4").read_bytes()

@@ -69,3 +69,11 @@ def test_cancel_drops_what_is_queued():
         pump.put(item)
     pump.cancel()
     assert len(consumed) < 8
+
+
+def test_a_pump_finished_takes_nothing_more():
+    pump = Pump(lambda item: None, capacity=2)
+    pump.put(1)
+    pump.finish()
+    with pytest.raises(RuntimeError, match="already finished"):
+        pump.put(2)
