@@ -74,6 +74,21 @@ class Server:
         self.ready()
         return self
 
+    @classmethod
+    def started(cls, folder: Path, tries: int = 3) -> "Server":
+        """A new server of this kind in ``folder``, started. Its ports are found free a moment before it
+        binds them: one that another process took meanwhile (any client's outgoing connection may) makes
+        the server exit at once, and it is tried again on other ports."""
+        for attempt in range(1, tries + 1):
+            server = cls(folder)
+            try:
+                return server.start()
+            except RuntimeError as exc:
+                server.stop()
+                if "the server exited" not in str(exc) or attempt == tries:
+                    raise
+        raise AssertionError("unreachable")
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -341,7 +356,7 @@ def running(tmp_path_factory):
 
     def get(kind: str) -> Server:
         if kind not in started:
-            started[kind] = KINDS[kind](tmp_path_factory.mktemp(kind)).start()
+            started[kind] = KINDS[kind].started(tmp_path_factory.mktemp(kind))
         return started[kind]
 
     yield get

@@ -134,7 +134,7 @@ def test_a_killed_publish_leaves_no_half_file_and_the_next_run_finishes(store, t
 
 @pytest.mark.parametrize("kind", ["s3", "sftp", "webdav"])
 def test_a_store_that_stops_mid_way_is_said_and_the_next_run_finishes(kind, tmp_path, olivetti_home, monkeypatch):
-    server = KINDS[kind](tmp_path / "store").start()  # its own, to stop
+    server = KINDS[kind].started(tmp_path / "store")  # its own, to stop
     try:
         for key, value in server.env.items():
             monkeypatch.setenv(key, value)
