@@ -206,8 +206,6 @@ class FfmpegSink:
         """One frame, as :meth:`raw` made it, to the encoder."""
         assert self._pump is not None
         self._pump.put(raw)
-        if self.planar:
-            self._pump.put(neutral_chroma(*self.size))
 
     def close(self) -> None:
         if self._process is not None:
@@ -238,15 +236,17 @@ class FfmpegSink:
         )
         interrupt.adopt(self._process)
         _widen(self._process.stdin)
-        self._pump = Pump(self._feed, capacity=64 if self.planar else 32)  # 32 frames: a planar one is 2 writes
+        self._pump = Pump(self._feed)
 
     def _feed(self, chunk: bytes) -> None:
-        """On the pump's thread: one frame into ffmpeg's pipe."""
+        """On the pump's thread: one frame into ffmpeg's pipe (a planar frame's chroma after its luma)."""
         assert self._process is not None and self._process.stdin is not None
         if self._broken:
             return
         try:
             self._process.stdin.write(chunk)
+            if self.planar:
+                self._process.stdin.write(neutral_chroma(*self.size))
         except (BrokenPipeError, ValueError):
             self._broken = True  # ffmpeg quit: its exit status and log tell why, in _finish
 
