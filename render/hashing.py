@@ -8,16 +8,23 @@ key made of several kinds of part.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["Digest", "sha256_file", "sha256_json", "sha256_arrays", "describe_files", "checksum_problem"]
+__all__ = ["Digest", "sha256_file", "sha256_json", "sha256_arrays", "describe_files", "checksum_problem",
+           "remembering"]
 
 _BLOCK = 1 << 20
+#: Within :func:`remembering`: the digests of the files read so far, by what the file is (its device,
+#: inode, size and modification and change times); None elsewhere.
+_remembered: ContextVar[dict[tuple[int, ...], str] | None] = ContextVar("remembered", default=None)
 
 
 class Digest:
@@ -43,17 +50,42 @@ class Digest:
 
     def file(self, path: Path) -> Digest:
         with path.open("rb") as f:
-            for block in iter(lambda: f.read(_BLOCK), b""):
-                self._h.update(block)
+            self._read(f)
         return self
+
+    def _read(self, f: Any) -> None:
+        for block in iter(lambda: f.read(_BLOCK), b""):
+            self._h.update(block)
 
     def hexdigest(self) -> str:
         return self._h.hexdigest()
 
 
 def sha256_file(path: Path) -> str:
-    """sha256 of a file's bytes, read a block at a time."""
-    return Digest().file(path).hexdigest()
+    """sha256 of a file's bytes, read a block at a time (once, within :func:`remembering`)."""
+    known = _remembered.get()
+    if known is None:
+        return Digest().file(path).hexdigest()
+    with path.open("rb") as f:
+        stat = os.fstat(f.fileno())
+        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        if key not in known:
+            digest = Digest()
+            digest._read(f)
+            known[key] = digest.hexdigest()
+        return known[key]
+
+
+@contextlib.contextmanager
+def remembering() -> Iterator[None]:
+    """Within: each file's sha256 is read once, however many times it is asked for (a film's files are
+    hashed for its sidecar, then for its manifest entry), and again only once the file has changed
+    (a new size, modification or change time, or another file under its name)."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
 
 
 def checksum_problem(path: Path, sha256: str) -> str | None:

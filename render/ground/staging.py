@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
 from render.errors import WRITE_ERRNOS, ExecutorError, OutputError
-from render.hashing import describe_files
+from render.hashing import describe_files, remembering
 
 __all__ = ["staged", "render_staged", "describe_render", "receive", "sweep", "remove_stale"]
 
@@ -140,7 +140,7 @@ def render_staged(folder: Path, write: Callable[[Path], int], *, source: str, se
                   fps: float) -> dict[str, Any]:
     """Run ``write(staging)`` (it returns the film's frame count) in a staging folder of ``folder``,
     publish what it wrote, and return the manifest entry that describes it."""
-    with staged(folder, sweep=False) as staging:
+    with staged(folder, sweep=False) as staging, remembering():  # each file read once for its sha256
         count = write(staging)
         # Described here, before publishing: once published, another render of the same scene may
         # already be replacing these files with its own (identical) ones.

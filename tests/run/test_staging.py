@@ -116,3 +116,31 @@ def test_files_that_arrive_damaged_or_out_of_place_publish_nothing(tmp_path, dam
         receive(tmp_path / "happy", files, entry, "worker w0:12")
     assert "render again" in str(raised.value)
     assert not list((tmp_path / "happy").iterdir()) and sorted(p.name for p in tmp_path.iterdir()) == ["happy"]
+
+
+def test_a_film_s_files_are_read_once_for_their_digests_and_again_once_changed(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    from render import hashing
+    from render.ground.staging import render_staged
+
+    reads = []
+    read = hashing.Digest._read
+    monkeypatch.setattr(hashing.Digest, "_read", lambda self, f: (reads.append(f.name), read(self, f))[1])
+
+    def write(staging):
+        film = staging / "face-0.mp4"
+        film.write_bytes(b"one film")
+        first = [hashing.sha256_file(film) for _ in range(3)]  # as its sidecar asks, twice, and more
+        other = staging / ".face-0.mp4.new"
+        other.write_bytes(b"another!")  # the same size, in its place: another file under the name
+        os.replace(other, film)
+        assert hashing.sha256_file(film) == hashlib.sha256(b"another!").hexdigest() != first[0]
+        assert first == [hashlib.sha256(b"one film").hexdigest()] * 3
+        return 1
+
+    entry = render_staged(tmp_path / "out" / "scene", write, source="face 0", settings="s", fps=25)
+    assert entry["files"]["face-0.mp4"]["sha256"] == hashlib.sha256(b"another!").hexdigest()
+    assert len(reads) == 2  # each version once; the entry's digest is the one read last
+    assert hashing.sha256_file(tmp_path / "out" / "scene" / "face-0.mp4") and len(reads) == 3  # outside: read again
