@@ -31,13 +31,14 @@ __all__ = ["ClipJob", "render_clip"]
 
 @dataclass(frozen=True, eq=False)
 class ClipJob(FilmJob):
-    """One face's clip: its morph (projection already computed), the basis (for the viewer), the
-    readout (what the model reads in each level), and what the manifest records of it."""
+    """One face's clip: its morph (projection already computed), the basis (for the viewer: None when
+    the scene writes none), the readout (what the model reads in each level), and what the manifest
+    records of it."""
 
     scene: Scene
     name: str
     morph: Morph
-    basis: dict[str, np.ndarray] = field(repr=False)
+    basis: dict[str, np.ndarray] | None = field(repr=False)
     readout: np.ndarray | None = field(repr=False)  #: (levels, 7) probabilities, when an output uses them
     from_photo: bool = False  #: the face was framed from a photo: the crop is saved beside the clip
     settings: str = ""  #: hash of every setting that shapes the clip
@@ -101,6 +102,7 @@ def render_clip(job: ClipJob, staging: Path) -> int:
     count = write_film(film, name, staging, scene, title)
 
     if "html" in output.formats:
+        assert job.basis is not None, "a viewer's clip is planned with its basis"
         basis = fitted(job.basis)
         write_viewer(staging / f"{name}.html", face=morph.face, target=morph.target, basis=basis,
                      coefficients=morph.coefficients, weights=morph.weights,

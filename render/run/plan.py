@@ -106,8 +106,9 @@ def plan_scene(scene: Scene, cache: Cache, console: Console, force: bool) -> Pla
     todo = [s for s in subjects if force or not manifest.up_to_date(s.name, settings[s.name])]
     planned = [morphs[s.name] for s in todo]
     readouts = read_morphs(planned, learnt.model, learnt.identity, cache) if scene.reads_frames else [None] * len(planned)
+    viewer_basis = learnt.state if "html" in scene.output.formats else None  # sent with a job only where it is used
     jobs: list[Job] = [
-        ClipJob(scene, s.name, morph, learnt.state, readout, s.from_photo, settings[s.name], s.source, s.detail)
+        ClipJob(scene, s.name, morph, viewer_basis, readout, s.from_photo, settings[s.name], s.source, s.detail)
         for s, morph, readout in zip(todo, planned, readouts)
     ]
     done = {s.name for s in todo}
