@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import subprocess
 import sys
 import tempfile
@@ -158,6 +159,17 @@ def _widen(pipe: IO[bytes] | None) -> None:
         pass  # over this system's limit (fs.pipe-max-size): the default size works, only a little slower
 
 
+def _write_all(fd: int, buffers: list[bytes]) -> None:
+    """Write ``buffers`` one after another into ``fd`` (a blocking pipe) with as few calls as it takes."""
+    views = [memoryview(b) for b in buffers]
+    while views:
+        written = os.writev(fd, views)
+        while views and written >= len(views[0]):
+            written -= len(views.pop(0))
+        if written:
+            views[0] = views[0][written:]
+
+
 class FfmpegSink:
     """A frame sink that encodes frames of ``size`` (w, h) with ffmpeg and the given output arguments.
 
@@ -244,9 +256,10 @@ class FfmpegSink:
         if self._broken:
             return
         try:
-            self._process.stdin.write(chunk)
-            if self.planar:
-                self._process.stdin.write(neutral_chroma(*self.size))
+            if self.planar:  # luma and chroma in one call
+                _write_all(self._process.stdin.fileno(), [chunk, neutral_chroma(*self.size)])
+            else:
+                self._process.stdin.write(chunk)
         except (BrokenPipeError, ValueError):
             self._broken = True  # ffmpeg quit: its exit status and log tell why, in _finish
 
