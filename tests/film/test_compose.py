@@ -18,6 +18,19 @@ def test_padding_holds_the_pad_value_and_the_face_is_untouched_at_native_size():
     np.testing.assert_array_equal(frame[2:-2, 2:-2], to_pixels(face))
 
 
+@pytest.mark.parametrize("shape", [(256, 256), (96, 250), (64, 64, 3), (5,), (4, 8, 8)])
+def test_float32_frames_become_the_pixels_numpy_s_clip_scale_and_round_make(shape):
+    rng = np.random.default_rng(7)
+    levels = rng.integers(0, 256, shape)
+    halves = ((levels + 0.5) / 255).astype(np.float32)  # ties, and the floats either side of them
+    for image in (rng.uniform(-0.3, 1.3, shape).astype(np.float32), halves,
+                  np.nextafter(halves, np.float32(2)), np.nextafter(halves, np.float32(-2))):
+        expected = np.rint(np.clip(image, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+        made = to_pixels(image)
+        assert made.shape == image.shape and made.dtype == np.uint8
+        np.testing.assert_array_equal(made, expected)
+
+
 def test_values_are_clipped_only_when_turned_into_pixels():
     assert to_pixels(np.array([-0.3, 0.0, 0.5, 1.0, 1.7])).tolist() == [0, 0, 128, 255, 255]
 
