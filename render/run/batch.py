@@ -11,6 +11,7 @@ pool for ``--jobs N``, or a Dask cluster's executor for ``--executor dask://host
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -67,9 +68,26 @@ def executor_for(spec: str | None, jobs: int, say: Callable[[str], None] = print
             yield Workers(cluster.client.get_executor(), cluster.threads, True, cluster.lost, cluster.failure,
                           lambda: cluster.client.status == "running")
         return
-    if jobs <= 1:
-        yield Workers(InlineExecutor(), 1)
-        return
+    with _settled():
+        if jobs <= 1:
+            yield Workers(InlineExecutor(), 1)
+            return
+        yield from _pool(jobs)
+
+
+@contextlib.contextmanager
+def _settled() -> Iterator[None]:
+    """While the jobs run, what this process made before them (modules, scenes, bases: alive to the
+    end) is left out of the garbage collector's passes (a pool's workers, forked, inherit it so)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _pool(jobs: int) -> Iterator[Workers]:
+    """A process pool of ``jobs`` workers."""
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
@@ -95,9 +113,11 @@ STOP_SECONDS = 10.0  #: how long an interrupted batch waits for its workers to d
 
 def _worker_start() -> None:
     """In a worker: end when the batch process ends, even by SIGKILL, so that no orphan goes on
-    writing into the output folder (Linux; elsewhere the pool's own shutdown has to do); and let
+    writing into the output folder (Linux; elsewhere the pool's own shutdown has to do); let
     Ctrl-C (or the batch's SIGTERM) stop the clip in progress at its next frame, never inside the
-    pump's queue or a thread join (a second Ctrl-C ends the worker and its ffmpeg at once)."""
+    pump's queue or a thread join (a second Ctrl-C ends the worker and its ffmpeg at once); and
+    compose on one core: the batch's parallelism is its workers (OpenCV's own threads, one a core in
+    every worker, would only wake one another a few times a frame on cores the encoders already fill)."""
     import ctypes
     import sys
 
@@ -105,6 +125,11 @@ def _worker_start() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     interrupt.install(signal.SIGINT, signal.SIGTERM)
+    gc.freeze()  # what it starts with lives as long as it does (forked: already so; spawned: its imports)
+    if "cv2" in sys.modules:  # loaded before the fork
+        sys.modules["cv2"].setNumThreads(1)
+    else:  # read by OpenCV when it loads
+        os.environ["OPENCV_FOR_THREADS_NUM"] = "1"
 
 
 def _end_workers(seconds: float) -> None:

@@ -278,6 +278,35 @@ def test_running_means_running_and_nothing_waits_in_a_queue():
     assert most == 2 and len(finished) == 9 and not live
 
 
+class _Surroundings:
+    """A job that says how the process running it composes: OpenCV's threads, and whether what the
+    process held before its jobs is kept out of the garbage collector's passes."""
+
+    label = "surroundings"
+
+    def __call__(self):
+        import gc
+
+        import cv2
+
+        return cv2.getNumThreads(), gc.get_freeze_count() > 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_jobs_run_with_the_loaded_state_frozen_and_a_pool_s_workers_on_one_core_each(jobs):
+    import gc
+
+    from render.run.batch import executor_for, submit
+
+    assert gc.get_freeze_count() == 0
+    with executor_for(None, jobs) as pool:
+        threads, frozen = submit(pool.executor, _Surroundings()).result()
+    assert frozen  # the modules, the scenes and the bases are never garbage: no full pass walks them
+    if jobs > 1:
+        assert threads == 1  # a worker a core: OpenCV's own threads would only fight the other workers
+    assert gc.get_freeze_count() == 0  # given back once the jobs are done (a --watch loop renders again)
+
+
 def test_counts_add_up_when_inputs_fail(tmp_path, olivetti_home):
     from PIL import Image
 
