@@ -97,15 +97,35 @@ def _pool(jobs: int) -> Iterator[Workers]:
     ffmpeg_found()  # no thread of ours is left running to be copied half-way into the workers
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                initializer=_worker_start)
+    with _one_opencv_thread():
+        try:
+            yield Workers(pool, jobs)
+        except BaseException:
+            # Ctrl-C (already passed on to the workers by run_jobs), or a failure: nothing new starts, and
+            # every worker ends, within a bound, reaped; one that does not is killed.
+            pool.shutdown(wait=False, cancel_futures=True)
+            _end_workers(STOP_SECONDS)
+            raise
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _one_opencv_thread() -> Iterator[None]:
+    """OpenCV on one thread in this process while its workers are forked from it, when it is loaded
+    already (a hot folder's photos were framed here): set here, never in a forked worker, whose
+    copy of OpenCV's thread pool has lost the threads that held its locks (setting it there hangs)."""
+    import sys
+
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None:
+        yield
+        return
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
     try:
-        yield Workers(pool, jobs)
-    except BaseException:
-        # Ctrl-C (already passed on to the workers by run_jobs), or a failure: nothing new starts, and
-        # every worker ends, within a bound, reaped; one that does not is killed.
-        pool.shutdown(wait=False, cancel_futures=True)
-        _end_workers(STOP_SECONDS)
-        raise
-    pool.shutdown(wait=True)
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 STOP_SECONDS = 10.0  #: how long an interrupted batch waits for its workers to drop their clips
@@ -126,9 +146,7 @@ def _worker_start() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     interrupt.install(signal.SIGINT, signal.SIGTERM)
     gc.freeze()  # what it starts with lives as long as it does (forked: already so; spawned: its imports)
-    if "cv2" in sys.modules:  # loaded before the fork
-        sys.modules["cv2"].setNumThreads(1)
-    else:  # read by OpenCV when it loads
+    if "cv2" not in sys.modules:  # read by OpenCV when it loads (loaded: see _one_opencv_thread)
         os.environ["OPENCV_FOR_THREADS_NUM"] = "1"
 
 
