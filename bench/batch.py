@@ -1,13 +1,14 @@
 """A 200-clip batch (Olivetti faces, 256 px, MP4) against the same encodes done by bare ffmpeg
 processes with the same parallelism, and the batch's peak memory against a 1-clip render's.
 
-    SCIKIT_LEARN_DATA=../shared/data .venv/bin/python bench/batch.py [--clips 200] [--jobs N] [--rounds 3]
+    SCIKIT_LEARN_DATA=../shared/data .venv/bin/python bench/batch.py [--clips 200] [--jobs N] [--rounds 5]
 
 The batch is timed warm (cache filled by a first, untimed run; --force renders every clip again),
 whole process, workers included. The baseline encodes one clip's 136 paced frames (the batch's first clip,
 as raw gray frames) --clips times with the render's own ffmpeg arguments, --jobs processes at a
 time. The two take turns, --rounds times (this machine's speed drifts by a few percent from one
-minute to the next): each round's ratio is printed, and their median is the figure. Peak memory is
+minute to the next, and single rounds have spread from 0.91x to 1.01x): each round's ratio is
+printed, and their median is the figure. Peak memory is
 the largest resident set in each run's process tree.
 Targets: throughput at least 0.95x the bare-ffmpeg figure (issue 33; 0.8x in issue 6); 200 clips' peak memory at most
 1.3x one clip's.
@@ -53,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=cores())
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
