@@ -200,17 +200,16 @@ def to_pixels(image: np.ndarray) -> np.ndarray:
 
 def _to_pixels_in_place(image: np.ndarray) -> np.ndarray:
     """:func:`to_pixels` of a float32 image, worked out in the image itself: the same pixels in two
-    passes instead of four. What lies below black is raised to it here; OpenCV's conversion then
-    scales by 255 in float32, rounds half to even (as ``np.rint``) and saturates at 255 (so what lies
-    above white becomes white, as the clip to 1 made it): tested equal to :func:`to_pixels`'s numpy
-    path, halves and values either side of them included."""
+    passes instead of four. The clip to [0, 1] here (before it, OpenCV's conversion would wrap values
+    past 2**31 / 255, infinity included, to black); OpenCV's conversion then scales by 255 in float32,
+    rounds half to even (as ``np.rint``) and makes 8 bits: tested equal to :func:`to_pixels`'s numpy
+    path, ties, the values either side of them, huge values and infinities included."""
     import cv2
 
-    np.maximum(image, np.float32(0.0), out=image)
+    np.clip(image, 0.0, 1.0, out=image)
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (3, 4)):  # a gray or colour frame
         return cv2.convertScaleAbs(image, alpha=255.0)
-    np.minimum(image, np.float32(1.0), out=image)  # any other shape: numpy's own passes
-    image *= np.float32(255.0)
+    image *= np.float32(255.0)  # any other shape: numpy's own passes
     return np.rint(image, out=image).astype(np.uint8)
 
 

@@ -23,8 +23,9 @@ def test_float32_frames_become_the_pixels_numpy_s_clip_scale_and_round_make(shap
     rng = np.random.default_rng(7)
     levels = rng.integers(0, 256, shape)
     halves = ((levels + 0.5) / 255).astype(np.float32)  # ties, and the floats either side of them
+    extremes = rng.choice(np.array([-np.inf, -3e38, -1e7, 8.4e6, 8.43e6, 1e7, 3e38, np.inf], np.float32), shape)
     for image in (rng.uniform(-0.3, 1.3, shape).astype(np.float32), halves,
-                  np.nextafter(halves, np.float32(2)), np.nextafter(halves, np.float32(-2))):
+                  np.nextafter(halves, np.float32(2)), np.nextafter(halves, np.float32(-2)), extremes):
         expected = np.rint(np.clip(image, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
         made = to_pixels(image)
         assert made.shape == image.shape and made.dtype == np.uint8
