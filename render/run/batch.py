@@ -15,6 +15,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -88,7 +89,6 @@ def _settled() -> Iterator[None]:
 
 def _pool(jobs: int) -> Iterator[Workers]:
     """A process pool of ``jobs`` workers."""
-    import sys
     from concurrent.futures import ProcessPoolExecutor
 
     # Fork when this process holds no threads to copy (a warm batch: no TensorFlow loaded), for
@@ -114,8 +114,6 @@ def _one_opencv_thread() -> Iterator[None]:
     """OpenCV on one thread in this process while its workers are forked from it, when it is loaded
     already (a hot folder's photos were framed here): set here, never in a forked worker, whose
     copy of OpenCV's thread pool has lost the threads that held its locks (setting it there hangs)."""
-    import sys
-
     cv2 = sys.modules.get("cv2")
     if cv2 is None:
         yield
@@ -139,7 +137,6 @@ def _worker_start() -> None:
     compose on one core: the batch's parallelism is its workers (OpenCV's own threads, one a core in
     every worker, would only wake one another a few times a frame on cores the encoders already fill)."""
     import ctypes
-    import sys
 
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
